@@ -1,0 +1,33 @@
+"""Small helpers shared by the operator modules (form pieces, progress)."""
+import fiftyone.operators.types as types
+
+
+def progress_callback(ctx):
+    """Returns a ``progress(fraction, label)`` callable that forwards library
+    progress to the App (``ctx.set_progress``)."""
+
+    def _cb(fraction, label=None):
+        ctx.set_progress(progress=float(fraction), label=label)
+
+    return _cb
+
+
+def target_view_input(ctx, inputs):
+    """Adds FiftyOne's standard dataset / current view / selection choice."""
+    return inputs.view_target(ctx)
+
+
+def delegation_config(name, label, description=None, **kwargs):
+    """Operator config for heavy work: may run delegated, delegated by default."""
+    import fiftyone.operators as foo
+
+    return foo.OperatorConfig(
+        name=name,
+        label=label,
+        description=description,
+        allow_delegated_execution=True,
+        allow_immediate_execution=True,
+        default_choice_to_delegated=True,
+        dynamic=True,
+        **kwargs,
+    )

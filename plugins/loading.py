@@ -1,0 +1,104 @@
+"""Operator: load a Tiny-ImageNet-C tree into a FiftyOne dataset."""
+import fiftyone.operators as foo
+import fiftyone.operators.types as types
+
+import datadiver_fo as ddf
+
+from ._common import delegation_config, progress_callback
+
+
+def _path_param(value):
+    # The App's file explorer sends {"absolute_path": ...}; the SDK sends a str.
+    if isinstance(value, dict):
+        value = value.get("absolute_path")
+    return (value or "").strip() or None
+
+
+class LoadTinyImageNetC(foo.Operator):
+    @property
+    def config(self):
+        return delegation_config(
+            "load_tiny_imagenet_c",
+            "DataDiver: load Tiny-ImageNet-C",
+            description="Import a Tiny-ImageNet-C folder with class names, WordNet "
+            "groups, corruption, severity and source image",
+        )
+
+    def resolve_input(self, ctx):
+        inputs = types.Object()
+        inputs.str(
+            "root",
+            required=True,
+            label="Tiny-ImageNet-C folder",
+            description="Folder holding <corruption>/<severity>/<wnid>/ folders",
+        )
+        inputs.str("name", default="tiny-imagenet-c", required=True, label="Dataset name")
+        inputs.str(
+            "clean_root",
+            required=False,
+            label="tiny-imagenet-200 folder (optional)",
+            description="Adds the clean train/val images and names extra classes from words.txt",
+        )
+        root = _path_param(ctx.params.get("root"))
+        if root:
+            try:
+                found = ddf.discover_tiny_imagenet_c(root)
+            except ValueError as e:
+                prop = inputs.view("root_error", types.Error(label="Cannot read folder", description=str(e)))
+                prop.invalid = True
+                return types.Property(inputs)
+            corrs = list(found["corruptions"])
+            sevs = sorted({s for v in found["corruptions"].values() for s in v})
+            inputs.list(
+                "corruptions",
+                types.String(),
+                default=corrs,
+                label="Corruptions",
+                description=f"{len(corrs)} found on disk",
+                view=types.AutocompleteView(choices=[types.Choice(c, label=c) for c in corrs]),
+            )
+            inputs.list(
+                "severities",
+                types.Number(int=True),
+                default=sevs,
+                label="Severities",
+                view=types.AutocompleteView(choices=[types.Choice(s, label=str(s)) for s in sevs]),
+            )
+        inputs.bool("overwrite", default=False, label="Replace an existing dataset of this name")
+        return types.Property(inputs, view=types.View(label="Load Tiny-ImageNet-C"))
+
+    def execute(self, ctx):
+        p = ctx.params
+        severities = p.get("severities")
+        dataset = ddf.load_tiny_imagenet_c(
+            _path_param(p.get("root")),
+            name=p.get("name") or "tiny-imagenet-c",
+            corruptions=p.get("corruptions") or None,
+            severities=[int(s) for s in severities] if severities else None,
+            clean_root=_path_param(p.get("clean_root")),
+            overwrite=bool(p.get("overwrite", False)),
+            progress=progress_callback(ctx),
+        )
+        report = ddf.import_report(dataset)
+        if not ctx.delegated:
+            ctx.trigger("open_dataset", dict(dataset=dataset.name))
+        return {
+            "dataset": dataset.name,
+            "num_samples": len(dataset),
+            "added": report["added"],
+            "skipped": sum(report["skipped"].values()),
+            "notes": report["notes"],
+        }
+
+    def resolve_output(self, ctx):
+        outputs = types.Object()
+        outputs.str("dataset", label="Dataset")
+        outputs.int("num_samples", label="Samples")
+        outputs.int("added", label="Added by this run")
+        outputs.int("skipped", label="Files skipped (see dataset.info)")
+        outputs.list("notes", types.String(), label="Notes")
+        return types.Property(outputs)
+
+
+def register(p):
+    p.register(LoadTinyImageNetC)

@@ -1,0 +1,313 @@
+"""Builds ``datadiver_fo/data/tiny_imagenet_wordnet.json`` from WordNet 3.0.
+
+Run once (the output is committed); re-running on the same WordNet gives a
+byte-identical file::
+
+    apt-get install -y wordnet-base          # Debian's WordNet 3.0
+    .venv/bin/python scripts/build_wordnet_table.py [--wordnet-dir DIR] [--check]
+
+Input:
+    ``<wordnet-dir>/data.noun`` (WordNet's noun database) and
+    ``<wordnet-dir>/noun.exc`` (irregular plurals), default
+    ``/usr/share/wordnet``; the 200 wnids of
+    ``datadiver_fo/data/tiny_imagenet_wnids.txt``.
+
+How it reads WordNet:
+    a wnid ``nXXXXXXXX`` is the byte offset ``XXXXXXXX`` of its line in
+    ``data.noun``. A line is ``offset lex_filenum ss_type w_cnt (word lex_id)*
+    p_cnt (symbol offset pos source/target)* | gloss``; the pointers ``@``
+    (hypernym) and ``@i`` (instance hypernym) are the parents. Following them
+    up to ``entity`` gives every ancestor; 8 Tiny classes have two parents
+    somewhere on the way, so every path is kept (the hierarchy is a DAG).
+
+Names:
+    -   a synset's name is its first lemma with underscores turned into
+        spaces (``domestic_dog`` -> ``domestic dog``);
+    -   class names must be unique across the 200 (case-insensitively). When
+        several classes share a first lemma, each of them becomes
+        ``"<lemma> (<direct parent's name>)"``; if that still collides the
+        wnid is used instead of the parent's name. Only colliding classes are
+        renamed, so the rule is deterministic and stable;
+    -   ancestor (group) names are not made unique: two synsets may share a
+        name ("food" is both ``food, nutrient`` and ``food, solid food``) and a
+        group name then means the union of both, which is what matching the
+        ``hypernyms`` field of a sample by name does too.
+
+Output (JSON, sorted keys, 1-space indent):
+    ``classes``: list in wnids.txt order of ``{wnid, name, lemmas,
+    definition, parents, ancestors, paths}`` where ``ancestors`` are ancestor
+    wnids nearest first (breadth-first, deduplicated) and ``paths`` every
+    path from the direct parent up to ``entity``.
+    ``synsets``: every ancestor synset ``wnid -> {name, lemmas, definition,
+    parents}``.
+    ``plurals``: irregular plurals (from noun.exc) of every lemma in the
+    table, ``plural -> lemma``.
+    ``multi_parent``: the Tiny wnids with more than one direct hypernym (8).
+    ``multi_path``: the Tiny wnids with more than one path to ``entity``
+    (they or an ancestor have several hypernyms).
+    ``renamed``: class wnid -> why its name differs from its first lemma.
+
+``--check`` rebuilds in memory and exits 1 if the committed file differs.
+"""
+import argparse
+import json
+import os
+import sys
+from collections import OrderedDict, deque
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DATA = os.path.join(REPO, "datadiver_fo", "data")
+WNIDS_TXT = os.path.join(DATA, "tiny_imagenet_wnids.txt")
+OUT_JSON = os.path.join(DATA, "tiny_imagenet_wordnet.json")
+_HYPERNYM_POINTERS = ("@", "@i")
+
+
+def parse_data_noun(path):
+    """Parses WordNet's ``data.noun``.
+
+    Args:
+        path: path to ``data.noun``
+
+    Returns:
+        dict ``offset (8-digit str) -> {"lemmas": [str], "parents": [offset],
+        "definition": str}``; lemmas keep WordNet's spelling (underscores).
+    """
+    synsets = {}
+    with open(path, "r", encoding="utf-8") as f:
+        for line in f:
+            if line.startswith(" "):  # the licence header lines start with spaces
+                continue
+            data, _, gloss = line.partition(" | ")
+            fields = data.split()
+            offset = fields[0]
+            w_cnt = int(fields[3], 16)
+            lemmas = [fields[4 + 2 * i] for i in range(w_cnt)]
+            i = 4 + 2 * w_cnt
+            p_cnt = int(fields[i])
+            parents = []
+            for k in range(p_cnt):
+                symbol, target, pos = fields[i + 1 + 4 * k : i + 4 + 4 * k]
+                if symbol in _HYPERNYM_POINTERS and pos == "n":
+                    parents.append(target)
+            synsets[offset] = {
+                "lemmas": lemmas,
+                "parents": parents,
+                "definition": gloss.strip(),
+            }
+    return synsets
+
+
+def parse_noun_exc(path):
+    """Parses WordNet's ``noun.exc`` (irregular plural -> base forms)."""
+    exc = {}
+    with open(path, "r", encoding="utf-8") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) >= 2:
+                exc[parts[0]] = parts[1:]
+    return exc
+
+
+def _wnid(offset):
+    return "n" + offset
+
+
+def _name(lemmas):
+    return lemmas[0].replace("_", " ")
+
+
+def _lemma(lemma):
+    return lemma.replace("_", " ")
+
+
+def _paths(offset, synsets):
+    """Every path from ``offset``'s parents up to the root (nearest first)."""
+    parents = synsets[offset]["parents"]
+    if not parents:
+        return [[]]
+    out = []
+    for p in parents:
+        for tail in _paths(p, synsets):
+            out.append([p] + tail)
+    return out
+
+
+def _ancestors(offset, synsets):
+    """Ancestors nearest first (breadth-first), deduplicated."""
+    seen, order = set(), []
+    queue = deque(synsets[offset]["parents"])
+    while queue:
+        a = queue.popleft()
+        if a in seen:
+            continue
+        seen.add(a)
+        order.append(a)
+        queue.extend(synsets[a]["parents"])
+    return order
+
+
+def build(wordnet_dir):
+    """Builds the table.
+
+    Args:
+        wordnet_dir: folder holding WordNet 3.0's ``data.noun`` and ``noun.exc``
+
+    Returns:
+        the table as a JSON-serialisable dict (see the module docstring)
+
+    Raises:
+        ValueError: if a Tiny wnid is malformed or absent from ``data.noun``
+    """
+    data_noun = os.path.join(wordnet_dir, "data.noun")
+    if not os.path.isfile(data_noun):
+        raise ValueError(
+            "WordNet's data.noun not found in %r; install Debian's "
+            "wordnet-base or pass --wordnet-dir" % wordnet_dir
+        )
+    synsets = parse_data_noun(data_noun)
+    exc_path = os.path.join(wordnet_dir, "noun.exc")
+    exc = parse_noun_exc(exc_path) if os.path.isfile(exc_path) else {}
+
+    with open(WNIDS_TXT, "r", encoding="utf-8") as f:
+        wnids = [w.strip() for w in f if w.strip()]
+    if len(wnids) != len(set(wnids)):
+        raise ValueError("duplicate wnids in %s" % WNIDS_TXT)
+    missing = [w for w in wnids if len(w) != 9 or w[1:] not in synsets]
+    if missing:
+        raise ValueError("wnids not found in WordNet 3.0 data.noun: %s" % missing)
+
+    classes = []
+    ancestor_offsets = set()
+    for wnid in wnids:
+        off = wnid[1:]
+        s = synsets[off]
+        paths = _paths(off, synsets)
+        ancestors = _ancestors(off, synsets)
+        ancestor_offsets.update(ancestors)
+        classes.append(
+            OrderedDict(
+                wnid=wnid,
+                name=_name(s["lemmas"]),
+                lemmas=[_lemma(l) for l in s["lemmas"]],
+                definition=s["definition"],
+                parents=[_wnid(p) for p in s["parents"]],
+                ancestors=[_wnid(a) for a in ancestors],
+                paths=[[_wnid(p) for p in path] for path in paths],
+            )
+        )
+
+    # Unique class names: rename every member of a (case-insensitive) collision.
+    table_synsets = {
+        _wnid(a): {
+            "name": _name(synsets[a]["lemmas"]),
+            "lemmas": [_lemma(l) for l in synsets[a]["lemmas"]],
+            "definition": synsets[a]["definition"],
+            "parents": [_wnid(p) for p in synsets[a]["parents"]],
+        }
+        for a in sorted(ancestor_offsets)
+    }
+    renamed = {}
+    by_name = {}
+    for c in classes:
+        by_name.setdefault(c["name"].lower(), []).append(c)
+    for group in by_name.values():
+        if len(group) < 2:
+            continue
+        for c in group:
+            parent = table_synsets[c["parents"][0]]["name"]
+            c["name"] = "%s (%s)" % (c["name"], parent)
+        if len({c["name"].lower() for c in group}) < len(group):
+            for c in group:
+                c["name"] = "%s (%s)" % (c["lemmas"][0], c["wnid"])
+        for c in group:
+            renamed[c["wnid"]] = "first lemma %r is shared by %s" % (
+                c["lemmas"][0],
+                ", ".join(sorted(g["wnid"] for g in group)),
+            )
+    names = [c["name"].lower() for c in classes]
+    if len(set(names)) != len(names):
+        raise AssertionError("class names are not unique")
+
+    # Irregular plurals for every lemma we know (single words and phrases'
+    # last word: "fishes" -> "fish"; "geese" -> "goose").
+    all_lemmas = set()
+    for c in classes:
+        all_lemmas.update(l.lower() for l in c["lemmas"])
+    for s in table_synsets.values():
+        all_lemmas.update(l.lower() for l in s["lemmas"])
+    plurals = {}
+    for plural, bases in sorted(exc.items()):
+        for base in bases:
+            if base.replace("_", " ") in all_lemmas:
+                plurals[plural.replace("_", " ")] = base.replace("_", " ")
+                break
+
+    multi_parent = [c["wnid"] for c in classes if len(c["parents"]) > 1]
+    multi_path = [c["wnid"] for c in classes if len(c["paths"]) > 1]
+    return OrderedDict(
+        source="WordNet 3.0 (Princeton University), data.noun from Debian's "
+        "wordnet-base; licence in WORDNET_LICENSE",
+        generator="scripts/build_wordnet_table.py",
+        naming="class name = first lemma (underscores -> spaces); classes whose "
+        "first lemmas collide (case-insensitively) are renamed "
+        "'<lemma> (<first direct parent's name>)'",
+        classes=classes,
+        synsets=table_synsets,
+        plurals=plurals,
+        multi_parent=multi_parent,
+        multi_path=multi_path,
+        renamed=renamed,
+    )
+
+
+def dumps(table):
+    return json.dumps(table, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--wordnet-dir", default="/usr/share/wordnet")
+    parser.add_argument("--out", default=OUT_JSON)
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 if --out is not up to date"
+    )
+    args = parser.parse_args(argv)
+    table = build(args.wordnet_dir)
+    text = dumps(table)
+    if args.check:
+        with open(args.out, "r", encoding="utf-8") as f:
+            same = f.read() == text
+        print("up to date" if same else "OUT OF DATE: %s" % args.out)
+        return 0 if same else 1
+    with open(args.out, "w", encoding="utf-8") as f:
+        f.write(text)
+    classes = table["classes"]
+    print("wrote %s" % args.out)
+    print(
+        "%d classes, %d ancestor synsets, %d irregular plurals"
+        % (len(classes), len(table["synsets"]), len(table["plurals"]))
+    )
+    print(
+        "%d classes have several paths to 'entity'" % len(table["multi_path"])
+    )
+    print("multi-parent (%d):" % len(table["multi_parent"]))
+    by_wnid = {c["wnid"]: c for c in classes}
+    for w in table["multi_parent"]:
+        c = by_wnid[w]
+        print(
+            "  %s %-20s %d paths, parents: %s"
+            % (
+                w,
+                c["name"],
+                len(c["paths"]),
+                "; ".join(table["synsets"][p]["name"] for p in c["parents"]),
+            )
+        )
+    print("renamed (%d):" % len(table["renamed"]))
+    for w, why in table["renamed"].items():
+        print("  %s -> %r (%s)" % (w, by_wnid[w]["name"], why))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
