@@ -27,7 +27,10 @@ _EXPORTS = {
     "import_report": "loader",
     "summarize": "loader",
     "make_miniature": "miniature",
+    "MiniatureInfo": "miniature",
     "corrupt": "corruptions",
+    "corrupt_batch": "corruptions",
+    "list_corruptions": "corruptions",
     # embeddings, neighbours, maps
     "compute_embeddings": "embeddings",
     "register_model": "embeddings",

@@ -78,7 +78,7 @@ PARAMETERS = {
     # (RMS elastic displacement px, smoothing sigma px, affine corner jitter px):
     # 64-px values chosen to grow monotonically (the CIFAR/Tiny tuple mixes a
     # shrinking affine part with a growing elastic part)
-    "elastic_transform": [(0.5, 3, 1.0), (0.9, 3, 1.25), (1.3, 3, 1.5), (1.7, 3, 1.75), (2.2, 3, 2.0)],
+    "elastic_transform": [(0.4, 3, 1.0), (0.8, 3, 1.25), (1.3, 3, 1.5), (1.9, 3, 1.75), (2.6, 3, 2.0)],
     # side scale before re-enlarging
     "pixelate": [0.9, 0.8, 0.7, 0.6, 0.5],
     # JPEG quality
@@ -363,14 +363,47 @@ def _fog(x, c, rng):
     return x * max_val / (max_val + strength)
 
 
+def _dendrites(rng, size):
+    """Feathery ice-crystal strokes: random walks that spawn side branches at
+    about 60 degrees (like frost ferns on a window), drawn anti-aliased."""
+    from PIL import ImageDraw
+
+    scale = 2  # draw at 2x, then box-downsample: anti-aliased strokes
+    canvas = Image.new("L", (scale * size, scale * size), 0)
+    draw = ImageDraw.Draw(canvas)
+    step = 3.0
+    stack = [
+        (rng.uniform(0, scale * size), rng.uniform(0, scale * size), rng.uniform(0, 2 * np.pi),
+         rng.uniform(0.3, 0.8) * scale * size, 0)
+        for _ in range(28)
+    ]
+    while stack:
+        x, y, ang, length, depth = stack.pop()
+        n = int(length / step)
+        if depth > 2 or n < 2:
+            continue
+        # one branch = one polyline: a random walk with slowly turning heading
+        heading = ang + np.cumsum(rng.normal(0, 0.12, n))
+        xs = x + np.concatenate([[0.0], np.cumsum(step * np.cos(heading))])
+        ys = y + np.concatenate([[0.0], np.cumsum(step * np.sin(heading))])
+        draw.line(list(zip(xs.tolist(), ys.tolist())), fill=int(255 * (1.0 - 0.2 * depth)), width=max(1, 3 - depth))
+        spawn = np.nonzero(rng.random(n) < 0.22)[0]
+        sides = heading[spawn] + np.where(rng.random(len(spawn)) < 0.5, -1.0, 1.0) * np.deg2rad(
+            rng.uniform(45, 75, len(spawn))
+        )
+        for i, side in zip(spawn.tolist(), sides.tolist()):
+            stack.append((float(xs[i + 1]), float(ys[i + 1]), side, length * 0.45, depth + 1))
+    return np.asarray(canvas.resize((size, size), Image.BOX), dtype=np.float64) / 255.0
+
+
 @functools.lru_cache(maxsize=None)
 def _frost_texture(seed, size=192):
     """A procedural frost-on-glass texture (size x size x 3, float32 in [0, 1]).
 
-    Ridged multi-scale noise gives the branching crystal veins, blurred
-    oriented streaks give the needle-like crystals, fine speckle gives the
-    grain; the result is tinted bluish white like the frost photographs of
-    the original generator. Deterministic in ``seed``.
+    Ridged multi-scale noise gives the milky veins of the ice sheet,
+    branching strokes with a soft glow give the feathery crystals, fine
+    speckle gives the grain; the result is tinted bluish white like the frost
+    photographs of the original generator. Deterministic in ``seed``.
     """
     rng = np.random.default_rng(seed)
     veins = np.zeros((size, size))
@@ -381,19 +414,15 @@ def _frost_texture(seed, size=192):
         noise /= np.abs(noise).max() + 1e-12
         veins += (1.0 - np.abs(noise)) ** 6 * 0.6**octave
     veins /= veins.max()
-    needles = np.zeros((size, size))
-    for angle in rng.uniform(0, 180, size=4):
-        streak = ndimage.gaussian_filter(rng.random((size, size)), (0.6, 5.0), mode="wrap")
-        streak = ndimage.rotate(streak, angle, reshape=False, mode="wrap", order=1)
-        streak = (streak - streak.mean()) / (streak.std() + 1e-12)
-        needles += np.clip(streak, 0, None)
-    needles /= needles.max()
+    crystals = _dendrites(rng, size)
+    crystals = np.clip(crystals + 0.8 * ndimage.gaussian_filter(crystals, 2.0), 0, None)
+    crystals /= max(crystals.max(), 1e-12)
     grain = ndimage.gaussian_filter(rng.random((size, size)), 0.7)
     grain = (grain - grain.min()) / (grain.max() - grain.min())
-    frost = 0.55 * veins + 0.3 * needles + 0.15 * grain
+    frost = 0.4 * veins + 0.45 * crystals + 0.15 * grain
     frost = (frost - frost.min()) / (frost.max() - frost.min())
-    frost = frost**0.8
-    tint = np.array([0.80, 0.88, 1.0])
+    frost = frost**0.7
+    tint = np.array([0.82, 0.9, 1.0])
     rgb = frost[..., None] * tint + 0.05 * np.array([0.0, 0.02, 0.06])
     return np.clip(rgb, 0, 1).astype(np.float32)
 

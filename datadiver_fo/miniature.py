@@ -361,7 +361,7 @@ def make_miniature(
         raise ValueError("num_classes * images_per_class must be <= 50000")
     all_corruptions = _corr.list_corruptions()
     corruptions = _check_list(corruptions, all_corruptions, "corruptions")
-    severities = _check_list(severities, [1, 2, 3, 4, 5], "severities")
+    severities = [int(s) for s in _check_list(severities, [1, 2, 3, 4, 5], "severities")]
     seed = _check_int(seed, "seed", 0, 2**63 - 1)
 
     classes = _classes(num_classes)
