@@ -339,6 +339,11 @@ def _declare_schema(dataset):
         if name not in schema:
             dataset.add_sample_field(name, ftype, **kw)
     dataset.create_index("filepath", unique=True)
+
+
+def _create_indexes(dataset):
+    # After the bulk insert: building an index once is cheaper than updating
+    # it on every insert.
     for name in (S.CORRUPTION, S.SEVERITY, S.SOURCE_ID, S.WNID, S.GROUND_TRUTH + ".label"):
         dataset.create_index(name)
 
@@ -725,6 +730,7 @@ def load_tiny_imagenet_c(
     _declare_schema(dataset)
 
     _import_leaves(dataset, leaves, _Namer(words), report, progress, batch_size)
+    _create_indexes(dataset)
 
     namer = _Namer(words)
     tiny_sorted = sorted(tiny)
