@@ -6,7 +6,6 @@ dataset, so it can be listed (``dataset.list_runs()``), inspected
 """
 import re
 
-import fiftyone.core.runs as fors
 
 _PREFIX = "datadiver_"
 

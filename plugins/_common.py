@@ -1,5 +1,4 @@
 """Small helpers shared by the operator modules (form pieces, progress)."""
-import fiftyone.operators.types as types
 
 
 def progress_callback(ctx):

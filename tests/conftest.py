@@ -15,7 +15,9 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _RUN_DIR = tempfile.mkdtemp(prefix="datadiver-tests-")
 
 # A private database per pytest run: parallel runs never see each other's data.
-os.environ.setdefault("FIFTYONE_DATABASE_DIR", os.path.join(_RUN_DIR, "db"))
+os.environ["FIFTYONE_DATABASE_DIR"] = os.path.join(_RUN_DIR, "db")
+os.environ["FIFTYONE_DATABASE_NAME"] = "datadiver-" + uuid.uuid4().hex[:8]
+os.environ.pop("FIFTYONE_DATABASE_URI", None)
 os.environ["FIFTYONE_PLUGINS_DIR"] = REPO
 os.environ.setdefault("FIFTYONE_DO_NOT_TRACK", "true")
 os.environ.setdefault("FIFTYONE_DATABASE_VALIDATION", "false")

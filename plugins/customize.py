@@ -1,0 +1,297 @@
+"""Operators: medium customisation (``customize``) and fine edits on selected
+samples (``exclude_samples``, ``include_samples``, ``relabel_samples``,
+``mark_missing_label``, ``undo_edit``). They read params, call
+``datadiver_fo.customize`` and report."""
+import fiftyone.operators as foo
+import fiftyone.operators.types as types
+
+from datadiver_fo import customize as ddc
+from datadiver_fo import viewspec as ddv
+
+_LIST_KEYS = (
+    ("classes", "Classes", "classes"),
+    ("groups", "WordNet groups", "groups"),
+    ("corruptions", "Corruptions", "corruptions"),
+    ("families", "Corruption families", "families"),
+    ("severities", "Severities", "severities"),
+    ("tags", "Tags", "tags"),
+)
+_EXCLUDE_KEYS = (
+    ("exclude_classes", "Exclude classes", "classes"),
+    ("exclude_groups", "Exclude WordNet groups", "groups"),
+    ("exclude_corruptions", "Exclude corruptions", "corruptions"),
+    ("exclude_severities", "Exclude severities", "severities"),
+)
+
+
+def _editable_saved_views(dataset):
+    out = []
+    for name in dataset.list_saved_views():
+        try:
+            ddc.spec_for_saved_view(dataset, name)
+            out.append(name)
+        except ValueError:
+            continue
+    return out
+
+
+def _multi(inputs, name, label, values, default=None):
+    as_int = name.endswith("severities")
+    inputs.list(
+        name,
+        types.Number(int=True) if as_int else types.String(),
+        default=default or None,
+        required=False,
+        label=label,
+        view=types.AutocompleteView(choices=[types.Choice(v, label=str(v)) for v in values]),
+    )
+
+
+def _params_to_kwargs(params):
+    kw = {}
+    for key, _, _ in _LIST_KEYS + _EXCLUDE_KEYS:
+        value = params.get(key)
+        if value:
+            kw[key] = [int(v) for v in value] if key.endswith("severities") else list(value)
+    kw["missing_labels"] = params.get("missing_labels") or "include"
+    kw["honor_exclusions"] = bool(params.get("honor_exclusions", True))
+    if params.get("limit"):
+        kw["limit"] = int(params["limit"])
+    return kw
+
+
+class Customize(foo.Operator):
+    @property
+    def config(self):
+        return foo.OperatorConfig(
+            name="customize",
+            label="DataDiver: customize selection",
+            description="Pick classes, WordNet groups, corruptions and severities; preview, show and save the view",
+            dynamic=True,
+        )
+
+    def resolve_input(self, ctx):
+        inputs = types.Object()
+        dataset = ctx.dataset
+        vocab = ddv.vocabulary(dataset)
+        editable = _editable_saved_views(dataset)
+        defaults = {}
+        if editable:
+            inputs.enum(
+                "base_view",
+                editable,
+                required=False,
+                label="Start from a saved view (optional)",
+                description="Its recorded selection fills the form; edit it and save",
+                view=types.DropdownView(),
+            )
+            base = ctx.params.get("base_view")
+            if base:
+                spec = ddc.spec_for_saved_view(dataset, base)
+                for key, _, vkey in _LIST_KEYS:
+                    defaults[key] = (spec.get("include") or {}).get(vkey) or []
+                for key, _, vkey in _EXCLUDE_KEYS:
+                    defaults[key] = (spec.get("exclude") or {}).get(vkey) or []
+        present = [c for c in vocab.classes if c in set(dataset.distinct("ground_truth.label"))]
+        choices = {
+            "classes": present or vocab.classes,
+            "groups": sorted(vocab.groups, key=str.lower),
+            "corruptions": vocab.corruptions,
+            "families": vocab.families,
+            "severities": vocab.severities,
+            "tags": vocab.tags,
+        }
+        inputs.md("**Include** (values of one list are OR'd, lists are AND'd)", name="h_inc")
+        for key, label, vkey in _LIST_KEYS:
+            _multi(inputs, key, label, choices[vkey], defaults.get(key))
+        inputs.md("**Exclude** (any match drops the sample)", name="h_exc")
+        for key, label, vkey in _EXCLUDE_KEYS:
+            _multi(inputs, key, label, choices[vkey], defaults.get(key))
+        inputs.enum(
+            "missing_labels",
+            ["include", "exclude", "only"],
+            default="include",
+            label="Samples without a label",
+            view=types.RadioGroup(),
+        )
+        inputs.bool("honor_exclusions", default=True, label="Leave out samples excluded by fine edits")
+        inputs.int("limit", required=False, label="At most this many samples (optional)")
+        inputs.str("save_as", required=False, label="Save as view (optional)")
+        inputs.bool("overwrite", default=False, label="Replace a saved view of that name")
+
+        # preview: compile now, so the form shows the count or the error
+        try:
+            view, spec = ddc.select(dataset, return_spec=True, **_params_to_kwargs(ctx.params))
+            inputs.view(
+                "preview",
+                types.Notice(label=f"{len(view)} samples. {ddv.describe_spec(spec)}"),
+            )
+        except ValueError as e:
+            prop = inputs.view("preview_error", types.Error(label="Invalid selection", description=str(e)))
+            prop.invalid = True
+        return types.Property(inputs, view=types.View(label="Customize selection"))
+
+    def execute(self, ctx):
+        dataset = ctx.dataset
+        view, spec = ddc.select(dataset, return_spec=True, **_params_to_kwargs(ctx.params))
+        saved = None
+        name = (ctx.params.get("save_as") or "").strip()
+        if name:
+            ddc.save_selection(dataset, name, spec, overwrite=bool(ctx.params.get("overwrite")))
+            saved = name
+        if not ctx.delegated:
+            ctx.ops.set_view(view=view)
+        return {
+            "count": len(view),
+            "description": ddv.describe_spec(spec),
+            "spec": spec,
+            "saved_view": saved,
+        }
+
+    def resolve_output(self, ctx):
+        outputs = types.Object()
+        outputs.int("count", label="Samples")
+        outputs.str("description", label="Selection")
+        outputs.str("saved_view", label="Saved view")
+        return types.Property(outputs)
+
+
+# -----------------------------------------------------------------------------
+# fine edits
+# -----------------------------------------------------------------------------
+
+
+def _targets(ctx):
+    """The samples a fine edit applies to: the App selection, else explicit
+    ``sample_ids``, else the current view when ``apply_to_view`` is set."""
+    if ctx.selected:
+        return list(ctx.selected)
+    ids = ctx.params.get("sample_ids")
+    if ids:
+        return [ids] if isinstance(ids, str) else list(ids)
+    if ctx.params.get("apply_to_view"):
+        return ctx.view
+    raise ValueError("Select samples in the grid first (or tick 'apply to the whole current view')")
+
+
+def _target_inputs(ctx, inputs, verb):
+    n = len(ctx.selected or [])
+    if n:
+        inputs.view("target", types.Notice(label=f"{verb} {n} selected sample(s)"))
+    else:
+        inputs.bool(
+            "apply_to_view",
+            default=False,
+            label=f"No samples selected: {verb.lower()} the whole current view ({len(ctx.view)} samples)?",
+        )
+        if not ctx.params.get("apply_to_view") and not ctx.params.get("sample_ids"):
+            prop = inputs.view("no_target", types.Warning(label="Select samples in the grid, or tick the box"))
+            prop.invalid = True
+
+
+def _user(ctx):
+    # the App's user id where FiftyOne has users; else the library's login name
+    return getattr(ctx, "user_id", None) or None
+
+
+class _FineEdit(foo.Operator):
+    _name = None
+    _label = None
+    _verb = None
+
+    @property
+    def config(self):
+        return foo.OperatorConfig(name=self._name, label=self._label, dynamic=True)
+
+    def resolve_input(self, ctx):
+        inputs = types.Object()
+        _target_inputs(ctx, inputs, self._verb)
+        self._extra_inputs(ctx, inputs)
+        return types.Property(inputs, view=types.View(label=self._label))
+
+    def _extra_inputs(self, ctx, inputs):
+        inputs.str("reason", required=False, label="Reason (optional, kept in the edit log)")
+
+    def _apply(self, ctx, targets):
+        raise NotImplementedError
+
+    def execute(self, ctx):
+        entry = self._apply(ctx, _targets(ctx))
+        ctx.ops.reload_dataset()
+        return entry
+
+
+class ExcludeSamples(_FineEdit):
+    _name, _label, _verb = "exclude_samples", "DataDiver: exclude from subset", "Exclude"
+
+    def _apply(self, ctx, targets):
+        return ddc.exclude_samples(ctx.dataset, targets, reason=ctx.params.get("reason"), user=_user(ctx))
+
+
+class IncludeSamples(_FineEdit):
+    _name, _label, _verb = "include_samples", "DataDiver: include in subset again", "Include"
+
+    def _apply(self, ctx, targets):
+        return ddc.include_samples(ctx.dataset, targets, reason=ctx.params.get("reason"), user=_user(ctx))
+
+
+class MarkMissingLabel(_FineEdit):
+    _name, _label, _verb = "mark_missing_label", "DataDiver: mark as missing label", "Mark"
+
+    def _apply(self, ctx, targets):
+        return ddc.mark_missing_label(ctx.dataset, targets, reason=ctx.params.get("reason"), user=_user(ctx))
+
+
+class RelabelSamples(_FineEdit):
+    _name, _label, _verb = "relabel_samples", "DataDiver: relabel", "Relabel"
+
+    def _extra_inputs(self, ctx, inputs):
+        vocab = ddv.vocabulary(ctx.dataset)
+        inputs.str(
+            "label",
+            required=True,
+            label="New class",
+            view=types.AutocompleteView(choices=[types.Choice(c, label=c) for c in vocab.classes]),
+        )
+
+    def _apply(self, ctx, targets):
+        return ddc.relabel_samples(ctx.dataset, targets, ctx.params["label"], user=_user(ctx))
+
+
+class UndoEdit(foo.Operator):
+    @property
+    def config(self):
+        return foo.OperatorConfig(
+            name="undo_edit",
+            label="DataDiver: undo an edit",
+            description="Revert the last fine edit (exclude, include, relabel, missing label) or a chosen one",
+            dynamic=True,
+        )
+
+    def resolve_input(self, ctx):
+        inputs = types.Object()
+        edits = [e for e in ddc.list_edits(ctx.dataset) if not e["undone"]]
+        if not edits:
+            prop = inputs.view("nothing", types.Warning(label="No edit to undo"))
+            prop.invalid = True
+            return types.Property(inputs)
+        choices = types.DropdownView()
+        for e in reversed(edits):
+            what = e["params"].get("label", "")
+            choices.add_choice(e["id"], label=f"{e['op']} {what} ({e['num_changed']} samples, {e['time']}, {e['user']})")
+        inputs.enum("edit_id", choices.values(), default=edits[-1]["id"], label="Edit to undo", view=choices)
+        return types.Property(inputs, view=types.View(label="Undo edit"))
+
+    def execute(self, ctx):
+        entry = ddc.undo_edit(ctx.dataset, ctx.params.get("edit_id") or None, user=_user(ctx))
+        ctx.ops.reload_dataset()
+        return entry
+
+
+def register(p):
+    p.register(Customize)
+    p.register(ExcludeSamples)
+    p.register(IncludeSamples)
+    p.register(RelabelSamples)
+    p.register(MarkMissingLabel)
+    p.register(UndoEdit)

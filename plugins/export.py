@@ -1,0 +1,80 @@
+"""Operator ``export_view``: the current view (or dataset / selection) to the
+Tiny-ImageNet-C layout, FiftyOne's ImageClassificationDirectoryTree, a
+FiftyOne dataset with its saved views, or a CSV / Parquet manifest. Calls
+``datadiver_fo.export.export_view``; may run delegated."""
+import fiftyone.operators as foo
+import fiftyone.operators.types as types
+
+from datadiver_fo import export as dde
+
+from ._common import delegation_config, progress_callback
+
+_LABELS = {
+    "tiny-imagenet-c": "Tiny-ImageNet-C folders (existing loaders read it)",
+    "image-classification-tree": "ImageClassificationDirectoryTree (<label>/<image>)",
+    "fiftyone": "FiftyOne dataset with its saved views",
+    "csv": "CSV manifest (every field)",
+    "parquet": "Parquet manifest (every field)",
+}
+
+
+def _path_param(value):
+    # The App's file explorer sends {"absolute_path": ...}; the SDK sends a str.
+    if isinstance(value, dict):
+        value = value.get("absolute_path")
+    return (value or "").strip() or None
+
+
+class ExportView(foo.Operator):
+    @property
+    def config(self):
+        return delegation_config(
+            "export_view",
+            "DataDiver: export view",
+            description="Export the customised subset for training",
+        )
+
+    def resolve_input(self, ctx):
+        inputs = types.Object()
+        inputs.view_target(ctx)
+        radio = types.RadioGroup()
+        for key in dde.FORMATS:
+            radio.add_choice(key, label=_LABELS[key])
+        inputs.enum("format", radio.values(), default="tiny-imagenet-c", label="Format", view=radio)
+        inputs.str(
+            "export_dir",
+            required=True,
+            label="Export folder",
+            description="Created if missing; nothing is written outside it",
+        )
+        inputs.bool("overwrite", default=False, label="Replace a previous DataDiver export in this folder")
+        inputs.bool("honor_exclusions", default=True, label="Leave out samples excluded by fine edits")
+        if ctx.params.get("format") in ("tiny-imagenet-c", "image-classification-tree", None):
+            inputs.enum("mode", ["copy", "hardlink", "symlink"], default="copy", label="Images are")
+        n = len(ctx.target_view())
+        inputs.view("count", types.Notice(label=f"{n} samples in the chosen target"))
+        return types.Property(inputs, view=types.View(label="Export view"))
+
+    def execute(self, ctx):
+        p = ctx.params
+        report = dde.export_view(
+            ctx.target_view(),
+            _path_param(p.get("export_dir")),
+            format=p.get("format") or "tiny-imagenet-c",
+            overwrite=bool(p.get("overwrite", False)),
+            honor_exclusions=bool(p.get("honor_exclusions", True)),
+            mode=p.get("mode") or "copy",
+            progress=progress_callback(ctx),
+        )
+        return report.to_dict()
+
+    def resolve_output(self, ctx):
+        outputs = types.Object()
+        outputs.str("export_dir", label="Folder")
+        outputs.int("num_exported", label="Exported")
+        outputs.int("num_skipped", label="Skipped (reasons in datadiver_export.json)")
+        return types.Property(outputs)
+
+
+def register(p):
+    p.register(ExportView)

@@ -1,0 +1,495 @@
+"""The DataDiver panel: one App panel for the whole bundle.
+
+-   overview of the App's current view (corruption x severity heatmap, per-class
+    table with empty cells flagged, score histograms) from
+    ``datadiver_fo.summary``; clicking a cell, a class or a bar sets the view;
+-   the prompt box (preview, apply, save) over ``datadiver_fo.text_to_view`` and
+    ``datadiver_fo.save_prompt_view`` when the prompts feature is installed;
+-   saved views with provenance: load, export, check;
+-   buttons opening the bundle's other operators, shown only when registered.
+
+The panel is thin: every number it shows comes from a library function a
+notebook can call.
+"""
+import logging
+
+import fiftyone.operators as foo
+import fiftyone.operators.types as types
+from fiftyone import ViewField as F
+
+from datadiver_fo import schema as sch
+from datadiver_fo import summary as dds
+
+logger = logging.getLogger(__name__)
+
+PLUGIN = "@datadiver/datadiver"
+PANEL_NAME = "datadiver_panel"
+
+# (operator name, button label, icon): shown when the operator is registered.
+_OPERATOR_BUTTONS = (
+    ("compute_embeddings", "Embeddings", "scatter_plot"),
+    ("compute_predictions", "Predictions", "model_training"),
+    ("compute_ood", "OoD score", "travel_explore"),
+    ("find_label_issues", "Label issues", "report"),
+    ("compute_quality", "Image quality", "tune"),
+    ("find_duplicates", "Duplicates", "content_copy"),
+    ("customize", "Customise", "edit"),
+    ("export_view", "Export", "download"),
+    ("prompt_to_view", "Prompt (form)", "chat"),
+    ("check_saved_views", "Check saved views", "fact_check"),
+    ("import_saved_views", "Import saved views", "upload"),
+)
+# Saved-view export: the first registered of these operators receives the view
+_EXPORT_OPERATORS = ("export_saved_views", "export_view")
+
+_HEATMAP_HEIGHT = 60  # px per row, plus margins
+_MAX_HISTOGRAMS = 8
+
+
+def _prompts():
+    """The prompts module (issue 5) or None while it is not installed."""
+    try:
+        import datadiver_fo as ddf
+
+        if hasattr(ddf, "text_to_view") and hasattr(ddf, "save_prompt_view"):
+            return ddf
+        from datadiver_fo import prompts
+
+        return prompts
+    except Exception:
+        return None
+
+
+def _operator_exists(name):
+    try:
+        return foo.registry.operator_exists(f"{PLUGIN}/{name}")
+    except Exception:
+        return False
+
+
+def _secret(ctx, key):
+    try:
+        return ctx.secrets.get(key) or None
+    except Exception:
+        return None
+
+
+def _llm_kwargs(ctx):
+    """LLM settings for text_to_view / save_prompt_view: the plugin's secrets
+    (read through ``ctx.secrets`` only, passed as arguments, never stored);
+    ``llm="auto"`` falls back to the offline parser when no key is set."""
+    return dict(
+        llm="auto",
+        model=_secret(ctx, "DATADIVER_LLM_MODEL"),
+        base_url=_secret(ctx, "OPENAI_BASE_URL"),
+        api_key=_secret(ctx, "OPENAI_API_KEY"),
+    )
+
+
+def _call_text_to_view(ctx, text):
+    return _prompts().text_to_view(ctx.dataset, text, **_llm_kwargs(ctx))
+
+
+def _heatmap_traces(matrix):
+    z, text = [], []
+    empty = set(matrix["empty"])
+    for c, row in zip(matrix["corruptions"], matrix["counts"]):
+        z.append(row)
+        text.append(
+            [
+                ("empty" if (c, s) in empty else "") if n is None or n == 0 else str(n)
+                for s, n in zip(matrix["severities"], row)
+            ]
+        )
+    return [
+        {
+            "type": "heatmap",
+            "name": "count",
+            "x": [str(s) for s in matrix["severities"]],
+            "y": matrix["corruptions"],
+            "z": z,
+            "text": text,
+            "texttemplate": "%{text}",
+            "hoverongaps": False,
+            "colorscale": "Blues",
+            "reversescale": True,  # plotly's Blues runs dark -> light
+            "zmin": 0,
+            "showscale": False,
+            "hovertemplate": "%{y} severity %{x}: %{z}<extra></extra>",
+        }
+    ]
+
+
+def _histogram_traces(field, hist):
+    edges = hist["edges"]
+    centers = [(a + b) / 2 for a, b in zip(edges[:-1], edges[1:])]
+    widths = [b - a for a, b in zip(edges[:-1], edges[1:])]
+    return [
+        {
+            "type": "bar",
+            "name": field,
+            "x": centers,
+            "y": hist["counts"],
+            "width": widths,
+            "hovertemplate": field + " %{x:.3f}: %{y}<extra></extra>",
+        }
+    ]
+
+
+def _class_rows(table):
+    rows = []
+    for r in table["rows"]:
+        if r["empty"]:
+            flag = "⚠ no samples"
+        elif r["empty_cells"]:
+            flag = "⚠ none in: " + ", ".join(r["empty_cells"])
+        else:
+            flag = ""
+        rows.append({"class": r["class"], "count": r["count"], "flags": flag})
+    # classes needing attention first, then by name
+    rows.sort(key=lambda r: (r["flags"] == "", r["class"]))
+    return rows
+
+
+class DataDiverPanel(foo.Panel):
+    @property
+    def config(self):
+        return foo.PanelConfig(
+            name=PANEL_NAME,
+            label="DataDiver",
+            icon="scuba_diving",
+            help_markdown=(
+                "Overview of the current view, prompt to view, saved views "
+                "and the DataDiver operators."
+            ),
+            surfaces="grid",
+        )
+
+    # --- events --------------------------------------------------------------
+
+    def on_load(self, ctx):
+        self._refresh(ctx)
+
+    def on_change_view(self, ctx):
+        self._refresh(ctx, saved=False)
+
+    def on_change_dataset(self, ctx):
+        ctx.panel.state.set({"preview": None, "message": None})
+        self._refresh(ctx)
+
+    def on_refresh(self, ctx):
+        self._refresh(ctx)
+
+    def on_reset_view(self, ctx):
+        ctx.ops.clear_view()
+
+    def on_heatmap_click(self, ctx):
+        corruption = ctx.params.get("y")
+        severity = ctx.params.get("x")
+        if corruption is None:
+            return
+        try:
+            view = dds.cell_view(ctx.view, corruption, severity)
+        except ValueError as e:
+            ctx.ops.notify(str(e), variant="error")
+            return
+        ctx.ops.set_view(view)
+
+    def on_class_click(self, ctx):
+        row = ctx.params.get("row")
+        names = ctx.panel.state.get("class_rows") or []
+        if row is None or not 0 <= int(row) < len(names):
+            return
+        try:
+            view = dds.class_view(ctx.view, names[int(row)])
+        except ValueError as e:
+            ctx.ops.notify(str(e), variant="error")
+            return
+        ctx.ops.set_view(view)
+
+    def on_histogram_click(self, ctx):
+        # the plot's path is "hist_<field>"; range = [left, right] of the bar
+        path = ctx.params.get("path") or ""
+        field = path.split(".")[-1][len("hist_"):] if "hist_" in path else None
+        rng = ctx.params.get("range")
+        if not field or not rng or len(rng) != 2:
+            return
+        x = ctx.params.get("x")
+        lo, hi = rng
+        if x is not None and lo == x:  # bar clicks report [x, x + width]
+            width = hi - lo
+            lo, hi = x - width / 2, x + width / 2
+        ctx.ops.set_view(ctx.view.match((F(field) >= lo) & (F(field) <= hi)))
+
+    # --- prompt box ------------------------------------------------------------
+
+    def _prompt_text(self, ctx):
+        text = (ctx.panel.state.get("prompt") or "").strip()
+        if not text:
+            ctx.panel.state.set("preview", {"error": "Type a prompt first."})
+        return text
+
+    def on_preview(self, ctx):
+        text = self._prompt_text(ctx)
+        if not text or _prompts() is None:
+            return
+        try:
+            result = _call_text_to_view(ctx, text)
+        except ValueError as e:
+            ctx.panel.state.set("preview", {"prompt": text, "error": str(e)})
+            return
+        spec = getattr(result, "spec", None)
+        if hasattr(spec, "to_dict"):
+            spec = spec.to_dict()
+        ctx.panel.state.set(
+            "preview",
+            {
+                "prompt": text,
+                "explanation": str(getattr(result, "explanation", "") or ""),
+                "count": result.view.count(),
+                "warnings": [str(w) for w in (getattr(result, "warnings", None) or [])],
+                "error": None,
+            },
+        )
+
+    def on_apply(self, ctx):
+        text = self._prompt_text(ctx)
+        if not text or _prompts() is None:
+            return
+        try:
+            result = _call_text_to_view(ctx, text)
+        except ValueError as e:
+            ctx.panel.state.set("preview", {"prompt": text, "error": str(e)})
+            return
+        ctx.ops.set_view(result.view)
+
+    def on_save(self, ctx):
+        text = self._prompt_text(ctx)
+        mod = _prompts()
+        if not text or mod is None:
+            return
+        name = (ctx.panel.state.get("save_name") or "").strip() or None
+        try:
+            saved = mod.save_prompt_view(ctx.dataset, text, name=name, **_llm_kwargs(ctx))
+        except ValueError as e:
+            ctx.panel.state.set("preview", {"prompt": text, "error": str(e)})
+            return
+        saved = saved if isinstance(saved, str) else getattr(saved, "name", str(saved))
+        ctx.panel.state.set("message", f"Saved view '{saved}'")
+        ctx.ops.notify(f"Saved view '{saved}'", variant="success")
+        self._refresh_saved(ctx)
+        # the App resolves set_view(name=...) from a list cached at page load,
+        # so a view saved now is set by its stages; reload_dataset refreshes
+        # the App's saved-view list
+        ctx.ops.reload_dataset()
+        ctx.ops.set_view(view=ctx.dataset.load_saved_view(saved))
+
+    # --- saved views -------------------------------------------------------------
+
+    def _saved_name(self, ctx):
+        row = ctx.params.get("row")
+        names = ctx.panel.state.get("saved_names") or []
+        if row is None or not 0 <= int(row) < len(names):
+            return None
+        return names[int(row)]
+
+    def on_saved_load(self, ctx):
+        name = self._saved_name(ctx)
+        if name:
+            ctx.ops.set_view(view=ctx.dataset.load_saved_view(name))
+
+    def on_saved_check(self, ctx):
+        name = self._saved_name(ctx)
+        if not name:
+            return
+        try:
+            res = dds.check_saved_view(ctx.dataset, name)
+        except ValueError as e:
+            ctx.ops.notify(str(e), variant="error")
+            return
+        if res["ok"]:
+            msg = f"'{name}' loads: {res['count']} samples"
+        else:
+            msg = f"'{name}' is broken: {res['error']}"
+        ctx.panel.state.set("message", msg)
+        ctx.ops.notify(msg, variant="success" if res["ok"] else "error")
+
+    def on_saved_export(self, ctx):
+        name = self._saved_name(ctx)
+        if not name:
+            return
+        for op in _EXPORT_OPERATORS:
+            if _operator_exists(op):
+                if op == "export_view":
+                    # exports the App's current view: load the saved one first
+                    ctx.ops.set_view(name=name)
+                    ctx.prompt(f"{PLUGIN}/{op}")
+                else:
+                    ctx.prompt(f"{PLUGIN}/{op}", params={"names": [name]})
+                return
+        ctx.ops.notify("No export operator is installed", variant="warning")
+
+    # --- data ------------------------------------------------------------------
+
+    def _refresh(self, ctx, saved=True):
+        view = ctx.view
+        state = {"total": view.count(), "dataset": ctx.dataset.name, "notes": []}
+        schema = view.get_field_schema()
+
+        if sch.CORRUPTION in schema and sch.SEVERITY in schema:
+            matrix = dds.corruption_severity_matrix(view)
+            ctx.panel.data.set("heatmap", _heatmap_traces(matrix))
+            state["heatmap_rows"] = len(matrix["corruptions"])
+            state["empty_cells"] = len(matrix["empty"])
+        else:
+            state["heatmap_rows"] = 0
+            state["notes"].append("no corruption / severity fields: heatmap hidden")
+
+        if sch.GROUND_TRUTH in schema:
+            by = sch.CORRUPTION if sch.CORRUPTION in schema else None
+            table = dds.class_table(view, by=by)
+            rows = _class_rows(table)
+            ctx.panel.data.set("classes", rows)
+            state["class_rows"] = [r["class"] for r in rows]
+            state["empty_classes"] = len(table["empty_classes"])
+        else:
+            state["class_rows"] = []
+
+        fields = dds.score_fields(view)[:_MAX_HISTOGRAMS]
+        hists = dds.score_distributions(view, fields=fields) if fields else {}
+        for field, hist in hists.items():
+            ctx.panel.data.set("hist_" + field, _histogram_traces(field, hist))
+        state["score_fields"] = [f for f in fields if hists[f]["count"]]
+        state["operators"] = [n for n, _, _ in _OPERATOR_BUTTONS if _operator_exists(n)]
+        state["prompts"] = _prompts() is not None
+        ctx.panel.state.set(state)
+        if saved:
+            self._refresh_saved(ctx)
+
+    def _refresh_saved(self, ctx):
+        rows = dds.saved_views_table(ctx.dataset)
+        ctx.panel.data.set(
+            "saved",
+            [
+                {
+                    "name": r["name"],
+                    "prompt": r["prompt"] or r["description"],
+                    "author": r["author"] or "",
+                    "created": (r["created_at"] or "")[:16].replace("T", " "),
+                }
+                for r in rows
+            ],
+        )
+        ctx.panel.state.set("saved_names", [r["name"] for r in rows])
+
+    # --- layout ------------------------------------------------------------------
+
+    def render(self, ctx):
+        st = ctx.panel.state
+        panel = types.Object()
+        total = st.get("total")
+        header = "#### DataDiver"
+        if total is not None:
+            header += f"\n**{total}** samples in the current view of `{st.get('dataset')}`"
+            if st.get("empty_cells"):
+                header += f" · {st.get('empty_cells')} empty corruption x severity cells"
+            if st.get("empty_classes"):
+                header += f" · {st.get('empty_classes')} classes without samples"
+        panel.md(header, name="header")
+        top = panel.h_stack("top_actions", align_x="left", gap=1)
+        top.btn("refresh", label="Refresh", icon="refresh", on_click=self.on_refresh)
+        top.btn("reset", label="Reset view", icon="restart_alt", on_click=self.on_reset_view)
+
+        # prompt box
+        panel.md("##### Prompt to view", name="prompt_title")
+        if st.get("prompts"):
+            panel.str(
+                "prompt",
+                label="Describe the samples you want",
+                description='e.g. "dogs and cats under heavy fog, no clean images"',
+            )
+            row = panel.h_stack("prompt_actions", align_x="left", gap=1)
+            row.btn("preview_btn", label="Preview", icon="visibility", on_click=self.on_preview, variant="outlined")
+            row.btn("apply_btn", label="Apply to App", icon="filter_alt", on_click=self.on_apply, variant="outlined")
+            panel.str("save_name", label="Save as (optional name)")
+            panel.btn("save_btn", label="Save view", icon="save", on_click=self.on_save, variant="contained")
+            preview = st.get("preview")
+            if preview:
+                if preview.get("error"):
+                    panel.view("preview_error", types.Error(label=preview["error"]))
+                else:
+                    lines = [
+                        f"**Understood:** {preview.get('explanation') or '(nothing)'}",
+                        f"**Matches:** {preview.get('count')} samples",
+                    ]
+                    lines += [f"⚠ {w}" for w in preview.get("warnings") or []]
+                    panel.md("\n\n".join(lines), name="preview_md")
+        else:
+            panel.md("*Prompt-to-view is not installed in this bundle yet.*", name="prompt_missing")
+        if st.get("message"):
+            panel.md(str(st.get("message")), name="message_md")
+
+        # overview
+        if st.get("heatmap_rows"):
+            panel.md("##### Corruption x severity (click a cell to view it)", name="heatmap_title")
+            panel.plot(
+                "heatmap",
+                layout={
+                    "height": 80 + _HEATMAP_HEIGHT // 2 * st.get("heatmap_rows"),
+                    "xaxis": {"title": {"text": "severity"}, "type": "category"},
+                    "yaxis": {"type": "category", "autorange": "reversed"},
+                    "margin": {"l": 120, "t": 10, "b": 40, "r": 10},
+                },
+                on_click=self.on_heatmap_click,
+            )
+        if st.get("class_rows"):
+            panel.md("##### Classes (flagged: empty cells)", name="classes_title")
+            table = types.TableView()
+            table.add_column("class", label="Class")
+            table.add_column("count", label="Count")
+            table.add_column("flags", label="Flags")
+            table.add_row_action("show_class", self.on_class_click, label="Show", icon="visibility")
+            panel.list("classes", types.Object(), view=table)
+        for field in st.get("score_fields") or []:
+            panel.md(f"##### {field}", name=f"title_{field}")
+            panel.plot(
+                "hist_" + field,
+                layout={"height": 180, "bargap": 0.05, "margin": {"l": 40, "t": 10, "b": 30, "r": 10}},
+                on_click=self.on_histogram_click,
+            )
+
+        # saved views
+        panel.md("##### Saved views", name="saved_title")
+        if st.get("saved_names"):
+            saved = types.TableView()
+            saved.add_column("name", label="Name")
+            saved.add_column("prompt", label="Prompt / description")
+            saved.add_column("author", label="Who")
+            saved.add_column("created", label="When")
+            saved.add_row_action("load", self.on_saved_load, label="Load", icon="open_in_browser")
+            saved.add_row_action("export", self.on_saved_export, label="Export", icon="download")
+            saved.add_row_action("check", self.on_saved_check, label="Check", icon="fact_check")
+            panel.list("saved", types.Object(), view=saved)
+        else:
+            panel.md("*No saved views yet.*", name="saved_none")
+
+        # operators of the bundle
+        ops = st.get("operators") or []
+        if ops:
+            panel.md("##### Operators", name="ops_title")
+            grid = panel.h_stack("operators_row", align_x="left", gap=1)
+            for name, label, icon in _OPERATOR_BUTTONS:
+                if name in ops:
+                    grid.btn(
+                        "op_" + name,
+                        label=label,
+                        icon=icon,
+                        on_click=f"{PLUGIN}/{name}",
+                        prompt=True,
+                        variant="outlined",
+                    )
+        return types.Property(panel, view=types.GridView(orientation="vertical", align_x="left", pad=2))
+
+
+def register(p):
+    p.register(DataDiverPanel)

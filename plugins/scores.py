@@ -1,0 +1,230 @@
+"""Score operators: out-of-sample predictions, OoD scores, label issues.
+
+Thin wrappers over ``datadiver_fo.predictions`` / ``ood`` / ``label_issues``:
+read params, call the library, report. All may run delegated and forward
+progress to ``ctx.set_progress``.
+"""
+import fiftyone.operators as foo
+import fiftyone.operators.types as types
+
+from ._common import delegation_config, progress_callback, target_view_input
+
+_CLASSIFIERS = ("logreg", "knn", "mlp")
+
+
+def _vector_fields(ctx):
+    import fiftyone.core.fields as fof
+
+    if ctx.dataset is None:
+        return []
+    schema = ctx.dataset.get_field_schema(flat=True)
+    return sorted(
+        name
+        for name, field in schema.items()
+        if isinstance(field, (fof.VectorField, fof.ArrayField))
+        or (isinstance(field, fof.ListField) and isinstance(field.field, fof.FloatField))
+    )
+
+
+def _classification_fields(ctx):
+    import fiftyone.core.labels as fol
+
+    if ctx.dataset is None:
+        return []
+    return sorted(ctx.dataset.get_field_schema(embedded_doc_type=fol.Classification))
+
+
+def _field_choice(inputs, name, fields, label, description, default=None,
+                  required=True):
+    choices = types.DropdownView()
+    for f in fields:
+        choices.add_choice(f, label=f)
+    inputs.enum(name, fields, required=required, label=label,
+                description=description, default=default, view=choices)
+
+
+def _int(ctx, name, default):
+    value = ctx.params.get(name)
+    return default if value is None else int(value)
+
+
+class ComputePredictions(foo.Operator):
+    @property
+    def config(self):
+        return delegation_config(
+            "compute_predictions",
+            "DataDiver: compute out-of-sample predictions",
+            "Cross-validated probe ensemble on embedding fields, folds grouped by "
+            "source_id; writes `predictions` and one field per member",
+        )
+
+    def resolve_input(self, ctx):
+        inputs = types.Object()
+        target_view_input(ctx, inputs)
+        fields = _vector_fields(ctx)
+        inputs.list(
+            "embeddings", types.String(), required=True,
+            label="Embedding fields",
+            description="One or more vector fields (see compute_embeddings)",
+            view=types.AutocompleteView(choices=[types.Choice(f) for f in fields]),
+        )
+        inputs.list(
+            "classifiers", types.String(), default=["logreg", "knn"],
+            label="Classifier families",
+            description="Each embedding field x each family is one member: "
+            + ", ".join(_CLASSIFIERS),
+            view=types.AutocompleteView(choices=[types.Choice(c) for c in _CLASSIFIERS]),
+        )
+        _field_choice(inputs, "label_field", _classification_fields(ctx),
+                      "Label field", "Ground-truth classifications",
+                      default="ground_truth", required=False)
+        inputs.str("pred_field", default="predictions", label="Prediction field")
+        inputs.int("num_folds", default=5, label="Folds")
+        inputs.str("group_field", default="source_id", label="Group field",
+                   description="Samples sharing it never sit on both sides of a fold")
+        if not fields:
+            inputs.view("warning", types.Warning(
+                label="No embedding field", description="Run compute_embeddings first"))
+        return types.Property(inputs, view=types.View(label="Compute predictions"))
+
+    def execute(self, ctx):
+        import datadiver_fo.predictions as ddp
+
+        fields = ctx.params.get("embeddings") or []
+        if isinstance(fields, str):
+            fields = [fields]
+        clfs = ctx.params.get("classifiers") or ["logreg", "knn"]
+        members = [{"embeddings": f, "classifier": c} for f in fields for c in clfs]
+        rep = ddp.compute_predictions(
+            ctx.target_view(),
+            members=members,
+            label_field=ctx.params.get("label_field") or "ground_truth",
+            pred_field=ctx.params.get("pred_field") or "predictions",
+            num_folds=_int(ctx, "num_folds", 5),
+            group_field=ctx.params.get("group_field") or None,
+            progress=progress_callback(ctx),
+        )
+        if not ctx.delegated:
+            ctx.trigger("reload_dataset")
+        return {
+            "run_key": rep.key,
+            "accuracy": rep.accuracy,
+            "member_accuracy": rep.member_accuracy,
+            "member_fields": rep.member_fields,
+            "num_unlabelled": rep.num_unlabelled,
+            "small_classes": rep.small_classes,
+        }
+
+    def resolve_output(self, ctx):
+        outputs = types.Object()
+        outputs.str("run_key", label="Run")
+        outputs.float("accuracy", label="Out-of-sample accuracy (ensemble)")
+        outputs.list("member_fields", types.String(), label="Member fields")
+        outputs.int("num_unlabelled", label="Unlabelled samples (predicted, not trained on)")
+        outputs.list("small_classes", types.String(), label="Classes with few samples")
+        return types.Property(outputs)
+
+
+class ComputeOod(foo.Operator):
+    @property
+    def config(self):
+        return delegation_config(
+            "compute_ood",
+            "DataDiver: compute OoD scores",
+            "ood_score (ensemble entropy), ood_band (low/mid/high), ood_knn "
+            "(kNN distance) and the saved view datadiver/most-ood",
+        )
+
+    def resolve_input(self, ctx):
+        inputs = types.Object()
+        target_view_input(ctx, inputs)
+        inputs.str("pred_field", default="predictions", label="Prediction field",
+                   description="Written by compute_predictions")
+        _field_choice(inputs, "knn_embeddings", _vector_fields(ctx), "kNN embeddings",
+                      "Embedding field for ood_knn (optional)", required=False)
+        inputs.int("k", default=10, label="Neighbours (k)")
+        return types.Property(inputs, view=types.View(label="Compute OoD scores"))
+
+    def execute(self, ctx):
+        import datadiver_fo.ood as ddo
+
+        rep = ddo.compute_ood(
+            ctx.target_view(),
+            pred_field=ctx.params.get("pred_field") or "predictions",
+            knn_embeddings=ctx.params.get("knn_embeddings") or None,
+            k=_int(ctx, "k", 10),
+            progress=progress_callback(ctx),
+        )
+        if not ctx.delegated:
+            ctx.trigger("reload_dataset")
+        return {
+            "run_key": rep.key,
+            "band_counts": rep.band_counts,
+            "member_mean_entropy": rep.member_mean_entropy,
+            "view": rep.view,
+        }
+
+    def resolve_output(self, ctx):
+        outputs = types.Object()
+        outputs.str("run_key", label="Run")
+        outputs.str("view", label="Saved view")
+        return types.Property(outputs)
+
+
+class FindLabelIssues(foo.Operator):
+    @property
+    def config(self):
+        return delegation_config(
+            "find_label_issues",
+            "DataDiver: find label issues",
+            "cleanlab on out-of-sample probabilities: label_issue, label_quality, "
+            "suggested_label, plus brain mistakenness and hardness",
+        )
+
+    def resolve_input(self, ctx):
+        inputs = types.Object()
+        target_view_input(ctx, inputs)
+        inputs.str("pred_field", default="predictions", label="Prediction field",
+                   description="Written by compute_predictions")
+        _field_choice(inputs, "label_field", _classification_fields(ctx),
+                      "Label field", "Labels to check", default="ground_truth",
+                      required=False)
+        inputs.bool("brain", default=True, label="Also brain mistakenness and hardness")
+        return types.Property(inputs, view=types.View(label="Find label issues"))
+
+    def execute(self, ctx):
+        import datadiver_fo.label_issues as ddl
+
+        brain = bool(ctx.params.get("brain", True))
+        rep = ddl.find_label_issues(
+            ctx.target_view(),
+            pred_field=ctx.params.get("pred_field") or "predictions",
+            label_field=ctx.params.get("label_field") or "ground_truth",
+            mistakenness=brain,
+            hardness=brain,
+            progress=progress_callback(ctx),
+        )
+        if not ctx.delegated:
+            ctx.trigger("reload_dataset")
+        return {
+            "run_key": rep.key,
+            "num_issues": rep.num_issues,
+            "num_checked": rep.num_checked,
+            "num_missing_labels": rep.num_missing_labels,
+            "small_classes": rep.small_classes,
+            "view": rep.view,
+        }
+
+    def resolve_output(self, ctx):
+        outputs = types.Object()
+        outputs.int("num_issues", label="Label issues")
+        outputs.int("num_checked", label="Samples checked")
+        outputs.int("num_missing_labels", label="Skipped: no label")
+        outputs.str("view", label="Saved view")
+        return types.Property(outputs)
+
+
+def register(p):
+    p.register(ComputePredictions)
+    p.register(ComputeOod)
+    p.register(FindLabelIssues)

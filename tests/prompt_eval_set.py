@@ -1,0 +1,292 @@
+"""Realistic prompts and the sample sets they should select.
+
+The expected sets are written as plain Python predicates over each sample's
+raw field values (``label``, ``hypernyms``, ``corruption``, ``family``,
+``severity``, ``tags``, ``ood_score``, ``label_issue``, ``uniqueness``,
+``label_quality``): they do not use the parser, the spec or the compiler, so
+they are an independent statement of what each prompt means.
+
+Each case is ``(prompt, expectation)`` where expectation is one of:
+
+-   ``pred``: a predicate ``f(s) -> bool``; the view must hold exactly the
+    samples for which it is True (order ignored);
+-   ``("top", pred, field, n, highest_first)``: the n samples with the
+    highest (lowest) ``field`` among those satisfying ``pred``;
+-   ``("random", pred, n)``: n distinct samples, all satisfying ``pred``
+    (which n is the job of the seeded ``take``).
+
+:func:`build_eval_dataset` generates the dataset the cases are written for:
+real Tiny-ImageNet classes (names and hypernyms from ``datadiver_fo.wordnet``,
+exactly what the loader writes), every corruption and severity, clean
+train/val copies, a few samples with a missing label, and seeded scores.
+"""
+import random
+
+import fiftyone as fo
+
+import datadiver_fo.schema as S
+import datadiver_fo.wordnet as ddw
+
+# Classes of the generated dataset: dogs, cats, vehicles, food, insects,
+# birds and assorted objects (names as the loader writes them).
+EVAL_CLASS_NAMES = [
+    "Chihuahua", "golden retriever", "German shepherd", "standard poodle",
+    "Egyptian cat", "Persian cat", "tabby",
+    "school bus", "sports car", "trolleybus", "limousine",
+    "pizza", "ice cream", "banana", "mashed potato",
+    "bee", "ladybug", "monarch",
+    "goose", "albatross",
+    "teapot", "sunglasses", "lemon", "lion",
+]
+
+
+def _s(values):
+    return set(values)
+
+
+def _dog(s):
+    return "dog" in s["hypernyms"]
+
+
+def _cat(s):
+    return "cat" in s["hypernyms"]
+
+
+def _vehicle(s):
+    # people count buses as vehicles; WordNet files them under "public
+    # transport" -> "conveyance", not under "vehicle"
+    return "vehicle" in s["hypernyms"] or "conveyance" in s["hypernyms"]
+
+
+def _noise(s):
+    return s["corruption"].endswith("noise")
+
+
+def _blur(s):
+    return s["corruption"].endswith("blur")
+
+
+def build_eval_dataset(name, sources_per_class=2, classes=None, seed=51):
+    """Generates the evaluation dataset (no image files needed: only fields).
+
+    Args:
+        name: dataset name (overwritten if it exists)
+        sources_per_class (2): source images per class
+        classes (None): class names (default :data:`EVAL_CLASS_NAMES`;
+            ``"all"`` for the 200 Tiny-ImageNet classes)
+        seed (51): seed of the synthetic scores
+
+    Returns:
+        a persistent ``fo.Dataset`` with the loader's fields plus
+        ``ood_score``, ``label_issue``, ``uniqueness`` and ``label_quality``
+    """
+    if fo.dataset_exists(name):
+        fo.delete_dataset(name)
+    if classes == "all":
+        wnids = ddw.class_wnids()
+    else:
+        wnids = [ddw.wnid_for(c, classes_only=True) for c in (classes or EVAL_CLASS_NAMES)]
+    rng = random.Random(seed)
+    ds = fo.Dataset(name, persistent=True)
+    samples = []
+    corruptions = [S.CLEAN] + list(S.CORRUPTION_FAMILIES)
+    for ci, wnid in enumerate(wnids):
+        label = ddw.class_name(wnid)
+        hyper = ddw.hypernym_names(wnid)
+        for k in range(sources_per_class):
+            src = f"{wnid}_{k}"
+            for corr in corruptions:
+                for sev in [0] if corr == S.CLEAN else list(S.SEVERITIES):
+                    tags = [S.TAG_C] if corr != S.CLEAN else [S.TAG_TRAIN if (ci + k) % 2 == 0 else S.TAG_VAL]
+                    missing = corr != S.CLEAN and rng.random() < 0.01
+                    if missing:
+                        tags.append(S.TAG_MISSING_LABEL)
+                    # like the loader: an image without a class folder has
+                    # no label, no wnid and no hypernyms
+                    s = fo.Sample(
+                        filepath=f"/eval/{corr}/{sev}/{wnid}/{src}.JPEG",
+                        tags=tags,
+                        hypernyms=[] if missing else hyper,
+                        corruption=corr,
+                        corruption_family=S.corruption_family(corr),
+                        severity=sev,
+                        source_id=src,
+                        ood_score=round(min(1.0, max(0.0, sev / 6 + rng.gauss(0, 0.15))), 4),
+                        label_issue=rng.random() < 0.05,
+                        uniqueness=round(rng.random(), 4),
+                        label_quality=round(rng.random(), 4),
+                    )
+                    if not missing:
+                        s[S.GROUND_TRUTH] = fo.Classification(label=label)
+                        s[S.WNID] = wnid
+                    samples.append(s)
+    ds.add_samples(samples, progress=False)
+    ds.default_classes = [ddw.class_name(w) for w in wnids]
+    ds.info["wnid_to_name"] = {w: ddw.class_name(w) for w in wnids}
+    ds.save()
+    return ds
+
+
+def sample_records(dataset):
+    """The raw field values the predicates read, one dict per sample id."""
+    ids, labels, hyp, corr, fam, sev, tags, ood, li, uq, lq = dataset.values(
+        ["id", "ground_truth.label", "hypernyms", "corruption", "corruption_family", "severity",
+         "tags", "ood_score", "label_issue", "uniqueness", "label_quality"]
+    )
+    out = {}
+    for row in zip(ids, labels, hyp, corr, fam, sev, tags, ood, li, uq, lq):
+        out[row[0]] = dict(zip(
+            ["id", "label", "hypernyms", "corruption", "family", "severity", "tags", "ood_score",
+             "label_issue", "uniqueness", "label_quality"], row))
+        out[row[0]]["hypernyms"] = row[2] or []
+    return out
+
+
+def expected_ids(records, expectation):
+    """Returns ``(kind, ids, n)`` for an expectation over ``records``."""
+    if callable(expectation):
+        return "set", {i for i, s in records.items() if expectation(s)}, None
+    kind = expectation[0]
+    if kind == "top":
+        _, pred, field, n, high = expectation
+        rows = [s for s in records.values() if pred(s) and s[field] is not None]
+        rows.sort(key=lambda s: s[field], reverse=high)
+        return "top", [s["id"] for s in rows[:n]], n
+    if kind == "random":
+        _, pred, n = expectation
+        return "random", {i for i, s in records.items() if pred(s)}, n
+    raise ValueError(f"unknown expectation {kind!r}")
+
+
+def check(view, records, expectation):
+    """True if the view's samples are exactly what the expectation says."""
+    kind, ids, n = expected_ids(records, expectation)
+    got = view.values("id")
+    if kind == "set":
+        return set(got) == ids and len(got) == len(ids)
+    if kind == "top":
+        # ties in the score may reorder: compare the score sequence and the set
+        field_vals = [records[i] for i in got]
+        exp_vals = [records[i] for i in ids]
+        key = expectation[2]
+        return len(got) == n and [s[key] for s in field_vals] == [s[key] for s in exp_vals]
+    return len(got) == n and len(set(got)) == n and set(got) <= ids
+
+
+# (prompt, expectation). Written from what a person means by the prompt.
+CASES = [
+    # classes, plurals, synonyms
+    ("golden retrievers", lambda s: s["label"] == "golden retriever"),
+    ("Chihuahua", lambda s: s["label"] == "Chihuahua"),
+    ("show me the german shepherds", lambda s: s["label"] == "German shepherd"),
+    ("poodles in fog", lambda s: s["label"] == "standard poodle" and s["corruption"] == "fog"),
+    ("school buses and limousines", lambda s: s["label"] in ("school bus", "limousine")),
+    ("ladybirds", lambda s: s["label"] == "ladybug"),
+    ("pictures of geese", lambda s: s["label"] == "goose"),
+    ("sunglasses with motion blur", lambda s: s["label"] == "sunglasses" and s["corruption"] == "motion_blur"),
+    ("lemons and bananas, clean", lambda s: s["label"] in ("lemon", "banana") and s["corruption"] == "clean"),
+    ("teapots at severity 5", lambda s: s["label"] == "teapot" and s["severity"] == 5),
+    # WordNet groups
+    ("dogs", _dog),
+    ("all animals", lambda s: "animal" in s["hypernyms"]),
+    ("vehicles in the snow", lambda s: _vehicle(s) and s["corruption"] == "snow"),
+    ("food images", lambda s: "food" in s["hypernyms"]),
+    ("insects", lambda s: "insect" in s["hypernyms"]),
+    ("birds with frost", lambda s: "bird" in s["hypernyms"] and s["corruption"] == "frost"),
+    ("cats", _cat),
+    ("bugs with jpeg artifacts", lambda s: "insect" in s["hypernyms"] and s["corruption"] == "jpeg_compression"),
+    ("cars", lambda s: "car" in s["hypernyms"]),
+    ("fruit under heavy snow", lambda s: "fruit" in s["hypernyms"] and s["corruption"] == "snow" and s["severity"] in (4, 5)),
+    # corruptions, families, loose words
+    ("foggy images", lambda s: s["corruption"] == "fog"),
+    ("noisy pictures", _noise),
+    ("blurry dogs", lambda s: _dog(s) and _blur(s)),
+    ("pixelated cats", lambda s: _cat(s) and s["corruption"] == "pixelate"),
+    ("gaussian noise severity 3", lambda s: s["corruption"] == "gaussian_noise" and s["severity"] == 3),
+    ("weather corruptions on vehicles", lambda s: s["family"] == "weather" and _vehicle(s)),
+    ("digital corruptions at level 1", lambda s: s["family"] == "digital" and s["severity"] == 1),
+    ("low contrast food", lambda s: s["corruption"] == "contrast" and "food" in s["hypernyms"]),
+    ("shot noise or impulse noise", lambda s: s["corruption"] in ("shot_noise", "impulse_noise")),
+    ("elastic transform, levels 2-4", lambda s: s["corruption"] == "elastic_transform" and 2 <= s["severity"] <= 4),
+    ("spatter and saturate", lambda s: s["corruption"] in ("spatter", "saturate")),
+    ("out of focus birds", lambda s: s["corruption"] == "defocus_blur" and "bird" in s["hypernyms"]),
+    ("zoom blur", lambda s: s["corruption"] == "zoom_blur"),
+    ("brightness corruption on lions", lambda s: s["corruption"] == "brightness" and s["label"] == "lion"),
+    # severities
+    ("dogs at least severity 3", lambda s: _dog(s) and s["severity"] >= 3),
+    ("fog with severity at least 4", lambda s: s["corruption"] == "fog" and s["severity"] >= 4),
+    ("mild noise", lambda s: _noise(s) and s["severity"] in (1, 2)),
+    ("severe blur on cats", lambda s: _blur(s) and _cat(s) and s["severity"] in (4, 5)),
+    ("snow levels 2 to 4", lambda s: s["corruption"] == "snow" and 2 <= s["severity"] <= 4),
+    ("severity 5 images of pizza", lambda s: s["severity"] == 5 and s["label"] == "pizza"),
+    ("moderate frost", lambda s: s["corruption"] == "frost" and s["severity"] == 3),
+    ("extreme pixelation", lambda s: s["corruption"] == "pixelate" and s["severity"] == 5),
+    ("clean images of insects", lambda s: s["corruption"] == "clean" and "insect" in s["hypernyms"]),
+    ("uncorrupted dogs", lambda s: _dog(s) and s["corruption"] == "clean"),
+    ("severity at most 2 jpeg", lambda s: s["corruption"] == "jpeg_compression" and s["severity"] in (1, 2)),
+    # negation
+    ("dogs and cats under heavy fog or snow, but no clean images",
+     lambda s: (_dog(s) or _cat(s)) and s["corruption"] in ("fog", "snow") and s["severity"] in (4, 5)),
+    ("all animals except dogs", lambda s: "animal" in s["hypernyms"] and not _dog(s)),
+    ("vehicles without noise", lambda s: _vehicle(s) and not _noise(s)),
+    ("food, not blurry", lambda s: "food" in s["hypernyms"] and not _blur(s)),
+    ("cats excluding Persian cats", lambda s: _cat(s) and s["label"] != "Persian cat"),
+    ("corrupted images of bees", lambda s: s["label"] == "bee" and s["corruption"] != "clean"),
+    ("insects other than ladybugs in fog", lambda s: "insect" in s["hypernyms"] and s["label"] != "ladybug" and s["corruption"] == "fog"),
+    ("dogs, no severity 5", lambda s: _dog(s) and s["severity"] != 5),
+    ("weather except snow and frost", lambda s: s["family"] == "weather" and s["corruption"] not in ("snow", "frost")),
+    ("birds but not albatrosses", lambda s: "bird" in s["hypernyms"] and s["label"] != "albatross"),
+    # scores, sort, limits, random, tags, labels
+    ("top 50 most out-of-distribution", ("top", lambda s: True, "ood_score", 50, True)),
+    ("top 10 most OOD dogs", ("top", _dog, "ood_score", 10, True)),
+    ("out of distribution cats", lambda s: _cat(s) and s["ood_score"] >= 0.6),
+    ("likely mislabeled images", lambda s: s["label_issue"] is True),
+    ("mislabeled dogs in fog", lambda s: s["label_issue"] is True and _dog(s) and s["corruption"] == "fog"),
+    ("random 100 vehicles", ("random", lambda s: _vehicle(s), 100)),
+    ("100 random images", ("random", lambda s: True, 100)),
+    ("images with missing labels", lambda s: "missing_label" in s["tags"]),
+    ("clean validation images", lambda s: s["corruption"] == "clean" and "val" in s["tags"]),
+    ("training images of cats", lambda s: "train" in s["tags"] and _cat(s)),
+    ("label quality below 0.2", lambda s: s["label_quality"] is not None and s["label_quality"] < 0.2),
+    ("uniqueness above 0.9 in snow", lambda s: s["uniqueness"] > 0.9 and s["corruption"] == "snow"),
+    ("top 20 by uniqueness", ("top", lambda s: True, "uniqueness", 20, True)),
+    ("fog images with ood score at least 0.8", lambda s: s["corruption"] == "fog" and s["ood_score"] >= 0.8),
+    ("the 15 dogs with the lowest label quality", ("top", _dog, "label_quality", 15, False)),
+    ("first 30 pictures of pizza", ("random", lambda s: s["label"] == "pizza", 30)),
+]
+
+# Prompts that must be refused with a ValueError (never "everything").
+MUST_FAIL = [
+    "",
+    "giraffes in the snow",
+    "dgos in fog",
+    "show me everything please",
+    "images with rain",
+]
+
+# Written after the parser was tuned on CASES and run once as-is: a held-out
+# check of how the parser does on phrasing it was not tuned for. The
+# benchmark reports its rate separately (failures here are not fixed by
+# editing the expectations).
+HELDOUT = [
+    ("find me all the pizzas", lambda s: s["label"] == "pizza"),
+    ("retrievers in snowy conditions", lambda s: "retriever" in s["hypernyms"] and s["corruption"] == "snow"),
+    ("anything with impulse noise at level 4 or higher", lambda s: s["corruption"] == "impulse_noise" and s["severity"] >= 4),
+    ("show severely pixelated vehicles", lambda s: s["corruption"] == "pixelate" and s["severity"] in (4, 5) and _vehicle(s)),
+    ("butterflies", lambda s: "butterfly" in s["hypernyms"]),
+    ("non-clean images of poodles", lambda s: s["label"] == "standard poodle" and s["corruption"] != "clean"),
+    ("images of dogs but not in fog", lambda s: _dog(s) and s["corruption"] != "fog"),
+    ("lightly blurred food", lambda s: "food" in s["hypernyms"] and _blur(s) and s["severity"] in (1, 2)),
+    ("mammals under frost, severity 1 or 2", lambda s: "mammal" in s["hypernyms"] and s["corruption"] == "frost" and s["severity"] in (1, 2)),
+    ("a random sample of 25 noisy cats", ("random", lambda s: _cat(s) and _noise(s), 25)),
+    ("the 10 most unusual birds", ("top", lambda s: "bird" in s["hypernyms"], "ood_score", 10, True)),
+    ("spatter on school buses", lambda s: s["corruption"] == "spatter" and s["label"] == "school bus"),
+    ("persian and egyptian cats with zoom blur", lambda s: s["label"] in ("Persian cat", "Egyptian cat") and s["corruption"] == "zoom_blur"),
+    ("dogs that are probably mislabeled", lambda s: _dog(s) and s["label_issue"] is True),
+    ("weather effects except brightness at severity 3", lambda s: s["family"] == "weather" and s["corruption"] != "brightness" and s["severity"] == 3),
+    ("limos and sports cars in the clean set", lambda s: s["label"] in ("limousine", "sports car") and s["corruption"] == "clean"),
+    ("label quality under 0.1", lambda s: s["label_quality"] < 0.1),
+    ("saturated fruit", lambda s: s["corruption"] == "saturate" and "fruit" in s["hypernyms"]),
+    ("everything in the noise family with severity 5", lambda s: s["family"] == "noise" and s["severity"] == 5),
+    ("insects, clean or mildly corrupted", lambda s: "insect" in s["hypernyms"] and s["severity"] in (0, 1, 2)),
+]

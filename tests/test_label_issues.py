@@ -1,0 +1,149 @@
+"""Label issues: cleanlab on a constructed set with known flipped labels,
+missing labels, a class with one sample, brain fields, runs and views."""
+import numpy as np
+import pytest
+
+import fiftyone as fo
+
+from datadiver_fo import label_issues as ddl
+from datadiver_fo import predictions as ddp
+from datadiver_fo import runs as ddr
+
+
+def make_dataset(name, X, labels):
+    ds = fo.Dataset(name)
+    samples = []
+    for i in range(len(X)):
+        s = fo.Sample(filepath="/tmp/dd-h4/%s/%05d.jpg" % (name, i), source_id="p%d" % i)
+        if labels[i] is not None:
+            s["ground_truth"] = fo.Classification(label=labels[i])
+        samples.append(s)
+    ds.add_samples(samples)
+    ds.set_values("emb", [np.asarray(x, dtype=np.float32) for x in X])
+    return ds
+
+
+@pytest.fixture
+def noisy(unique_name):
+    """4 separable classes x 40 samples, 12 labels flipped (known), 3 labels
+    missing, and one extra class with a single sample."""
+    rng = np.random.default_rng(7)
+    centers = rng.normal(size=(4, 10)) * 4
+    y = np.repeat(np.arange(4), 40)
+    X = centers[y] + rng.normal(size=(len(y), 10))
+    names = ["cat", "dog", "fish", "bird"]
+    labels = [names[v] for v in y]
+    flipped = rng.choice(len(y), 12, replace=False)
+    for i in flipped:
+        labels[i] = names[(y[i] + rng.integers(1, 4)) % 4]
+    clean_pool = [i for i in range(len(y)) if i not in set(flipped)]
+    missing = clean_pool[:3]
+    for i in missing:
+        labels[i] = None
+    X = np.vstack([X, rng.normal(size=(1, 10)) * 4])
+    labels.append("axolotl")  # a class with one sample
+    ds = make_dataset(unique_name, X, labels)
+    ddp.compute_predictions(ds, members=["emb", ("emb", "knn")])
+    yield ds, y, set(int(i) for i in flipped), missing, names
+    ds.delete()
+
+
+def test_finds_known_flipped_labels(noisy):
+    ds, y, flipped, missing, names = noisy
+    calls = []
+    rep = ddl.find_label_issues(ds, progress=lambda f, label: calls.append(f))
+    assert calls[-1] == 1.0
+    issues = ds.values("label_issue")
+    quality = ds.values("label_quality")
+    found = {i for i, v in enumerate(issues) if v}
+    hits = found & flipped
+    assert len(hits) / len(flipped) >= 0.9, (found, flipped)  # recall
+    assert len(hits) / max(len(found - {len(y)}), 1) >= 0.8  # precision
+    # label quality ranks the flipped ones below the clean ones
+    from sklearn.metrics import roc_auc_score
+
+    idx = [i for i in range(len(y)) if quality[i] is not None]
+    auc = roc_auc_score([i not in flipped for i in idx], [quality[i] for i in idx])
+    assert auc > 0.95
+    # the suggestion is the true class for the flipped samples found
+    sugg = ds.values("suggested_label")
+    right = [sugg[i].label == names[y[i]] for i in hits]
+    assert sum(right) >= len(hits) - 1
+    assert all(sugg[i] is None for i in range(len(y)) if not issues[i])
+    assert rep.num_issues == len(found)
+
+
+def test_missing_labels_and_a_single_sample_class(noisy):
+    ds, y, flipped, missing, names = noisy
+    rep = ddl.find_label_issues(ds, mistakenness=False, hardness=False)
+    assert rep.num_missing_labels == 3
+    assert rep.num_checked == len(ds) - 3
+    issues = ds.values("label_issue")
+    quality = ds.values("label_quality")
+    for i in missing:
+        assert issues[i] is None and quality[i] is None
+    # predictions exist for unlabelled samples too
+    assert ds.count("predictions") == len(ds)
+    assert rep.small_classes == {"axolotl": 1}
+    assert isinstance(issues[-1], bool)  # the single sample was checked, no crash
+    res = ddr.get_run_results(ds, rep.key)
+    assert res["num_missing_labels"] == 3 and res["small_classes"] == {"axolotl": 1}
+
+
+def test_brain_fields_run_and_saved_view(noisy):
+    ds, *_ = noisy
+    ds.save_view("datadiver/label-issues", ds.limit(2), description="teammate's")
+    rep = ddl.find_label_issues(ds)
+    assert set(rep.brain_fields) == {"mistakenness", "hardness"}
+    checked = ds.exists("ground_truth")
+    assert checked.count("mistakenness") == len(checked)
+    assert checked.count("hardness") == len(checked)
+    # the teammate's view is untouched, ours gets another name
+    assert rep.view == "datadiver/label-issues-2"
+    assert len(ds.load_saved_view("datadiver/label-issues")) == 2
+    ours = ds.load_saved_view(rep.view)
+    assert len(ours) == rep.num_issues
+    assert all(ours.values("label_issue"))
+    q = ours.values("label_quality")
+    assert q == sorted(q)
+    assert ds.get_saved_view_info(rep.view)["description"].startswith("[datadiver]")
+    # run listed with its config; re-running keeps one run, one view of ours
+    cfg = ddr.get_run_config(ds, rep.key)
+    assert cfg["filter_by"] == "prune_by_noise_rate" and cfg["label_field"] == "ground_truth"
+    rep2 = ddl.find_label_issues(ds)
+    assert rep2.view == rep.view and rep2.num_issues == rep.num_issues
+    assert ddr.list_datadiver_runs(ds).count(rep.key) == 1
+    assert len(ds.list_saved_views()) == 2
+
+
+def test_bad_inputs(noisy):
+    ds, *_ = noisy
+    with pytest.raises(ValueError, match="quality_method"):
+        ddl.find_label_issues(ds, quality_method="vibes")
+    with pytest.raises(ValueError, match="Label field"):
+        ddl.find_label_issues(ds, label_field="nope")
+    with pytest.raises(ValueError, match="No predictions run"):
+        ddl.find_label_issues(ds, pred_field="other")
+
+
+def test_operator_find_label_issues(noisy, run_operator):
+    ds, *_ = noisy
+    res = run_operator("find_label_issues", ds, params={"brain": False})
+    assert res.error is None, res.error
+    assert res.result["num_missing_labels"] == 3
+    assert res.result["view"] == "datadiver/label-issues"
+
+
+def test_clean_labels_give_no_issue_and_no_crash(unique_name):
+    rng = np.random.default_rng(1)
+    y = np.repeat(np.arange(3), 20)
+    X = np.eye(3)[y] * 20 + 0.1 * rng.normal(size=(60, 3))
+    ds = make_dataset(unique_name, X, ["abc"[v] for v in y])
+    try:
+        ddp.compute_predictions(ds, members=[("emb", "knn")])
+        rep = ddl.find_label_issues(ds, mistakenness=False, hardness=False)
+        assert rep.num_issues == 0
+        assert ds.count("suggested_label") == 0
+        assert ds.get_field("suggested_label") is not None
+    finally:
+        ds.delete()

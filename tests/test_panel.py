@@ -1,0 +1,319 @@
+"""The DataDiver panel: its numbers (datadiver_fo.summary) and its events,
+run through FiftyOne's real operator executor on the miniature dataset."""
+import os
+import shutil
+import tempfile
+
+import pytest
+
+import fiftyone as fo
+import fiftyone.core.view as fov
+import fiftyone.operators as foo
+import fiftyone.plugins as fop
+from fiftyone import ViewField as F
+
+import datadiver_fo.summary as dds
+from datadiver_fo import schema as sch
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PLUGIN = "@datadiver/datadiver"
+PANEL_URI = f"{PLUGIN}/datadiver_panel"
+
+
+def _yml_declares_panel():
+    import yaml
+
+    with open(os.path.join(REPO, "fiftyone.yml")) as f:
+        meta = yaml.safe_load(f)
+    return "datadiver_panel" in (meta.get("panels") or [])
+
+
+@pytest.fixture(scope="module")
+def panel_registered():
+    """Makes sure FiftyOne can find the panel.
+
+    FiftyOne only registers panels that ``fiftyone.yml`` lists. Until the
+    bundle's manifest lists ``datadiver_panel``, the panel's event tests run
+    against a copy of the manifest that does (the entry point still loads this
+    repository's ``plugins/``), and ``test_panel_declared_in_manifest`` fails.
+    """
+    if _yml_declares_panel():
+        yield
+        return
+    import yaml
+
+    shadow = tempfile.mkdtemp(prefix="dd-panel-plugins-")
+    pdir = os.path.join(shadow, "datadiver")
+    os.makedirs(pdir)
+    with open(os.path.join(REPO, "fiftyone.yml")) as f:
+        meta = yaml.safe_load(f)
+    meta["panels"] = list(meta.get("panels") or []) + ["datadiver_panel"]
+    meta["py_entry"] = "entry.py"
+    with open(os.path.join(pdir, "fiftyone.yml"), "w") as f:
+        yaml.safe_dump(meta, f)
+    with open(os.path.join(pdir, "entry.py"), "w") as f:
+        f.write(
+            "import importlib.util, sys\n"
+            f"_s = importlib.util.spec_from_file_location('dd_panel_shadow', {os.path.join(REPO, 'plugins', '__init__.py')!r})\n"
+            "_m = importlib.util.module_from_spec(_s); sys.modules[_s.name] = _m; _s.loader.exec_module(_m)\n"
+            "register = _m.register\n"
+        )
+    old = fo.config.plugins_dir
+    fo.config.plugins_dir = shadow
+    try:
+        yield
+    finally:
+        fo.config.plugins_dir = old
+        shutil.rmtree(shadow, ignore_errors=True)
+
+
+def test_panel_declared_in_manifest():
+    defs = {d.name: d for d in fop.list_plugins()}
+    assert PLUGIN in defs
+    assert "datadiver_panel" in defs[PLUGIN].operators, (
+        "fiftyone.yml must list datadiver_panel under panels: FiftyOne "
+        "registers nothing that the manifest does not declare"
+    )
+
+
+# --- the library ------------------------------------------------------------------
+
+
+def test_matrix_counts_and_flags_empty_cells(mini_dataset):
+    full = dds.corruption_severity_matrix(mini_dataset)
+    assert full["corruptions"][0] == "clean"
+    assert full["severities"] == [0, 1, 2, 3, 4, 5]
+    assert full["empty"] == []
+    assert sum(n for row in full["counts"] for n in row if n) == len(mini_dataset)
+    ci = full["corruptions"].index("fog")
+    expected = mini_dataset.match((F("corruption") == "fog") & (F("severity") == 3)).count()
+    assert expected > 0 and full["counts"][ci][3] == expected
+    # clean only exists at severity 0, corruptions never at 0: impossible cells are None
+    assert full["counts"][0][0] > 0 and full["counts"][0][1:] == [None] * 5
+    assert full["counts"][ci][0] is None
+
+    view = mini_dataset.match(~((F("corruption") == "fog") & (F("severity") >= 4)))
+    part = dds.corruption_severity_matrix(view)
+    # rows come from the dataset, so the filtered cells are still there, as gaps
+    assert part["corruptions"] == full["corruptions"]
+    assert sorted(part["empty"]) == [("fog", 4), ("fog", 5)]
+    assert part["counts"][ci][4] == 0 and part["counts"][ci][3] == expected
+    assert part["total"] == view.count()
+
+
+def test_class_table_flags_empty_classes_and_cells(mini_dataset):
+    names = sorted(mini_dataset.distinct("ground_truth.label"))
+    gone, thin = names[0], names[1]
+    view = mini_dataset.match(F("ground_truth.label") != gone).match(
+        ~((F("ground_truth.label") == thin) & (F("corruption") == "spatter"))
+    )
+    table = dds.class_table(view)
+    rows = {r["class"]: r for r in table["rows"]}
+    assert set(rows) == set(names)
+    assert table["empty_classes"] == [gone]
+    assert rows[gone]["empty"] and rows[gone]["count"] == 0
+    assert rows[thin]["empty_cells"] == ["spatter"]
+    assert rows[thin]["count"] == view.match(F("ground_truth.label") == thin).count()
+    other = rows[names[2]]
+    assert other["empty_cells"] == [] and other["cells"]["spatter"] > 0
+    assert "clean" in table["columns"] and table["columns"][0] == "clean"
+
+
+def test_score_distributions(fresh_dataset):
+    ds = fresh_dataset
+    assert sch.OOD_SCORE not in dds.score_fields(ds)
+    assert dds.score_distributions(ds) == {}
+    ids = ds.values("id")
+    # every second sample scored; values spread over [0, 1]
+    scores = {ids[k]: k / 38 for k in range(0, 40, 2)}
+    ds.set_values(sch.OOD_SCORE, scores, key_field="id")
+    ds.set_values("brightness", [float(k) for k in range(len(ids))])
+    fields = dds.score_fields(ds)
+    assert fields[0] == sch.OOD_SCORE and "brightness" in fields and sch.SEVERITY not in fields
+    h = dds.score_distributions(ds, bins=5)[sch.OOD_SCORE]
+    assert sum(h["counts"]) == h["count"] == len(scores)
+    assert h["missing"] == len(ids) - len(scores)
+    assert len(h["edges"]) == 6 and h["min"] == 0.0 and h["max"] == 1.0
+    with pytest.raises(ValueError, match="not_a_field"):
+        dds.score_distributions(ds, fields=["not_a_field"])
+    with pytest.raises(ValueError, match="bins"):
+        dds.score_distributions(ds, bins=0)
+
+
+def test_cell_and_class_views_and_bad_input(mini_dataset):
+    v = dds.cell_view(mini_dataset, "fog", 2)
+    assert v.count() > 0 and set(v.distinct("corruption")) == {"fog"}
+    assert set(v.distinct("severity")) == {2}
+    assert dds.cell_view(mini_dataset, "clean").count() == mini_dataset.count_values("corruption")["clean"]
+    name = mini_dataset.first().ground_truth.label
+    assert set(dds.class_view(mini_dataset, name).distinct("ground_truth.label")) == {name}
+    with pytest.raises(ValueError, match="unknown corruption"):
+        dds.cell_view(mini_dataset, "lava", 1)
+    with pytest.raises(ValueError, match="severity"):
+        dds.cell_view(mini_dataset, "fog", 9)
+    with pytest.raises(ValueError, match="unknown class"):
+        dds.class_view(mini_dataset, "no such class")
+    with pytest.raises(ValueError, match="Dataset or DatasetView"):
+        dds.corruption_severity_matrix([1, 2])
+
+
+def test_saved_views_table_and_check(fresh_dataset):
+    ds = fresh_dataset
+    ds.add_sample_field("flag", fo.BooleanField)
+    ds.set_values("flag", [True] * len(ds))
+    ds.save_view("fog-heavy", ds.match((F("corruption") == "fog") & (F("severity") >= 4)), description="heavy fog")
+    ds.save_view("flagged", ds.match(F("flag") == True))
+    rows = dds.saved_views_table(ds)
+    assert [r["name"] for r in rows] == ["flagged", "fog-heavy"]
+    assert rows[1]["description"] == "heavy fog"
+    ok = dds.check_saved_view(ds, "fog-heavy")
+    assert ok["ok"] and ok["count"] == ds.match((F("corruption") == "fog") & (F("severity") >= 4)).count()
+    ds.delete_sample_field("flag")
+    broken = dds.check_saved_view(ds, "flagged")
+    assert not broken["ok"] and "flag" in broken["error"]
+    with pytest.raises(ValueError, match="no saved view"):
+        dds.check_saved_view(ds, "nope")
+
+
+# --- the panel, through FiftyOne's executor ---------------------------------------
+
+
+def _run_panel(method, dataset, view=None, state=None, **params):
+    result = foo.execute_operator(
+        PANEL_URI,
+        dataset=dataset,
+        view=view,
+        params={"panel_id": "test-panel", "__method__": method, "panel_state": state or {}, **params},
+    )
+    result.raise_exceptions()
+    return [r.to_json() for r in result.executor._requests]
+
+
+def _find(requests, operator, key=None):
+    out = []
+    for r in requests:
+        if r["operator_uri"] != operator:
+            continue
+        p = r["params"]
+        if key is None:
+            out.append(p)
+        elif key in (p.get("data") or p.get("state") or {}):
+            out.append((p.get("data") or p.get("state"))[key])
+    return out
+
+
+def _set_view_target(requests, dataset):
+    views = _find(requests, "set_view")
+    assert len(views) == 1, requests
+    return fov.DatasetView._build(dataset, views[0]["view"])
+
+
+def test_panel_load_renders_overview(panel_registered, mini_dataset):
+    view = mini_dataset.match(F("corruption") != "spatter")
+    reqs = _run_panel("on_load", mini_dataset, view=view)
+    heat = _find(reqs, "patch_panel_data", "heatmap")[0][0]
+    matrix = dds.corruption_severity_matrix(view)
+    assert heat["type"] == "heatmap" and heat["y"] == matrix["corruptions"]
+    assert heat["z"] == matrix["counts"]
+    row = heat["y"].index("spatter")
+    assert heat["text"][row][1:] == ["empty"] * 5  # the gap is labelled, not blank
+    state = {}
+    for s in _find(reqs, "patch_panel_state"):
+        state.update(s["state"])
+    assert state["total"] == view.count()
+    assert state["empty_cells"] == 5
+    assert set(state["class_rows"]) == set(mini_dataset.distinct("ground_truth.label"))
+    classes = _find(reqs, "patch_panel_data", "classes")[0]
+    assert all("spatter" in r["flags"] for r in classes)
+    # operator buttons only for operators that exist
+    for name in state["operators"]:
+        assert foo.registry.operator_exists(f"{PLUGIN}/{name}")
+    out = _find(reqs, "show_panel_output")[0]["output"]
+    props = out["type"]["properties"]
+    assert "heatmap" in props and "classes" in props
+    assert props["heatmap"]["view"]["on_click"].endswith("#on_heatmap_click")
+
+
+def test_heatmap_click_sets_app_view(panel_registered, mini_dataset):
+    reqs = _run_panel("on_heatmap_click", mini_dataset, x="3", y="defocus_blur", z=7)
+    target = _set_view_target(reqs, mini_dataset)
+    expected = mini_dataset.match((F("corruption") == "defocus_blur") & (F("severity") == 3))
+    assert target.count() == expected.count() > 0
+    assert set(target.values("id")) == set(expected.values("id"))
+    # an unknown cell notifies instead of setting a view
+    reqs = _run_panel("on_heatmap_click", mini_dataset, x="3", y="lava")
+    assert not _find(reqs, "set_view")
+    assert "unknown corruption" in _find(reqs, "notify")[0]["message"]
+
+
+def test_class_click_sets_app_view(panel_registered, mini_dataset):
+    view = mini_dataset.match(F("severity") >= 4)
+    names = sorted(mini_dataset.distinct("ground_truth.label"))
+    reqs = _run_panel("on_class_click", mini_dataset, view=view, state={"class_rows": names}, row=1)
+    target = _set_view_target(reqs, mini_dataset)
+    assert set(target.distinct("ground_truth.label")) == {names[1]}
+    assert target.count() == view.match(F("ground_truth.label") == names[1]).count()
+    assert min(target.distinct("severity")) >= 4  # within the current view
+
+
+def test_histogram_click_and_saved_view_actions(panel_registered, fresh_dataset):
+    ds = fresh_dataset
+    ds.set_values(sch.OOD_SCORE, [(k % 10) / 10 for k in range(len(ds))])
+    reqs = _run_panel(
+        "on_histogram_click", ds, path="hist_ood_score", x=0.25, range=[0.25, 0.35]
+    )
+    target = _set_view_target(reqs, ds)
+    assert set(target.distinct(sch.OOD_SCORE)) == {0.2, 0.3}
+
+    ds.save_view("fog", ds.match(F("corruption") == "fog"))
+    reqs = _run_panel("on_load", ds)
+    assert _find(reqs, "patch_panel_state", "saved_names") == [["fog"]]
+    saved = _find(reqs, "patch_panel_data", "saved")[0]
+    assert saved[0]["name"] == "fog"
+    reqs = _run_panel("on_saved_load", ds, state={"saved_names": ["fog"]}, row=0)
+    assert _set_view_target(reqs, ds).count() == ds.match(F("corruption") == "fog").count()
+    reqs = _run_panel("on_saved_check", ds, state={"saved_names": ["fog"]}, row=0)
+    n = ds.match(F("corruption") == "fog").count()
+    assert f"{n} samples" in _find(reqs, "notify")[0]["message"]
+
+
+def _prompts_installed():
+    try:
+        import datadiver_fo as ddf
+
+        return callable(ddf.text_to_view) and callable(ddf.save_prompt_view)
+    except Exception:
+        return False
+
+
+def test_prompt_preview_apply_save(panel_registered, fresh_dataset):
+    if not _prompts_installed():
+        pytest.skip("datadiver_fo.text_to_view is not installed yet (issue 5)")
+    import datadiver_fo as ddf
+
+    ds = fresh_dataset
+    text = "fog at least 4"
+    expected = ddf.text_to_view(ds, text, llm="offline").view
+    n = expected.count()
+    assert n > 0
+
+    reqs = _run_panel("on_preview", ds, state={"prompt": text})
+    preview = _find(reqs, "patch_panel_state", "preview")[0]
+    assert preview["count"] == n and preview["error"] is None and preview["explanation"]
+    assert not _find(reqs, "set_view")  # a preview never changes the App
+
+    reqs = _run_panel("on_apply", ds, state={"prompt": text})
+    assert _set_view_target(reqs, ds).count() == n
+
+    reqs = _run_panel("on_save", ds, state={"prompt": text, "save_name": "heavy-fog"})
+    assert _set_view_target(reqs, ds).count() == n
+    assert _find(reqs, "reload_dataset")  # the App refreshes its saved-view list
+    assert ds.has_saved_view("heavy-fog") and ds.load_saved_view("heavy-fog").count() == n
+    # saving again under the same name is refused, shown in the panel, not raised
+    reqs = _run_panel("on_save", ds, state={"prompt": text, "save_name": "heavy-fog"})
+    assert _find(reqs, "patch_panel_state", "preview")[0]["error"]
+
+    reqs = _run_panel("on_preview", ds, state={"prompt": "zzqx unknown thing"})
+    assert _find(reqs, "patch_panel_state", "preview")[0]["error"]
+    reqs = _run_panel("on_preview", ds, state={"prompt": "  "})
+    assert _find(reqs, "patch_panel_state", "preview")[0]["error"] == "Type a prompt first."

@@ -1,0 +1,210 @@
+"""Out-of-sample predictions: grouped folds, the probe ensemble, runs, a timm
+member mapped onto wnids, the operator."""
+import os
+
+import numpy as np
+import pytest
+
+import fiftyone as fo
+
+from datadiver_fo import predictions as ddp
+from datadiver_fo import runs as ddr
+
+
+def make_dataset(name, X, labels, groups=None, field="emb", filepaths=None):
+    """A real FiftyOne dataset with one sample per row of X."""
+    ds = fo.Dataset(name)
+    n = len(X)
+    paths = filepaths or ["/tmp/dd-h4/%s/%05d.jpg" % (name, i) for i in range(n)]
+    samples = []
+    for i in range(n):
+        s = fo.Sample(filepath=paths[i])
+        if labels[i] is not None:
+            s["ground_truth"] = fo.Classification(label=str(labels[i]))
+        if groups is not None:
+            s["source_id"] = groups[i]
+        samples.append(s)
+    ds.add_samples(samples)
+    ds.set_values(field, [np.asarray(x, dtype=np.float32) for x in X])
+    return ds
+
+
+@pytest.fixture
+def cleanup():
+    made = []
+    yield made
+    for ds in made:
+        if ds.name in fo.list_datasets():
+            ds.delete()
+
+
+def blobs(n_per_class, num_classes, dim=16, sep=4.0, seed=0):
+    rng = np.random.default_rng(seed)
+    centers = rng.normal(size=(num_classes, dim)) * sep
+    y = np.repeat(np.arange(num_classes), n_per_class)
+    X = centers[y] + rng.normal(size=(len(y), dim))
+    return X.astype(np.float32), y
+
+
+def test_grouped_folds_keep_every_group_in_one_fold():
+    rng = np.random.default_rng(3)
+    groups = np.repeat(np.arange(60), 4)  # 60 pictures x 4 variants
+    labels = np.repeat(rng.integers(0, 5, 60), 4)
+    labels[::7] = -1  # some variants unlabelled
+    groups_obj = [str(g) for g in groups]
+    groups_obj[-4:] = ["lonely"] * 4
+    labels[-4:] = -1  # a picture with no labelled variant at all
+    folds = ddp.grouped_folds(labels, groups_obj, num_folds=5, seed=1)
+    for g in set(groups_obj):
+        f = set(folds[[i for i, x in enumerate(groups_obj) if x == g]])
+        assert len(f) == 1, "group %s spans folds %s" % (g, f)
+    assert set(folds[-4:]) == {-1}
+    assert set(folds[:-4]) == {0, 1, 2, 3, 4}
+    # stratified: each class present in at least 3 of the 5 folds
+    for c in range(5):
+        assert len(set(folds[labels == c])) >= 3
+    with pytest.raises(ValueError, match="num_folds"):
+        ddp.grouped_folds(labels[:8], groups_obj[:8], num_folds=5)
+
+
+def test_grouped_cv_does_not_leak_variants(cleanup, unique_name):
+    """Variants of a picture share (almost) one embedding and a random label:
+    only memorising variants can predict them. Grouped folds must stay at
+    chance level; ungrouped folds leak and look accurate."""
+    rng = np.random.default_rng(0)
+    num_groups, variants, K = 80, 5, 4
+    base = rng.normal(size=(num_groups, 24))
+    X = np.repeat(base, variants, axis=0) + 0.01 * rng.normal(size=(num_groups * variants, 24))
+    y = np.repeat(rng.integers(0, K, num_groups), variants)
+    groups = ["pic%03d" % g for g in np.repeat(np.arange(num_groups), variants)]
+    ds = make_dataset(unique_name, X, [str(v) for v in y], groups)
+    cleanup.append(ds)
+    grouped = ddp.compute_predictions(ds, members=[("emb", "knn")], seed=1)
+    leaky = ddp.compute_predictions(ds, members=[("emb", "knn")], group_field=None,
+                                    pred_field="leaky", seed=1)
+    assert grouped.grouped and not leaky.grouped
+    assert leaky.accuracy > 0.95
+    assert grouped.accuracy < 0.5
+
+
+def test_ensemble_writes_predictions_members_and_run(cleanup, unique_name):
+    X, y = blobs(30, 3, seed=1)
+    labels = [str(v) for v in y]
+    labels[5] = None  # unlabelled: predicted, never trained on
+    labels[40] = None
+    ds = make_dataset(unique_name, X, labels, ["g%d" % i for i in range(len(y))])
+    cleanup.append(ds)
+    ds.set_values("emb2", [np.asarray(x[:8]) for x in X])
+    calls = []
+    rep = ddp.compute_predictions(
+        ds, members=["emb", ("emb", "knn"), {"embeddings": "emb2", "classifier": "mlp",
+                                             "params": {"steps": 50}}],
+        progress=lambda f, label: calls.append(f),
+    )
+    assert rep.num_unlabelled == 2 and rep.num_labelled == len(y) - 2
+    assert rep.accuracy > 0.9
+    assert set(rep.member_accuracy) == {"logreg_emb", "knn_emb", "mlp_emb2"}
+    assert calls and calls[-1] == 1.0
+    preds = ds.values("predictions")
+    assert all(p is not None and p.label in {"0", "1", "2"} for p in preds)
+    assert preds[5].label == "0" and preds[40].label == "1"  # unlabelled, still predicted
+    p0 = np.exp(preds[0].logits)
+    assert abs(p0.sum() - 1) < 1e-3 and abs(p0.max() - preds[0].confidence) < 1e-4
+    for f in rep.member_fields:
+        assert ds.count(f) == len(ds)
+    # the run is listed, its config reloads, the probabilities reload
+    assert rep.key in ddr.list_datadiver_runs(ds)
+    cfg = ddr.get_run_config(ds, rep.key)
+    assert cfg["num_folds"] == 5 and cfg["group_field"] == "source_id"
+    assert [m["name"] for m in cfg["members"]] == ["logreg_emb", "knn_emb", "mlp_emb2"]
+    data = ddp.load_probabilities(ds)
+    assert data["probs"].shape == (len(ds), 3) and data["member_probs"].shape == (3, len(ds), 3)
+    np.testing.assert_allclose(data["probs"][0], p0, atol=1e-3)
+    # on a view, rows follow the view's order
+    view = ds.skip(10).limit(5)
+    sub = ddp.load_probabilities(view)
+    np.testing.assert_allclose(sub["probs"], data["probs"][10:15])
+    # re-running is idempotent: one run, same fields
+    n_fields = len(ds.get_field_schema())
+    ddp.compute_predictions(ds, members=["emb", ("emb", "knn"), {
+        "embeddings": "emb2", "classifier": "mlp", "params": {"steps": 50}}])
+    assert len(ds.get_field_schema()) == n_fields
+    assert ddr.list_datadiver_runs(ds).count(rep.key) == 1
+
+
+def test_bad_inputs_raise_value_errors(cleanup, unique_name):
+    X, y = blobs(10, 2, seed=2)
+    ds = make_dataset(unique_name, X, [str(v) for v in y])
+    cleanup.append(ds)
+    with pytest.raises(ValueError, match="nope"):
+        ddp.compute_predictions(ds, embeddings="nope")
+    with pytest.raises(ValueError, match="Unknown classifier"):
+        ddp.compute_predictions(ds, members=[("emb", "svm")])
+    with pytest.raises(ValueError, match="No ensemble member"):
+        ddp.compute_predictions(ds)
+    with pytest.raises(ValueError, match="Label field"):
+        ddp.compute_predictions(ds, embeddings="emb", label_field="labels")
+    with pytest.raises(ValueError, match="No predictions run"):
+        ddp.load_probabilities(ds)
+    ds.set_values("partial", [None] + [np.ones(3)] * (len(ds) - 1))
+    with pytest.raises(ValueError, match="no embedding"):
+        ddp.compute_predictions(ds, embeddings="partial")
+
+
+def test_timm_member_maps_imagenet_outputs_onto_wnids(cleanup, unique_name, run_dir):
+    """A random-weight timm ImageNet-1k classifier saved to a file is an
+    ensemble member: its 1000 outputs are cut down to the dataset's wnids."""
+    import timm
+    import torch
+    from PIL import Image
+
+    wnids = ddp.imagenet_wnids()
+    assert len(wnids) == 1000 and wnids[0] == "n01440764"
+    names = {"n01443537": "goldfish", "n01629819": "European fire salamander",
+             "n02085620": "Chihuahua"}
+    ckpt = os.path.join(run_dir, "resnet10t-random.pth")
+    torch.manual_seed(0)
+    torch.save(timm.create_model("resnet10t", pretrained=False).state_dict(), ckpt)
+    img_dir = os.path.join(run_dir, unique_name)
+    os.makedirs(img_dir)
+    rng = np.random.default_rng(0)
+    X, y = blobs(5, 3, seed=3)
+    paths = []
+    for i in range(len(y)):
+        p = os.path.join(img_dir, "%02d.png" % i)
+        Image.fromarray(rng.integers(0, 255, (32, 32, 3), dtype=np.uint8)).save(p)
+        paths.append(p)
+    wn = list(names)
+    ds = make_dataset(unique_name, X, [names[wn[v]] for v in y],
+                      ["s%d" % i for i in range(len(y))], filepaths=paths)
+    cleanup.append(ds)
+    ds.info["wnid_to_name"] = names
+    ds.save()
+    rep = ddp.compute_predictions(
+        ds, num_folds=3,
+        members=["emb", {"timm": "resnet10t", "checkpoint": ckpt, "name": "rn",
+                         "params": {"image_size": 32, "batch_size": 8}}],
+    )
+    assert [m["name"] for m in rep.members] == ["logreg_emb", "rn"]
+    rn = ds.values("predictions_rn")
+    assert all(p.label in names.values() for p in rn)
+    assert rep.members[1]["params"]["mapped_classes"] == 3
+    data = ddp.load_probabilities(ds)
+    np.testing.assert_allclose(data["member_probs"][1].sum(1), 1.0, atol=1e-2)
+    ds.info["wnid_to_name"] = {}
+    ds.save()
+    with pytest.raises(ValueError, match="ImageNet-1k wnid"):
+        ddp.compute_predictions(ds, num_folds=3, members=[
+            {"timm": "resnet10t", "checkpoint": ckpt, "params": {"image_size": 32}}])
+
+
+def test_operator_compute_predictions(cleanup, unique_name, run_operator):
+    X, y = blobs(12, 2, seed=4)
+    ds = make_dataset(unique_name, X, [str(v) for v in y])
+    cleanup.append(ds)
+    res = run_operator("compute_predictions", ds, params={
+        "embeddings": ["emb"], "classifiers": ["logreg", "knn"], "num_folds": 3})
+    assert res.error is None, res.error
+    assert res.result["run_key"] == ddp.predictions_run_key("predictions")
+    assert res.result["accuracy"] > 0.9
+    assert ds.count("predictions_knn_emb") == len(ds)
