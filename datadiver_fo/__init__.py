@@ -85,6 +85,9 @@ _EXPORTS = {
     "find_duplicates": "duplicates",
     "zero_shot_classify": "zeroshot",
     "compute_skew": "skew",
+    "propose_labels": "active_learning",
+    "create_app": "service",
+    "serve": "service",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -20,6 +20,95 @@ def _done(t0):
     print(f"    ({time.perf_counter() - t0:.1f} s)", flush=True)
 
 
+def _embeddings(ds):
+    import datadiver_fo as ddf
+
+    t = _step("3. embeddings, 2D map, similarity index, neighbours")
+    # Offline there are no pretrained weights: the weightless embedder is the
+    # best model available (see README, "Embeddings"). With weights, pass e.g.
+    # model="open_clip:ViT-B-32:laion2b_s34b_b79k".
+    rep = ddf.compute_embeddings(ds, model="auto", progress=True)
+    print(f"    embeddings: {rep}")
+    ddf.compute_projection(ds, embeddings="embeddings", method="umap", seed=51)
+    ddf.compute_similarity(ds, embeddings="embeddings", metric="cosine")
+    ddf.write_neighbors(ds, embeddings="embeddings", k=10)
+    ddf.compute_uniqueness(ds, embeddings="embeddings")
+    print(f"    runs: {', '.join(ds.list_brain_runs())}")
+    _done(t)
+
+
+def _scores(ds):
+    import datadiver_fo as ddf
+
+    t = _step("4. out-of-sample predictions, OoD scores, label issues")
+    ddf.compute_predictions(ds, embeddings="embeddings", progress=True)
+    ood = ddf.compute_ood(ds, knn_embeddings="embeddings", progress=True)
+    issues = ddf.find_label_issues(ds, progress=True)
+    print(f"    OoD: {ood}")
+    print(f"    label issues: {issues}")
+    _done(t)
+
+
+def _curation(ds):
+    import datadiver_fo as ddf
+
+    t = _step("5. image quality and duplicates")
+    ddf.compute_quality(ds, progress=True)
+    dup = ddf.find_duplicates(ds, embeddings="embeddings", progress=True)
+    print(f"    duplicates: {dup}")
+    _done(t)
+
+
+def _prompts(ds):
+    import datadiver_fo as ddf
+
+    t = _step("6. plain-language prompts become saved views (offline parser)")
+    for text in (
+        "dogs and cats under heavy fog or snow, but no clean images",
+        "blurry images at least severity 3",
+        "top 50 most out-of-distribution",
+        "likely mislabeled",
+    ):
+        try:
+            res = ddf.text_to_view(ds, text, llm="offline")
+        except ValueError as e:  # e.g. a class the miniature does not have
+            print(f"    {text!r}: refused: {e}")
+            continue
+        name = ddf.save_prompt_view(ds, text, llm="offline", result=res, overwrite=True)
+        print(f"    {text!r} -> {len(res.view)} samples, saved as {name!r}")
+        print(f"        understood: {res.explanation}")
+    _done(t)
+
+
+def _customise(ds, out_dir):
+    import os
+
+    import datadiver_fo as ddf
+    from datadiver_fo.torch import make_dataset, make_loader
+
+    t = _step("7. medium and fine edits, relations, export, a torch loader")
+    view = ddf.select(ds, families=["weather", "blur"], severities=[1, 2, 3],
+                      missing_labels="exclude")
+    print(f"    select(weather + blur, severity 1-3): {len(view)} samples")
+    drop = view.take(2, seed=51)
+    ddf.exclude_samples(ds, drop, reason="demo: fine-grained exclusion")
+    view = ddf.select(ds, families=["weather", "blur"], severities=[1, 2, 3],
+                      missing_labels="exclude")
+    print(f"    after excluding 2 samples: {len(view)} samples")
+    ddf.save_selection(ds, "datadiver/demo-weather-blur", ddf.select(
+        ds, families=["weather", "blur"], severities=[1, 2, 3], missing_labels="exclude",
+        return_spec=True)[1], overwrite=True)
+    sample = view.first()
+    print(f"    variants of {sample.source_id}: {len(ddf.variants(ds, sample))}")
+    export_dir = os.path.join(out_dir, "export-weather-blur")
+    rep = ddf.export_view(view, export_dir, format="tiny-imagenet-c", overwrite=True)
+    print(f"    exported: {rep}")
+    loader = make_loader(make_dataset(view), batch_size=32, num_workers=0)
+    images, labels = next(iter(loader))
+    print(f"    torch batch: images {tuple(images.shape)}, labels {labels[:8].tolist()}")
+    _done(t)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(
         prog="datadiver-demo",
@@ -54,8 +143,11 @@ def main(argv=None):
     print(ddf.summarize(ds))
     _done(t)
 
-    for step in _ENRICH_STEPS:
-        step(ds)
+    _embeddings(ds)
+    _scores(ds)
+    _curation(ds)
+    _prompts(ds)
+    _customise(ds, args.out)
 
     print("\n=== open it in the App ===")
     print(f"    python -c \"import fiftyone as fo; s = fo.launch_app(fo.load_dataset('{ds.name}'), "
@@ -68,8 +160,6 @@ def main(argv=None):
     return 0
 
 
-# Later features append their demo steps here: each takes the dataset.
-_ENRICH_STEPS = []
 
 
 if __name__ == "__main__":

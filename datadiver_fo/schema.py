@@ -67,6 +67,7 @@ def corruption_family(corruption):
 
 
 # --- fields added by later features (names are the SDK's contract) ---------------
+EMBEDDINGS = "embeddings"  # the default (shared) embeddings VectorField
 PREDICTIONS = "predictions"  # fo.Classification from the probe ensemble
 OOD_SCORE = "ood_score"  # float in [0, 1]
 OOD_KNN = "ood_knn"  # float, mean kNN distance

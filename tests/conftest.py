@@ -29,7 +29,12 @@ PLUGIN_URI = "@datadiver/datadiver"
 
 
 def pytest_sessionfinish(session, exitstatus):
-    shutil.rmtree(_RUN_DIR, ignore_errors=True)
+    # The database folder stays: mongod outlives this process by a moment and
+    # aborts if its files vanish under it (FiftyOne stops it when the last
+    # client exits). Everything else goes.
+    for name in os.listdir(_RUN_DIR):
+        if name != "db":
+            shutil.rmtree(os.path.join(_RUN_DIR, name), ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,53 @@
+"""The ``datadiver`` command.
+
+::
+
+    datadiver demo [--launch]                 # the main job (see datadiver_fo/demo.py)
+    datadiver miniature OUT [--classes 10]    # write a miniature Tiny-ImageNet-C
+    datadiver load ROOT [--name N] [--clean-root DIR]
+    datadiver serve DATASET [--brain-key K]   # the similarity service (FastAPI)
+"""
+import argparse
+import sys
+
+
+def _load(argv):
+    ap = argparse.ArgumentParser(prog="datadiver load", description="Load a Tiny-ImageNet-C folder")
+    ap.add_argument("root")
+    ap.add_argument("--name", default="tiny-imagenet-c")
+    ap.add_argument("--clean-root", default=None)
+    ap.add_argument("--corruptions", default=None, help="comma-separated")
+    ap.add_argument("--severities", default=None, help="comma-separated, e.g. 1,5")
+    ap.add_argument("--overwrite", action="store_true")
+    args = ap.parse_args(argv)
+    import datadiver_fo as ddf
+
+    ds = ddf.load_tiny_imagenet_c(
+        args.root,
+        name=args.name,
+        clean_root=args.clean_root,
+        corruptions=args.corruptions.split(",") if args.corruptions else None,
+        severities=[int(s) for s in args.severities.split(",")] if args.severities else None,
+        overwrite=args.overwrite,
+        progress=True,
+    )
+    print(ddf.summarize(ds))
+    return 0
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    commands = {
+        "demo": lambda a: __import__("datadiver_fo.demo", fromlist=["main"]).main(a),
+        "miniature": lambda a: __import__("datadiver_fo.miniature", fromlist=["main"]).main(a),
+        "load": _load,
+        "serve": lambda a: __import__("datadiver_fo.service", fromlist=["main"]).main(a),
+    }
+    if not argv or argv[0] in ("-h", "--help") or argv[0] not in commands:
+        print(__doc__.strip())
+        return 0 if not argv or argv[0] in ("-h", "--help") else 2
+    return commands[argv[0]](argv[1:]) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,659 @@
+"""Embedding models: one interface over timm, open_clip, the weightless
+embedder, raw pixels and bring-your-own torch modules or callables.
+
+A model is named by a string so that a run can record it and rebuild it later
+(for text queries, or to finish an interrupted run with the same weights):
+
+-   ``"auto"``: the best model available offline, today ``"weightless"``
+-   ``"weightless"``: no weights at all (see :class:`WeightlessEmbedder`)
+-   ``"pixels"``: raw pixels of a 32x32 thumbnail (a baseline)
+-   ``"timm:<name>"``: pretrained timm weights (hub when online, else the
+    local Hugging Face cache); ``"timm:<name>@<checkpoint file>"`` loads a
+    user's state dict instead. Features are the pooled features, no head
+-   ``"open_clip:<arch>:<pretrained tag or checkpoint file>"``: image tower
+    for embeddings, text tower for text queries. ``<arch>`` may also be the
+    path of an open_clip model-config JSON file (its stem names the arch)
+-   ``"<name>"`` or ``"custom:<name>"``: a model added with
+    :func:`register_model`
+
+Every model turns a batch of decoded RGB images (``uint8``, ``N x H x W x 3``,
+all resized to :attr:`EmbeddingModel.image_size`) into an ``N x D`` float32
+array in one call.
+"""
+import hashlib
+import os
+import threading
+
+import numpy as np
+
+_AUTO = "weightless"
+_IMAGENET_MEAN = (0.485, 0.456, 0.406)
+_IMAGENET_STD = (0.229, 0.224, 0.225)
+
+_REGISTRY = {}  # name -> dict(model=, preprocess=, text_encoder=, image_size=, version=)
+_CACHE = {}  # (spec, device, image_size) -> EmbeddingModel
+_CACHE_LOCK = threading.Lock()
+_SHA_CACHE = {}  # (path, size, mtime) -> sha256
+
+
+class EmbeddingModel:
+    """A loaded embedding model behind the common interface.
+
+    Attributes:
+        spec: the model string it was built from
+        image_size: the square size images are resized to before embedding,
+            or ``None`` to keep the images' own size
+        device: the torch device string
+        fingerprint: a dict identifying the exact weights and preprocessing;
+            two runs with equal fingerprints produce the same embeddings
+        has_text: whether :meth:`embed_texts` is available
+        preprocess: ``None`` (images arrive as a ``uint8`` batch) or a
+            per-image callable ``PIL.Image -> array/tensor`` whose outputs are
+            stacked and passed to the model
+    """
+
+    def __init__(self, spec, embed_fn, image_size, device="cpu", fingerprint=None,
+                 text_fn=None, preprocess=None):
+        self.spec = spec
+        self._embed_fn = embed_fn
+        self._text_fn = text_fn
+        self.image_size = image_size
+        self.device = device
+        self.preprocess = preprocess
+        self.fingerprint = dict(fingerprint or {"model": spec})
+        self.fingerprint.setdefault("model", spec)
+        self.fingerprint["image_size"] = image_size
+
+    @property
+    def has_text(self):
+        return self._text_fn is not None
+
+    def embed_batch(self, batch):
+        """Embeds one batch.
+
+        Args:
+            batch: a ``uint8`` array ``N x H x W x 3`` (or, when
+                :attr:`preprocess` is set, the stacked preprocessed images)
+
+        Returns:
+            a float32 array ``N x D``
+        """
+        out = self._embed_fn(batch)
+        out = _to_numpy(out)
+        if out.ndim == 1:
+            out = out[:, None]
+        if out.ndim > 2:
+            out = out.reshape(out.shape[0], -1)
+        return out.astype(np.float32, copy=False)
+
+    def embed_texts(self, texts):
+        """Embeds text prompts with the model's text tower.
+
+        Args:
+            texts: a string or a list of strings
+
+        Returns:
+            a float32 array ``len(texts) x D`` in the image embedding space
+
+        Raises:
+            ValueError: if the model has no text tower
+        """
+        if self._text_fn is None:
+            raise ValueError(
+                f"Model '{self.spec}' has no text encoder; text queries need a model "
+                "with a text tower, e.g. 'open_clip:<arch>:<weights>'"
+            )
+        if isinstance(texts, str):
+            texts = [texts]
+        out = _to_numpy(self._text_fn(list(texts)))
+        return np.atleast_2d(out).astype(np.float32, copy=False)
+
+    def __repr__(self):
+        return f"EmbeddingModel({self.spec!r}, image_size={self.image_size})"
+
+
+def _to_numpy(x):
+    try:
+        import torch
+
+        if isinstance(x, torch.Tensor):
+            return x.detach().float().cpu().numpy()
+    except ImportError:  # pragma: no cover
+        pass
+    return np.asarray(x, dtype=np.float32)
+
+
+def _file_sha256(path):
+    st = os.stat(path)
+    key = (os.path.abspath(path), st.st_size, st.st_mtime_ns)
+    if key not in _SHA_CACHE:
+        h = hashlib.sha256()
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+        _SHA_CACHE[key] = h.hexdigest()
+    return _SHA_CACHE[key]
+
+
+# --------------------------------------------------------------------------- #
+# Registry (bring your own)
+# --------------------------------------------------------------------------- #
+
+
+def register_model(name, module_or_callable, preprocess=None, text_encoder=None,
+                   image_size=None, version=None, overwrite=True):
+    """Registers a torch module or a callable as an embedding model by name.
+
+    Args:
+        name: the name to use as ``model=name`` (or ``"custom:" + name``); letters,
+            digits, ``_``, ``-``, ``.`` only
+        module_or_callable: a ``torch.nn.Module`` (called in eval mode under
+            ``torch.no_grad`` on an ``N x 3 x S x S`` float tensor, ImageNet-
+            normalised unless ``preprocess`` is given) or any callable taking a
+            ``uint8`` array ``N x S x S x 3`` (or the stacked ``preprocess``
+            outputs). It must return ``N x D`` values (array or tensor); extra
+            trailing dims are flattened
+        preprocess (None): optional per-image callable ``PIL.Image -> tensor or
+            array`` (e.g. a torchvision transform); outputs are stacked
+        text_encoder (None): optional callable ``list[str] -> N x D`` in the same
+            space, enabling text queries
+        image_size (None): square size images are resized to first; ``None``
+            keeps the dataset's size (64 for Tiny-ImageNet)
+        version (None): a string that changes when the weights change; it is
+            part of the fingerprint that ``skip_existing`` compares
+        overwrite (True): replace an existing registration of ``name``
+
+    Returns:
+        the model string to pass as ``model=``
+    """
+    import re
+
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_.\-]+", name):
+        raise ValueError(f"Invalid model name {name!r}: use letters, digits, '_', '-', '.'")
+    if name in ("auto", "weightless", "pixels") or name.startswith(("timm", "open_clip")):
+        raise ValueError(f"Model name {name!r} is reserved")
+    if not callable(module_or_callable):
+        raise ValueError("module_or_callable must be a torch module or a callable")
+    if preprocess is not None and not callable(preprocess):
+        raise ValueError("preprocess must be a callable PIL.Image -> array/tensor")
+    if text_encoder is not None and not callable(text_encoder):
+        raise ValueError("text_encoder must be a callable list[str] -> N x D")
+    if name in _REGISTRY and not overwrite:
+        raise ValueError(f"A model named {name!r} is already registered")
+    _REGISTRY[name] = dict(
+        model=module_or_callable,
+        preprocess=preprocess,
+        text_encoder=text_encoder,
+        image_size=image_size,
+        version=version,
+    )
+    with _CACHE_LOCK:
+        for key in [k for k in _CACHE if k[0] in (name, "custom:" + name)]:
+            del _CACHE[key]
+    return "custom:" + name
+
+
+def unregister_model(name):
+    """Removes a model added with :func:`register_model` (no error if absent)."""
+    name = name[len("custom:"):] if name.startswith("custom:") else name
+    _REGISTRY.pop(name, None)
+    with _CACHE_LOCK:
+        for key in [k for k in _CACHE if k[0] in (name, "custom:" + name)]:
+            del _CACHE[key]
+
+
+def list_models():
+    """Lists the model strings that work right now without a download:
+    the built-ins plus registered models (timm/open_clip take a name)."""
+    return ["auto", "weightless", "pixels"] + ["custom:" + n for n in sorted(_REGISTRY)]
+
+
+# --------------------------------------------------------------------------- #
+# Loading
+# --------------------------------------------------------------------------- #
+
+
+def resolve_spec(model):
+    """Normalises a model string: ``"auto"`` becomes the best offline model,
+    registered names get their ``custom:`` prefix. Non-strings pass through."""
+    if not isinstance(model, str):
+        return model
+    model = model.strip()
+    if model in ("", "auto"):
+        return _AUTO
+    if model in _REGISTRY:
+        return "custom:" + model
+    return model
+
+
+def load_model(model="auto", device="cpu", image_size=None):
+    """Builds (or returns the cached) :class:`EmbeddingModel` for a model string.
+
+    Args:
+        model ("auto"): a model string (see the module doc), an
+            :class:`EmbeddingModel`, or an unregistered torch module / callable
+            (it is registered under its class name first)
+        device ("cpu"): torch device string
+        image_size (None): override the model's input size (square); ``None``
+            uses the model's default (timm / open_clip: their configured size;
+            weightless: 64; custom: as registered)
+
+    Returns:
+        an :class:`EmbeddingModel`
+
+    Raises:
+        ValueError: for an unknown model string, a missing checkpoint file or
+            weights that cannot be fetched offline
+    """
+    if isinstance(model, EmbeddingModel):
+        return model
+    if not isinstance(model, str):
+        if not callable(model):
+            raise ValueError(f"model must be a string, a torch module or a callable, got {type(model)}")
+        model = register_model(f"{type(model).__name__}-{id(model):x}", model)
+    spec = resolve_spec(model)
+    if image_size is not None:
+        image_size = int(image_size)
+        if image_size < 8:
+            raise ValueError(f"image_size must be >= 8, got {image_size}")
+    _check_device(device)
+    key = (spec, str(device), image_size)
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            return _CACHE[key]
+    if spec == "weightless" or spec.startswith("weightless:"):
+        m = _load_weightless(spec, device, image_size)
+    elif spec == "pixels":
+        m = _load_pixels(spec, image_size)
+    elif spec.startswith("timm:"):
+        m = _load_timm(spec, device, image_size)
+    elif spec.startswith("open_clip:"):
+        m = _load_open_clip(spec, device, image_size)
+    elif spec.startswith("custom:"):
+        m = _load_custom(spec, device, image_size)
+    else:
+        raise ValueError(
+            f"Unknown model {model!r}. Use 'auto', 'weightless', 'pixels', 'timm:<name>[@<file>]', "
+            f"'open_clip:<arch>:<weights>' or a registered name ({sorted(_REGISTRY)})"
+        )
+    with _CACHE_LOCK:
+        _CACHE[key] = m
+    return m
+
+
+def clear_cache():
+    """Forgets loaded models (frees their memory)."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
+
+
+def _check_device(device):
+    import torch
+
+    try:
+        dev = torch.device(device)
+    except Exception as e:
+        raise ValueError(f"Invalid device {device!r}: {e}") from e
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r} requested but CUDA is not available")
+
+
+def _torch_embed_fn(module, device, mean=_IMAGENET_MEAN, std=_IMAGENET_STD, forward=None):
+    """Wraps a module: uint8 NHWC batch -> normalised NCHW float -> features."""
+    import torch
+
+    module.eval()
+    forward = forward or module
+    mean_t = torch.tensor(mean, dtype=torch.float32, device=device).view(1, 3, 1, 1)
+    std_t = torch.tensor(std, dtype=torch.float32, device=device).view(1, 3, 1, 1)
+
+    def _fn(batch):
+        with torch.inference_mode():
+            if isinstance(batch, np.ndarray) and batch.dtype == np.uint8:
+                x = torch.from_numpy(batch).to(device).permute(0, 3, 1, 2).float().div_(255.0)
+                x = (x - mean_t) / std_t
+            else:
+                x = torch.as_tensor(batch).to(device).float()
+            return forward(x.contiguous())
+
+    return _fn
+
+
+def _load_timm(spec, device, image_size):
+    import timm
+    import torch
+
+    body = spec[len("timm:"):]
+    name, _, ckpt = body.partition("@")
+    if not name:
+        raise ValueError(f"Model {spec!r} names no timm architecture")
+    fingerprint = {"model": spec}
+    if ckpt:
+        if not os.path.isfile(ckpt):
+            raise ValueError(f"Checkpoint file not found for {spec!r}: {ckpt}")
+        try:
+            module = timm.create_model(name, pretrained=False, num_classes=0)
+        except Exception as e:
+            raise ValueError(f"Unknown timm model {name!r}: {e}") from e
+        state = torch.load(ckpt, map_location="cpu", weights_only=True)
+        for k in ("state_dict", "model", "state_dict_ema"):
+            if isinstance(state, dict) and k in state and isinstance(state[k], dict):
+                state = state[k]
+                break
+        state = {k[len("module."):] if k.startswith("module.") else k: v for k, v in state.items()}
+        own = module.state_dict()
+        # The classifier head is not part of a feature extractor: drop its keys.
+        usable = {k: v for k, v in state.items() if k in own}
+        missing = [k for k in own if k not in usable]
+        if missing:
+            raise ValueError(
+                f"Checkpoint {ckpt} does not fit timm '{name}': {len(missing)} missing keys "
+                f"(e.g. {missing[:3]})"
+            )
+        module.load_state_dict(usable, strict=True)
+        fingerprint["checkpoint_sha256"] = _file_sha256(ckpt)
+    else:
+        try:
+            module = timm.create_model(name, pretrained=True, num_classes=0)
+        except Exception as e:
+            raise ValueError(
+                f"Could not get pretrained weights for timm '{name}' (offline and not in the "
+                f"Hugging Face cache?): {e}. Pass 'timm:{name}@/path/to/checkpoint.pth' instead."
+            ) from e
+        cfg = getattr(module, "pretrained_cfg", {}) or {}
+        fingerprint["pretrained"] = cfg.get("hf_hub_id") or cfg.get("tag") or "default"
+    module.to(device)
+    data_cfg = timm.data.resolve_data_config({}, model=module)
+    size = image_size or int(data_cfg.get("input_size", (3, 224, 224))[-1])
+    mean = data_cfg.get("mean", _IMAGENET_MEAN)
+    std = data_cfg.get("std", _IMAGENET_STD)
+    fn = _torch_embed_fn(module, device, mean, std)
+    m = EmbeddingModel(spec, fn, size, device, fingerprint)
+    m.module = module
+    return m
+
+
+def _load_open_clip(spec, device, image_size):
+    import open_clip
+
+    body = spec[len("open_clip:"):]
+    arch, _, pretrained = body.partition(":")
+    if not arch:
+        raise ValueError(f"Model {spec!r} names no open_clip architecture")
+    fingerprint = {"model": spec}
+    if arch.endswith(".json"):
+        if not os.path.isfile(arch):
+            raise ValueError(f"open_clip config file not found: {arch}")
+        open_clip.add_model_config(arch)
+        fingerprint["config_sha256"] = _file_sha256(arch)
+        arch = os.path.splitext(os.path.basename(arch))[0]
+    if arch not in open_clip.list_models():
+        raise ValueError(f"Unknown open_clip architecture {arch!r}")
+    looks_like_path = bool(pretrained) and (os.sep in pretrained or os.path.splitext(pretrained)[1] != "")
+    if looks_like_path and not os.path.isfile(pretrained):
+        raise ValueError(f"open_clip checkpoint file not found: {pretrained}")
+    if pretrained and os.path.isfile(pretrained):
+        fingerprint["checkpoint_sha256"] = _file_sha256(pretrained)
+    try:
+        module = open_clip.create_model(arch, pretrained=pretrained or None, device=device,
+                                        pretrained_text=False, require_pretrained=bool(pretrained))
+    except Exception as e:
+        raise ValueError(f"Could not build open_clip '{arch}' with weights {pretrained!r}: {e}") from e
+    module.eval()
+    vis = module.visual
+    size = getattr(vis, "image_size", 224)
+    size = int(size[0] if isinstance(size, (tuple, list)) else size)
+    pp = getattr(vis, "preprocess_cfg", {}) or {}
+    mean = pp.get("mean", getattr(vis, "image_mean", None)) or open_clip.OPENAI_DATASET_MEAN
+    std = pp.get("std", getattr(vis, "image_std", None)) or open_clip.OPENAI_DATASET_STD
+    if image_size and image_size != size:
+        # ViTs need their configured size (positional embeddings); resize to it
+        size_used = size
+    else:
+        size_used = size
+    tokenizer = open_clip.get_tokenizer(arch)
+    fn = _torch_embed_fn(module, device, mean, std,
+                         forward=lambda x: module.encode_image(x, normalize=True))
+
+    def text_fn(texts):
+        import torch
+
+        with torch.inference_mode():
+            tokens = tokenizer(texts).to(device)
+            return module.encode_text(tokens, normalize=True)
+
+    m = EmbeddingModel(spec, fn, size_used, device, fingerprint, text_fn=text_fn)
+    m.module = module
+    return m
+
+
+def _load_custom(spec, device, image_size):
+    import torch
+
+    name = spec[len("custom:"):]
+    if name not in _REGISTRY:
+        raise ValueError(f"No model registered as {name!r}; call register_model() first "
+                         f"(registered: {sorted(_REGISTRY)})")
+    entry = _REGISTRY[name]
+    obj = entry["model"]
+    fingerprint = {"model": spec, "version": entry["version"]}
+    if isinstance(obj, torch.nn.Module):
+        obj.to(device)
+        fn = _torch_embed_fn(obj, device)
+    else:
+        fn = obj
+    return EmbeddingModel(spec, fn, image_size or entry["image_size"], device, fingerprint,
+                          text_fn=entry["text_encoder"], preprocess=entry["preprocess"])
+
+
+def _load_pixels(spec, image_size):
+    size = image_size or 32
+
+    def fn(batch):
+        x = batch.reshape(batch.shape[0], -1).astype(np.float32) / 255.0
+        x -= x.mean(axis=1, keepdims=True)
+        return x / (np.linalg.norm(x, axis=1, keepdims=True) + 1e-8)
+
+    return EmbeddingModel(spec, fn, size, "cpu", {"model": spec, "version": 1})
+
+
+def _load_weightless(spec, device, image_size):
+    emb = WeightlessEmbedder(device=device)
+    return EmbeddingModel(spec, emb, image_size or 64, device,
+                          {"model": spec, "version": WeightlessEmbedder.VERSION})
+
+
+# --------------------------------------------------------------------------- #
+# The weightless embedder
+# --------------------------------------------------------------------------- #
+
+
+class WeightlessEmbedder:
+    """An embedder with no learned weights for small natural images.
+
+    Tiny-ImageNet-C shows each photo under noise, blur, weather and digital
+    corruptions, so the descriptor is built to survive them: each block works
+    on a photometrically normalised image (per-image mean / std), gradients
+    and filter responses are taken after a light blur (noise), and pooled
+    statistics replace exact pixel positions. Blocks, each L2-normalised and
+    square-rooted (Hellinger) before weighting:
+
+    1.  colour: 16-bin hue histograms weighted by (per-image normalised)
+        saturation, plus a grey bin, over the whole image and a 2x2 grid;
+    2.  shape: HOG-like 9-bin unsigned gradient-orientation histograms over a
+        4x4, 2x2 and 1x1 grid;
+    3.  texture: GIST-like Gabor energies (3 scales x 8 orientations, fixed
+        filters) averaged over a 4x4 grid;
+    4.  layout: an 8x8 colour thumbnail of the normalised, blurred image.
+
+    The concatenation is L2-normalised; cosine distance is the natural metric.
+
+    Args:
+        device ("cpu"): torch device
+    """
+
+    VERSION = 2
+    _HUE_BINS = 16
+    # block weights chosen on the miniature (see benchmarks/bench_embeddings.py)
+    _WEIGHTS = {"colour": 1.0, "hog": 1.0, "gist": 1.3, "thumb": 0.6}
+
+    def __init__(self, device="cpu"):
+        import torch
+
+        self.device = torch.device(device)
+        self._gabor = self._gabor_bank().to(self.device)
+        self._blur = self._gauss_kernel(1.0).to(self.device)
+
+    @staticmethod
+    def _gauss_kernel(sigma):
+        import torch
+
+        r = max(1, int(round(3 * sigma)))
+        x = torch.arange(-r, r + 1, dtype=torch.float32)
+        g = torch.exp(-(x**2) / (2 * sigma**2))
+        g = g / g.sum()
+        return g
+
+    @staticmethod
+    def _gabor_bank(size=11, scales=(2.0, 3.2, 5.0), n_orient=8):
+        import torch
+
+        half = size // 2
+        yy, xx = torch.meshgrid(
+            torch.arange(-half, half + 1, dtype=torch.float32),
+            torch.arange(-half, half + 1, dtype=torch.float32),
+            indexing="ij",
+        )
+        filters = []
+        for wavelength in scales:
+            sigma = 0.56 * wavelength
+            for k in range(n_orient):
+                theta = np.pi * k / n_orient
+                xr = xx * np.cos(theta) + yy * np.sin(theta)
+                yr = -xx * np.sin(theta) + yy * np.cos(theta)
+                env = torch.exp(-(xr**2 + (0.8 * yr) ** 2) / (2 * sigma**2))
+                for phase in (0.0, np.pi / 2):
+                    f = env * torch.cos(2 * np.pi * xr / wavelength + phase)
+                    f = f - f.mean()  # zero DC: insensitive to brightness
+                    f = f / (f.norm() + 1e-8)
+                    filters.append(f)
+        return torch.stack(filters)[:, None]  # (2*S*O, 1, k, k), even/odd pairs
+
+    def _blur_img(self, x):
+        import torch.nn.functional as F
+
+        g = self._blur
+        k = g.numel()
+        c = x.shape[1]
+        x = F.conv2d(F.pad(x, (k // 2, k // 2, 0, 0), mode="reflect"),
+                     g.view(1, 1, 1, k).expand(c, 1, 1, k), groups=c)
+        x = F.conv2d(F.pad(x, (0, 0, k // 2, k // 2), mode="reflect"),
+                     g.view(1, 1, k, 1).expand(c, 1, k, 1), groups=c)
+        return x
+
+    @staticmethod
+    def _cell_counts(idx, nbins, grid, n, weights=None):
+        """Histogram of ``idx`` (N x H x W ints < nbins) per cell of a grid x grid
+        layout: returns N x grid*grid x nbins (bincount, no one-hot tensors)."""
+        import torch
+
+        h, w = idx.shape[-2:]
+        ys = (torch.arange(h, device=idx.device) * grid // h).view(h, 1)
+        xs = (torch.arange(w, device=idx.device) * grid // w).view(1, w)
+        cell = (ys * grid + xs).view(1, h, w)
+        base = torch.arange(n, device=idx.device).view(n, 1, 1) * (grid * grid * nbins)
+        flat = (base + cell * nbins + idx).flatten()
+        wts = None if weights is None else weights.flatten().float()
+        counts = torch.bincount(flat, weights=wts, minlength=n * grid * grid * nbins)
+        return counts.float().view(n, grid * grid, nbins)
+
+    @staticmethod
+    def _grid_pool(x, grids):
+        import torch.nn.functional as F
+
+        return [F.adaptive_avg_pool2d(x, g).flatten(1) for g in grids]
+
+    @staticmethod
+    def _hellinger(v):
+        import torch
+
+        v = torch.sqrt(torch.clamp(v, min=0))
+        return v / (v.norm(dim=1, keepdim=True) + 1e-8)
+
+    def __call__(self, batch):
+        """Embeds a ``uint8`` array ``N x H x W x 3``; returns ``N x D`` float32."""
+        import torch
+        import torch.nn.functional as F
+
+        with torch.inference_mode():
+            x = torch.from_numpy(np.ascontiguousarray(batch)).to(self.device)
+            x = x.permute(0, 3, 1, 2).float().div_(255.0)
+            n = x.shape[0]
+
+            # 1. colour: saturation-weighted hue histograms (hue survives brightness,
+            # fog, contrast and saturation changes; RGB histograms do not)
+            xb = self._blur_img(x)
+            mx, _ = xb.max(1)
+            mn, _ = xb.min(1)
+            chroma = mx - mn
+            r, g, b = xb[:, 0], xb[:, 1], xb[:, 2]
+            hue = torch.where(mx == r, torch.remainder((g - b) / (chroma + 1e-8), 6.0),
+                              torch.where(mx == g, (b - r) / (chroma + 1e-8) + 2.0,
+                                          (r - g) / (chroma + 1e-8) + 4.0)) / 6.0
+            sat = chroma / (mx + 1e-6)
+            sat = (sat / (torch.quantile(sat.flatten(1), 0.95, dim=1).view(-1, 1, 1) + 1e-3)).clamp(0, 1)
+            nb = self._HUE_BINS
+            pos = hue * nb
+            h0 = pos.floor().long() % nb
+            hw = pos - pos.floor()
+            hist = self._cell_counts(h0, nb, 2, n, sat * (1 - hw))
+            hist = hist + self._cell_counts((h0 + 1) % nb, nb, 2, n, sat * hw)
+            grey = self._cell_counts(torch.zeros_like(h0), 1, 2, n, 1 - sat)
+            hist = torch.cat([hist, grey], dim=2)  # N x 4 x (nb + 1)
+            colour = self._hellinger(torch.cat([hist.sum(1), hist.flatten(1)], dim=1))
+
+            # photometric normalisation for the structure blocks
+            gray = (0.299 * x[:, 0] + 0.587 * x[:, 1] + 0.114 * x[:, 2])[:, None]
+            gray = self._blur_img(gray)
+            gray = (gray - gray.mean(dim=(2, 3), keepdim=True)) / (
+                gray.std(dim=(2, 3), keepdim=True) + 0.02)
+
+            # 2. HOG-like orientation histograms
+            gx = F.pad(gray, (1, 1, 0, 0), mode="replicate")
+            gx = gx[..., 2:] - gx[..., :-2]
+            gy = F.pad(gray, (0, 0, 1, 1), mode="replicate")
+            gy = gy[..., 2:, :] - gy[..., :-2, :]
+            mag = torch.sqrt(gx**2 + gy**2)
+            ang = torch.remainder(torch.atan2(gy, gx), np.pi)  # unsigned
+            pos = ang / np.pi * 9
+            b0 = pos.floor().long()[:, 0] % 9
+            w1 = (pos - pos.floor())[:, 0]
+            mag = mag[:, 0]
+            hist = self._cell_counts(b0, 9, 4, n, mag * (1 - w1))
+            hist = hist + self._cell_counts((b0 + 1) % 9, 9, 4, n, mag * w1)  # N x 16 x 9
+            h4 = hist.flatten(1)
+            h2 = hist.view(n, 2, 2, 2, 2, 9).sum(dim=(2, 4)).flatten(1)
+            h1 = hist.sum(1)
+            hog = torch.cat([self._hellinger(h) for h in (h4, h2, h1)], dim=1)
+            hog = hog / (hog.norm(dim=1, keepdim=True) + 1e-8)
+
+            # 3. GIST-like Gabor energy
+            # on a half-resolution image: 8x cheaper, and noise averages out
+            small = F.avg_pool2d(gray, 2) if gray.shape[-1] >= 32 else gray
+            pad = self._gabor.shape[-1] // 2
+            resp = F.conv2d(F.pad(small, (pad, pad, pad, pad), mode="reflect"), self._gabor)
+            resp = resp.view(n, -1, 2, *resp.shape[-2:])
+            energy = torch.sqrt(resp[:, :, 0] ** 2 + resp[:, :, 1] ** 2 + 1e-8)
+            gist = torch.cat(self._grid_pool(energy, (4,)), dim=1)
+            gist = self._hellinger(gist)
+
+            # 4. layout thumbnail of the normalised colour image
+            xn = (x - x.mean(dim=(2, 3), keepdim=True)) / (x.std(dim=(2, 3), keepdim=True) + 0.02)
+            thumb = F.adaptive_avg_pool2d(self._blur_img(xn), 8).flatten(1)
+            thumb = thumb / (thumb.norm(dim=1, keepdim=True) + 1e-8)
+
+            w = self._WEIGHTS
+            out = torch.cat([w["colour"] * colour, w["hog"] * hog, w["gist"] * gist,
+                             w["thumb"] * thumb], dim=1)
+            out = out / (out.norm(dim=1, keepdim=True) + 1e-8)
+            return out.cpu().numpy()

@@ -1,0 +1,153 @@
+"""Duplicates: exact (content hash), near (embeddings), same-source variants
+reported apart, train/val leaks through fiftyone-brain."""
+import shutil
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import fiftyone as fo
+from fiftyone import ViewField as F
+
+import datadiver_fo.duplicates as ddd
+
+
+def _source_embeddings(ds, rng, dims=32, noise=0.01):
+    """One random direction per source picture, small noise per variant: the
+    geometry an image embedding gives Tiny-ImageNet-C's corruption variants."""
+    base = {}
+    out = []
+    for s in ds.values("source_id"):
+        if s not in base:
+            base[s] = rng.normal(size=dims)
+        out.append(base[s] + noise * rng.normal(size=dims))
+    return np.asarray(out)
+
+
+def test_content_hash_pixels_vs_bytes(mini, tmp_path):
+    import glob
+
+    src = sorted(glob.glob(f"{mini.root}/fog/3/*/*.JPEG"))[0]
+    png = str(tmp_path / "same.png")
+    Image.open(src).save(png)
+    assert ddd.content_hash(src) == ddd.content_hash(png)  # same pixels
+    assert ddd.content_hash(src, "bytes") != ddd.content_hash(png, "bytes")
+    with pytest.raises(ValueError, match="hash method"):
+        ddd.content_hash(src, "md5sum")
+
+
+def test_find_duplicates_classifies_pairs(fresh_dataset, tmp_path):
+    ds = fresh_dataset
+    rng = np.random.default_rng(0)
+    # an exact copy of one picture filed under another source (and as PNG)
+    orig = ds.match((F("corruption") == "fog") & (F("severity") == 2)).first()
+    copy_path = str(tmp_path / "copy.JPEG")
+    shutil.copy(orig.filepath, copy_path)
+    png_path = str(tmp_path / "copy.png")
+    Image.open(orig.filepath).save(png_path)
+    ds.add_samples(
+        [
+            fo.Sample(filepath=copy_path, source_id="copied", corruption="fog", severity=2),
+            fo.Sample(filepath=png_path, source_id="copied_png", corruption="fog", severity=2),
+        ]
+    )
+    X = _source_embeddings(ds, rng)
+    ids = ds.values("id")
+    pos = {s: i for i, s in enumerate(ids)}
+    copy_id = ds.match(F("source_id") == "copied").first().id
+    png_id = ds.match(F("source_id") == "copied_png").first().id
+    # two different clean training pictures that embed (almost) identically
+    train = ds.match_tags("train")
+    a_id, b_id = train.values("id")[:2]
+    X[pos[b_id]] = X[pos[a_id]] + 1e-4
+    ds.set_values("emb", [x.tolist() for x in X])
+
+    calls = []
+    res = ddd.find_duplicates(ds, embeddings="emb", threshold=0.02, progress=lambda f, l: calls.append(f))
+    assert calls and calls[-1] == pytest.approx(1.0)
+
+    exact = [set(g) for g in res["exact_groups"]]
+    assert {orig.id, copy_id, png_id} in exact
+    true_pairs = {frozenset((r["a"], r["b"])): r for r in res["duplicates"]}
+    assert true_pairs[frozenset((orig.id, copy_id))]["kind"] == "exact"
+    assert true_pairs[frozenset((a_id, b_id))]["kind"] == "near"
+    # variants of one source are reported apart, never as true duplicates
+    src = dict(zip(ids, ds.values("source_id")))
+    assert res["same_source"], "corruption variants should pair up"
+    assert all(src[r["a"]] == src[r["b"]] for r in res["same_source"])
+    assert all(src[r["a"]] != src[r["b"]] for r in res["duplicates"])
+    assert len(true_pairs) == 4  # orig-copy-png triangle + the near pair
+
+    # fields: groups with the first sample as representative
+    ds.reload()
+    group = ds[copy_id].duplicate_group
+    assert group is not None and ds[orig.id].duplicate_group == group
+    assert ds[copy_id].duplicate_of == orig.id and ds[orig.id].duplicate_of is None
+    assert ds.count("duplicate_group") == 5
+    assert ds[copy_id].content_hash == ds[png_id].content_hash
+    assert len(ds.load_saved_view("datadiver/duplicates")) == 5
+
+    # idempotent
+    res2 = ddd.find_duplicates(ds, embeddings="emb", threshold=0.02)
+    assert len(res2["duplicates"]) == len(res["duplicates"])
+    assert ds.count("duplicate_group") == 5
+    assert [k for k in ds.list_runs() if "duplicates" in k] == ["datadiver_duplicates"]
+
+
+def test_leaks_between_train_and_val(fresh_dataset):
+    ds = fresh_dataset
+    rng = np.random.default_rng(1)
+    X = _source_embeddings(ds, rng)
+    ids = ds.values("id")
+    train_id = ds.match_tags("train").first().id
+    val_id = ds.match_tags("val").first().id
+    X[ids.index(val_id)] = X[ids.index(train_id)]  # the same picture in both splits
+    res = ddd.find_duplicates(ds, embeddings=X, threshold=0.02, exact=False)
+    assert set(res["leaks"]) >= {train_id, val_id}
+    assert ds.match_tags("leak").count() == len(set(res["leaks"]))
+    assert "datadiver/leaks" in res["views"]
+    # without a val split there is nothing to leak into
+    only_train = ds.match_tags("val", bool=False)
+    X_train = X[[ids.index(i) for i in only_train.values("id")]]
+    res = ddd.find_duplicates(only_train, embeddings=X_train, exact=False)
+    assert res["leaks"] is None
+
+
+def test_exact_copy_across_splits_is_a_leak(fresh_dataset, tmp_path):
+    ds = fresh_dataset
+    train = ds.match_tags("train").first()
+    copy_path = str(tmp_path / "val_copy.JPEG")
+    shutil.copy(train.filepath, copy_path)
+    ds.add_sample(fo.Sample(filepath=copy_path, source_id="val_copy", tags=["val"]))
+    copy_id = ds.match(F("source_id") == "val_copy").first().id
+    res = ddd.find_duplicates(ds)  # exact only, no embeddings
+    assert [frozenset((r["a"], r["b"])) for r in res["cross_split_pairs"]] == [
+        frozenset((train.id, copy_id))
+    ]
+    assert set(res["leaks"]) == {train.id, copy_id}
+    assert set(ds.match_tags("leak").values("id")) == {train.id, copy_id}
+
+
+def test_duplicates_bad_input(fresh_dataset):
+    with pytest.raises(ValueError, match="Nothing to do"):
+        ddd.find_duplicates(fresh_dataset, exact=False)
+    with pytest.raises(ValueError, match="num_samples x dims"):
+        ddd.find_duplicates(fresh_dataset, embeddings=np.zeros((3, 4)))
+    with pytest.raises(ValueError, match="does not exist"):
+        ddd.find_duplicates(fresh_dataset, embeddings="no_such_field")
+    with pytest.raises(ValueError, match="cosine distance"):
+        ddd.find_near_duplicates(fresh_dataset, np.zeros((len(fresh_dataset), 2)), threshold=3)
+
+
+def test_find_duplicates_operator(fresh_dataset, run_operator):
+    rng = np.random.default_rng(2)
+    fresh_dataset.set_values("emb", [x.tolist() for x in _source_embeddings(fresh_dataset, rng)])
+    res = run_operator(
+        "find_duplicates",
+        fresh_dataset,
+        params={"embeddings": "emb", "threshold": 0.02, "exact": True},
+    )
+    assert res.error is None, res.error
+    assert res.result["num_same_source_pairs"] > 0
+    assert res.result["num_duplicate_pairs"] == 0
+    assert fresh_dataset.count("content_hash") == len(fresh_dataset)

@@ -1,0 +1,106 @@
+"""Similarity index, sorting by similarity (ids / vectors), cosine vs
+euclidean, k nearest neighbours, uniqueness and representativeness from one
+index, the LanceDB backend, and the sort operator."""
+import numpy as np
+import pytest
+
+import fiftyone as fo
+import fiftyone.core.fields as fof
+
+import datadiver_fo.embeddings as dde
+import datadiver_fo.similarity as dds
+
+
+@pytest.fixture
+def constructed(fresh_dataset):
+    """Five samples with hand-made 2D embeddings: q, a (same direction as q,
+    far away), b (other direction, close by), c (opposite), d (balances the
+    mean to zero: fiftyone-brain's sklearn index centres embeddings)."""
+    view = fresh_dataset.match_tags("tiny-imagenet-c").sort_by("filepath").limit(5)
+    vecs = [np.array(v, dtype=np.float32) for v in
+            ([1.0, 0.0], [10.0, 1.0], [0.7, 0.7], [-1.0, 0.1], [-10.7, -1.8])]
+    fresh_dataset.add_sample_field("emb", fof.VectorField)
+    view.set_values("emb", vecs)
+    ids = view.values("id")
+    return fresh_dataset, view, dict(zip("qabcd", ids)), vecs
+
+
+def test_cosine_and_euclidean_order_differently(constructed):
+    ds, view, ids, _ = constructed
+    dds.compute_similarity(view, embeddings="emb", metric="cosine")
+    dds.compute_similarity(view, embeddings="emb", metric="euclidean")
+    cos = dds.sort_by_similarity(view, ids["q"], brain_key="datadiver_sim_emb_cosine", dist_field="d")
+    euc = dds.sort_by_similarity(view, ids["q"], brain_key="datadiver_sim_emb_euclidean")
+    cos_ids = cos.values("id")
+    euc_ids = euc.values("id")
+    assert cos_ids[:2] == [ids["q"], ids["a"]]  # a points the same way
+    assert euc_ids[:2] == [ids["q"], ids["b"]]  # b is nearest in space
+    assert cos_ids[-1] == ids["c"] and euc_ids[-1] == ids["d"]
+    d = cos.values("d")
+    assert d == sorted(d) and d[0] == pytest.approx(0.0, abs=1e-6)
+
+    # a vector query; reverse; bad queries
+    top = dds.sort_by_similarity(view, np.array([0.0, 1.0]), k=1, brain_key="datadiver_sim_emb_euclidean")
+    assert top.values("id") == [ids["b"]]
+    with pytest.raises(ValueError, match="Unknown sample id"):
+        dds.sort_by_similarity(view, "0" * 24, brain_key="datadiver_sim_emb_cosine")
+    with pytest.raises(ValueError, match="dims"):
+        dds.sort_by_similarity(view, np.ones(3), brain_key="datadiver_sim_emb_cosine")
+    with pytest.raises(ValueError, match="metric"):
+        dds.compute_similarity(view, embeddings="emb", metric="manhattan")
+    with pytest.raises(ValueError, match="Several similarity indexes"):
+        dds.sort_by_similarity(view, ids["q"])
+
+
+def test_write_neighbors_matches_brute_force_and_is_idempotent(constructed):
+    ds, view, ids, vecs = constructed
+    res = dds.write_neighbors(view, embeddings="emb", k=2, metric="euclidean")
+    assert res["k"] == 2 and res["num_samples"] == 5
+    s = ds[ids["q"]]
+    assert s["neighbors"] == [ids["b"], ids["c"]]
+    assert s["neighbors_dist"] == pytest.approx(
+        [np.linalg.norm(vecs[0] - vecs[2]), np.linalg.norm(vecs[0] - vecs[3])], rel=1e-5)
+    before = view.values("neighbors")
+    dds.write_neighbors(view, embeddings="emb", k=2, metric="euclidean")
+    assert view.values("neighbors") == before
+    cfg = ds.get_run_info(res["run_key"]).config
+    assert cfg.metric == "euclidean" and cfg.k == 2
+    with pytest.raises(ValueError, match="k must be"):
+        dds.write_neighbors(view, embeddings="emb", k=0)
+
+
+def test_uniqueness_and_representativeness_reuse_the_index(fresh_dataset):
+    view = fresh_dataset.match_tags("tiny-imagenet-c").match({"severity": 1})
+    dde.compute_embeddings(view, model="weightless", batch_size=64)
+    index = dds.compute_similarity(view)
+    assert index.total_index_size == view.count()
+    dds.compute_uniqueness(view, brain_key=index.key)
+    dds.compute_representativeness(view, brain_key=index.key)
+    u = np.asarray(view.values("uniqueness"))
+    r = np.asarray(view.values("representativeness"))
+    assert np.isfinite(u).all() and u.min() >= 0 and u.max() <= 1 and u.std() > 0
+    assert np.isfinite(r).all() and r.std() > 0
+    # the weightless index has no text tower: a prompt is refused with a reason
+    with pytest.raises(ValueError, match="no text"):
+        dds.sort_by_similarity(view, "a dog", brain_key=index.key)
+
+
+def test_lancedb_backend_agrees_with_sklearn(constructed, tmp_path):
+    ds, view, ids, _ = constructed
+    dds.compute_similarity(view, embeddings="emb", metric="euclidean", brain_key="sk")
+    dds.compute_similarity(view, embeddings="emb", metric="euclidean", backend="lancedb",
+                           brain_key="lance", uri=str(tmp_path / "lancedb"))
+    a = dds.sort_by_similarity(view, ids["q"], k=3, brain_key="sk").values("id")
+    b = dds.sort_by_similarity(view, ids["q"], k=3, brain_key="lance").values("id")
+    assert a == b
+    assert ds.get_brain_info("lance").config.method == "lancedb"
+
+
+def test_sort_operator_with_selected_samples(constructed, run_operator):
+    ds, view, ids, _ = constructed
+    dds.compute_similarity(view, embeddings="emb", metric="cosine")
+    res = run_operator("sort_by_similarity", ds, view=view, selected=[ids["q"]],
+                       params={"brain_key": "datadiver_sim_emb_cosine", "k": 2,
+                               "dist_field": "sim_d"})
+    assert res.error is None, res.error
+    assert res.result["count"] == 2
