@@ -11,6 +11,28 @@ import time
 _DEFAULT_OUT = os.path.join(os.path.expanduser("~"), ".datadiver", "demo")
 
 
+def _brief(report, limit=6):
+    """One line per report: scalars as they are, long lists and dicts by size."""
+    if hasattr(report, "to_dict"):
+        report = report.to_dict()
+    elif hasattr(report, "__dataclass_fields__"):
+        import dataclasses
+
+        report = dataclasses.asdict(report)
+    if not isinstance(report, dict):
+        return str(report)
+    parts = []
+    for k, v in report.items():
+        if isinstance(v, (list, tuple, set)):
+            v = f"[{len(v)}]" if len(v) > limit else list(v)
+        elif isinstance(v, dict):
+            v = f"{{{len(v)}}}" if len(v) > limit else v
+        elif isinstance(v, float):
+            v = round(v, 3)
+        parts.append(f"{k}={v}")
+    return ", ".join(parts)
+
+
 def _step(title):
     print(f"\n=== {title} ===", flush=True)
     return time.perf_counter()
@@ -28,7 +50,7 @@ def _embeddings(ds):
     # best model available (see README, "Embeddings"). With weights, pass e.g.
     # model="open_clip:ViT-B-32:laion2b_s34b_b79k".
     rep = ddf.compute_embeddings(ds, model="auto", progress=True)
-    print(f"    embeddings: {rep}")
+    print(f"    embeddings: {_brief(rep)}")
     ddf.compute_projection(ds, embeddings="embeddings", method="umap", seed=51)
     ddf.compute_similarity(ds, embeddings="embeddings", metric="cosine")
     ddf.write_neighbors(ds, embeddings="embeddings", k=10)
@@ -44,8 +66,8 @@ def _scores(ds):
     ddf.compute_predictions(ds, embeddings="embeddings", progress=True)
     ood = ddf.compute_ood(ds, knn_embeddings="embeddings", progress=True)
     issues = ddf.find_label_issues(ds, progress=True)
-    print(f"    OoD: {ood}")
-    print(f"    label issues: {issues}")
+    print(f"    OoD: {_brief(ood)}")
+    print(f"    label issues: {_brief(issues)}")
     _done(t)
 
 
@@ -55,7 +77,7 @@ def _curation(ds):
     t = _step("5. image quality and duplicates")
     ddf.compute_quality(ds, progress=True)
     dup = ddf.find_duplicates(ds, embeddings="embeddings", progress=True)
-    print(f"    duplicates: {dup}")
+    print(f"    duplicates: {_brief(dup)}")
     _done(t)
 
 
@@ -64,7 +86,7 @@ def _prompts(ds):
 
     t = _step("6. plain-language prompts become saved views (offline parser)")
     for text in (
-        "dogs and cats under heavy fog or snow, but no clean images",
+        "cats under heavy fog or snow, but no clean images",
         "blurry images at least severity 3",
         "top 50 most out-of-distribution",
         "likely mislabeled",
@@ -102,7 +124,7 @@ def _customise(ds, out_dir):
     print(f"    variants of {sample.source_id}: {len(ddf.variants(ds, sample))}")
     export_dir = os.path.join(out_dir, "export-weather-blur")
     rep = ddf.export_view(view, export_dir, format="tiny-imagenet-c", overwrite=True)
-    print(f"    exported: {rep}")
+    print(f"    exported: {_brief(rep)}")
     loader = make_loader(make_dataset(view), batch_size=32, num_workers=0)
     images, labels = next(iter(loader))
     print(f"    torch batch: images {tuple(images.shape)}, labels {labels[:8].tolist()}")

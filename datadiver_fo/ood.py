@@ -172,6 +172,21 @@ def _knn_loop(X, R, rn, rc, codes, k, kk, batch_size, out, progress):
             progress(len(Q))
 
 
+def _auto_k(labels, groups, pool, max_k=10):
+    """``k="auto"`` of :func:`compute_ood`: a quarter of the median number of
+    distinct groups per class among the reference samples, in [1, max_k]."""
+    per_class = {}
+    for i in pool.tolist():
+        lab = labels[i]
+        if lab is None:
+            continue
+        per_class.setdefault(lab, set()).add(i if groups is None else groups[i])
+    if not per_class:
+        return max_k
+    med = float(np.median([len(v) for v in per_class.values()]))
+    return int(min(max_k, max(1, med // 4)))
+
+
 class OodReport(dict):
     """What :func:`compute_ood` did (a dict with attribute access)."""
 
@@ -183,7 +198,7 @@ def compute_ood(
     pred_field=dds.PREDICTIONS,
     pred_key=None,
     knn_embeddings=None,
-    k=10,
+    k="auto",
     knn_among="labelled",
     label_field=dds.GROUND_TRUTH,
     group_field=dds.SOURCE_ID,
@@ -209,7 +224,14 @@ def compute_ood(
         pred_key (None): its run key (default: derived from ``pred_field``)
         knn_embeddings (None): an embedding field for ``ood_knn``; ``None``
             skips it
-        k (10): neighbours for ``ood_knn``
+        k ("auto"): neighbours for ``ood_knn``, or ``"auto"``: a quarter of
+            the median number of distinct pictures (groups) per class in the
+            reference, clipped to [1, 10]. Variants of one picture are
+            near-copies, so the neighbours that carry information are other
+            pictures of the same class; when a class has only a few, larger
+            k reaches into other classes (on the miniature, 4 pictures per
+            class: k=1 AUROC 0.92, k=10 0.89 on held-out classes). The value
+            used is recorded in the run config.
         knn_among ("labelled"): where neighbours are searched: ``"labelled"``
             = samples with a label in ``label_field`` (the in-distribution
             data the probes learn from, as in Kuan & Mueller), ``"all"`` =
@@ -267,9 +289,9 @@ def compute_ood(
             groups = None
             if group_field and samples.get_field(group_field) is not None:
                 groups = samples.values(group_field)
+            knn_labels = samples.values("%s.label" % label_field)
             if knn_among == "labelled":
-                pool = np.flatnonzero(np.array(
-                    [l is not None for l in samples.values("%s.label" % label_field)]))
+                pool = np.flatnonzero(np.array([l is not None for l in knn_labels]))
                 if len(pool) == 0:
                     raise ValueError("knn_among='labelled' but no sample has a "
                                      "label in %r" % label_field)
@@ -278,6 +300,10 @@ def compute_ood(
             else:
                 raise ValueError("knn_among must be 'labelled' or 'all', got %r"
                                  % (knn_among,))
+            k_used = _auto_k(knn_labels, groups, pool) if k == "auto" else k
+            if not isinstance(k_used, (int, np.integer)) or k_used < 1:
+                raise ValueError("k must be a positive int or 'auto', got %r" % (k,))
+            k_used = int(k_used)
             cost = float(n) * len(pool) * X.shape[1]
             dims = knn_dims
             ref = knn_reference
@@ -288,12 +314,13 @@ def compute_ood(
             if ref and ref < len(pool):
                 rng = np.random.default_rng(seed)
                 pool = np.sort(rng.choice(pool, ref, replace=False))
-            d = knn_distances(X, k=k, groups=groups, dims=dims, reference=pool,
+            d = knn_distances(X, k=k_used, groups=groups, dims=dims, reference=pool,
                               seed=seed, progress=lambda m: prog.update(m, "knn"))
             del X
             out[knn_field] = [None if v != v else v for v in d.tolist()]
             types[knn_field] = fo.FloatField
-            knn_cfg = {"field": knn_embeddings, "k": k, "dims": dims,
+            knn_cfg = {"field": knn_embeddings, "k": k_used, "k_requested": k,
+                       "dims": dims,
                        "among": knn_among, "reference_size": int(len(pool)),
                        "grouped": groups is not None,
                        "num_undefined": int(np.isnan(d).sum())}

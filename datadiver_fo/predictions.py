@@ -18,8 +18,9 @@ model fit on all labelled samples does.
 
 The ensemble probability is the mean of the members' probabilities. It is
 written as a ``fo.Classification`` (label, confidence, logits = log of the
-averaged probabilities) and each member's own prediction is written to
-``<pred_field>_<member>``. All probability matrices are also kept in the run
+averaged probabilities) and each member's own prediction (label and
+confidence; logits only with ``member_logits=True``) is written to
+``<pred_field>_<member>``, all in one bulk update. All probability matrices are also kept in the run
 results (compressed arrays), which :func:`load_probabilities` reads back for
 the OoD and label-issue steps.
 """
@@ -912,7 +913,12 @@ def write_fields(samples, ids, values, types=None):
     ds = samples._dataset
     types = types or {}
     for f in values:
-        if ds.get_field(f) is None:
+        fd = ds.get_field(f)
+        if fd is not None and types.get(f) == "classification" and not (
+                isinstance(fd, fo.EmbeddedDocumentField)
+                and issubclass(fd.document_type, fo.Classification)):
+            raise ValueError("Field %r exists and is not a Classification field" % f)
+        if fd is None:
             ft = types.get(f, fo.FloatField)
             if ft == "classification":
                 ds.add_sample_field(f, fo.EmbeddedDocumentField,

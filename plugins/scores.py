@@ -142,7 +142,8 @@ class ComputeOod(foo.Operator):
                    description="Written by compute_predictions")
         _field_choice(inputs, "knn_embeddings", _vector_fields(ctx), "kNN embeddings",
                       "Embedding field for ood_knn (optional)", required=False)
-        inputs.int("k", default=10, label="Neighbours (k)")
+        inputs.int("k", default=0, label="Neighbours (k)",
+                   description="0 = auto (from the distinct pictures per class)")
         return types.Property(inputs, view=types.View(label="Compute OoD scores"))
 
     def execute(self, ctx):
@@ -152,7 +153,7 @@ class ComputeOod(foo.Operator):
             ctx.target_view(),
             pred_field=ctx.params.get("pred_field") or "predictions",
             knn_embeddings=ctx.params.get("knn_embeddings") or None,
-            k=_int(ctx, "k", 10),
+            k=_int(ctx, "k", 0) or "auto",
             progress=progress_callback(ctx),
         )
         if not ctx.delegated:

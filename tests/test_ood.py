@@ -150,3 +150,29 @@ def test_operator_compute_ood(dataset, run_operator):
     assert res.error is None, res.error
     assert res.result["view"] == "datadiver/most-ood"
     assert dataset.count("ood_knn") == len(dataset)
+
+
+def test_auto_k_follows_distinct_pictures_per_class(dataset):
+    """12 labelled pictures per known class (3 variants each): k = 12 // 4."""
+    rep = ddo.compute_ood(dataset, knn_embeddings="emb", view_name=None)
+    assert rep.knn["k"] == 3 and rep.knn["k_requested"] == "auto"
+    assert ddr.get_run_config(dataset, rep.key)["knn"]["k"] == 3
+    # without groups every sample counts as its own picture: 36 // 4 -> 9
+    rep = ddo.compute_ood(dataset, knn_embeddings="emb", group_field=None, view_name=None)
+    assert rep.knn["k"] == 9
+    with pytest.raises(ValueError, match="k must be"):
+        ddo.compute_ood(dataset, knn_embeddings="emb", k=0)
+
+
+def test_blocked_knn_matches_brute_force():
+    """The top-(k + largest group) candidate search equals masking every
+    same-group pair in the full distance matrix."""
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(300, 6)).astype(np.float32)
+    groups = rng.integers(0, 40, 300)
+    got = ddo.knn_distances(X, k=4, groups=groups, batch_size=64)
+    Z = X / np.linalg.norm(X, axis=1, keepdims=True)
+    D = np.sqrt(((Z[:, None] - Z[None]) ** 2).sum(-1))
+    D[groups[:, None] == groups[None, :]] = np.inf
+    want = np.sort(D, 1)[:, :4].mean(1)
+    np.testing.assert_allclose(got, want, atol=1e-4)

@@ -208,3 +208,29 @@ def test_operator_compute_predictions(cleanup, unique_name, run_operator):
     assert res.result["run_key"] == ddp.predictions_run_key("predictions")
     assert res.result["accuracy"] > 0.9
     assert ds.count("predictions_knn_emb") == len(ds)
+
+
+def test_fast_vector_read_and_bulk_writes(cleanup, unique_name):
+    """Vectors decoded from raw bytes equal FiftyOne's own decoding; the
+    member fields carry no logits unless asked; several fields are written in
+    one bulk update and read back through FiftyOne."""
+    X, y = blobs(8, 3, dim=5, seed=6)
+    ds = make_dataset(unique_name, X, [str(v) for v in y])
+    cleanup.append(ds)
+    np.testing.assert_array_equal(ddp._read_embeddings(ds, "emb"),
+                                  np.stack(ds.values("emb")))
+    ds.set_values("as_list", [list(map(float, x)) for x in X])  # not binary
+    np.testing.assert_allclose(ddp._read_embeddings(ds, "as_list"), X, rtol=1e-6)
+    rep = ddp.compute_predictions(ds, members=["emb", ("emb", "knn")], num_folds=3)
+    assert ds.first()["predictions"].logits.shape == (3,)
+    assert all(ds.first()[f].logits is None for f in rep.member_fields)
+    ddp.compute_predictions(ds, members=["emb", ("emb", "knn")], num_folds=3,
+                            member_logits=True, logits=False)
+    assert ds.first()["predictions"].logits is None
+    assert ds.first()[rep.member_fields[0]].logits.shape == (3,)
+    ids = ds.values("id")
+    ddp.write_fields(ds, ids, {"a": [float(i) for i in range(len(ids))],
+                               "b": ["x"] * len(ids)},
+                     types={"b": fo.StringField})
+    assert ds.values("a") == [float(i) for i in range(len(ids))]
+    assert isinstance(ds.get_field("b"), fo.StringField) and ds.count_values("b") == {"x": len(ids)}
