@@ -71,7 +71,7 @@ def run_datadiver(dataset, X, y, idx_pool, idx_test, seed):
     pos = {dataset_ids[i]: k for k, i in enumerate(idx_pool)}
     n_labels = 0
     while n_labels < _MAX_LABELS:
-        res = ddal.propose_labels(
+        ddal.propose_labels(
             pool, Xp, batch_size=1, cold_start_size=2, label_field="digit",
             annotate=lambda ids: [truth[i] for i in ids], name="bench", seed=seed,
         )
@@ -154,8 +154,8 @@ def main(argv=None):
 
     print(f"\nActive learning, digits 1 vs 7 ({mask.sum()} images, {n_seeds} seeds, "
           f"labels to reach {_TARGET:.0%} test accuracy)\n")
-    print(f"| strategy | median | mean | p90 | max | s/seed |")
-    print(f"|---|---|---|---|---|---|")
+    print("| strategy | median | mean | p90 | max | s/seed |")
+    print("|---|---|---|---|---|---|")
     for name, r in results.items():
         r = np.asarray(r)
         print(f"| {name} | {np.median(r):g} | {r.mean():.2f} | {np.percentile(r, 90):g} | "

@@ -34,7 +34,6 @@ def _auroc(pos, score):
 
 def bench_digits(tmp):
     import fiftyone as fo
-    import fiftyone.brain as fob
     from PIL import Image
     from sklearn.datasets import load_digits
 
@@ -65,7 +64,7 @@ def bench_digits(tmp):
     for emb in ("pixels", "weightless"):
         t0 = time.time()
         ddf.compute_embeddings(ds, model=emb, field="emb_" + emb)
-        t_emb = time.time() - t0
+        print(f"  embedded with {emb} in {time.time() - t0:.1f} s")
     for label, members in [
         ("pixels: logreg+knn+mlp", ["emb_pixels", ("emb_pixels", "knn"), ("emb_pixels", "mlp")]),
         ("weightless: logreg+knn+mlp", ["emb_weightless", ("emb_weightless", "knn"),
@@ -74,8 +73,8 @@ def bench_digits(tmp):
                                       "emb_weightless", ("emb_weightless", "knn")]),
     ]:
         t0 = time.time()
-        rep = ddf.compute_predictions(ds, members=members)
-        li = ddf.find_label_issues(ds, mistakenness=True, hardness=False, view_name=None)
+        ddf.compute_predictions(ds, members=members)
+        ddf.find_label_issues(ds, mistakenness=True, hardness=False, view_name=None)
         dt = time.time() - t0
         q = np.array(ds.values("label_quality"))
         iss = np.array(ds.values("label_issue"))

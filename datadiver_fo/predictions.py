@@ -25,7 +25,6 @@ results (compressed arrays), which :func:`load_probabilities` reads back for
 the OoD and label-issue steps.
 """
 import logging
-import math
 import os
 import re
 import time

@@ -16,7 +16,7 @@ def registered_names():
     """Returns (operator names, panel names) the plugin's register() adds."""
     import fiftyone.operators as foo
 
-    path = os.path.join(REPO, "plugins", "__init__.py")
+    path = os.path.join(REPO, "plugins", "datadiver", "__init__.py")
     spec = importlib.util.spec_from_file_location("datadiver_plugin_scan", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module

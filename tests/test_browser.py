@@ -57,32 +57,6 @@ def _free_port():
     return port
 
 
-def _plugins_dir(tmp):
-    """The plugins dir the App server uses: the repository itself, or, while
-    ``fiftyone.yml`` does not yet list ``datadiver_panel``, a manifest copy
-    that does (its entry point loads this repository's ``plugins/``)."""
-    import yaml
-
-    with open(os.path.join(REPO, "fiftyone.yml")) as f:
-        meta = yaml.safe_load(f)
-    if "datadiver_panel" in (meta.get("panels") or []):
-        return REPO
-    pdir = os.path.join(tmp, "plugins", "datadiver")
-    os.makedirs(pdir)
-    meta["panels"] = list(meta.get("panels") or []) + ["datadiver_panel"]
-    meta["py_entry"] = "entry.py"
-    with open(os.path.join(pdir, "fiftyone.yml"), "w") as f:
-        yaml.safe_dump(meta, f)
-    with open(os.path.join(pdir, "entry.py"), "w") as f:
-        f.write(
-            "import importlib.util, sys\n"
-            f"_s = importlib.util.spec_from_file_location('dd_panel_shadow', {os.path.join(REPO, 'plugins', '__init__.py')!r})\n"
-            "_m = importlib.util.module_from_spec(_s); sys.modules[_s.name] = _m; _s.loader.exec_module(_m)\n"
-            "register = _m.register\n"
-        )
-    return os.path.dirname(pdir)
-
-
 @pytest.fixture
 def app_server(fresh_dataset):
     """Starts ``python -m fiftyone.server.main`` on 127.0.0.1 (same database
@@ -90,15 +64,15 @@ def app_server(fresh_dataset):
     tmp = tempfile.mkdtemp(prefix="dd-app-")
     port = _free_port()
     env = dict(os.environ)
-    env["FIFTYONE_PLUGINS_DIR"] = _plugins_dir(tmp)
+    env["FIFTYONE_PLUGINS_DIR"] = REPO
     env["FIFTYONE_DO_NOT_TRACK"] = "true"
     log_path = os.path.join(tmp, "server.log")
     log = open(log_path, "w")
-    # cwd outside the repository: its top-level ``plugins`` package would
-    # shadow FiftyOne's built-in ``plugins`` package on sys.path
+    # cwd is the repository, as for a user running from a checkout: our
+    # plugins/ folder must not shadow FiftyOne's built-in ``plugins`` package
     proc = subprocess.Popen(
         [sys.executable, "-m", "fiftyone.server.main", "--port", str(port), "--address", "127.0.0.1"],
-        cwd=tmp,
+        cwd=REPO,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,

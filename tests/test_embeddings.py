@@ -2,7 +2,6 @@
 writes (the path a user's checkpoint takes), the weightless embedder, resume
 after an interruption, skip_existing, unreadable files, runs and the operator."""
 import json
-import os
 import shutil
 
 import numpy as np

@@ -1,8 +1,6 @@
 """The DataDiver panel: its numbers (datadiver_fo.summary) and its events,
 run through FiftyOne's real operator executor on the miniature dataset."""
 import os
-import shutil
-import tempfile
 
 import pytest
 
@@ -20,51 +18,11 @@ PLUGIN = "@datadiver/datadiver"
 PANEL_URI = f"{PLUGIN}/datadiver_panel"
 
 
-def _yml_declares_panel():
-    import yaml
-
-    with open(os.path.join(REPO, "fiftyone.yml")) as f:
-        meta = yaml.safe_load(f)
-    return "datadiver_panel" in (meta.get("panels") or [])
-
-
 @pytest.fixture(scope="module")
 def panel_registered():
-    """Makes sure FiftyOne can find the panel.
-
-    FiftyOne only registers panels that ``fiftyone.yml`` lists. Until the
-    bundle's manifest lists ``datadiver_panel``, the panel's event tests run
-    against a copy of the manifest that does (the entry point still loads this
-    repository's ``plugins/``), and ``test_panel_declared_in_manifest`` fails.
-    """
-    if _yml_declares_panel():
-        yield
-        return
-    import yaml
-
-    shadow = tempfile.mkdtemp(prefix="dd-panel-plugins-")
-    pdir = os.path.join(shadow, "datadiver")
-    os.makedirs(pdir)
-    with open(os.path.join(REPO, "fiftyone.yml")) as f:
-        meta = yaml.safe_load(f)
-    meta["panels"] = list(meta.get("panels") or []) + ["datadiver_panel"]
-    meta["py_entry"] = "entry.py"
-    with open(os.path.join(pdir, "fiftyone.yml"), "w") as f:
-        yaml.safe_dump(meta, f)
-    with open(os.path.join(pdir, "entry.py"), "w") as f:
-        f.write(
-            "import importlib.util, sys\n"
-            f"_s = importlib.util.spec_from_file_location('dd_panel_shadow', {os.path.join(REPO, 'plugins', '__init__.py')!r})\n"
-            "_m = importlib.util.module_from_spec(_s); sys.modules[_s.name] = _m; _s.loader.exec_module(_m)\n"
-            "register = _m.register\n"
-        )
-    old = fo.config.plugins_dir
-    fo.config.plugins_dir = shadow
-    try:
-        yield
-    finally:
-        fo.config.plugins_dir = old
-        shutil.rmtree(shadow, ignore_errors=True)
+    """The panel is registered through the repository's own fiftyone.yml
+    (``test_panel_declared_in_manifest`` checks it is listed there)."""
+    yield
 
 
 def test_panel_declared_in_manifest():

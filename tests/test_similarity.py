@@ -4,7 +4,6 @@ index, the LanceDB backend, and the sort operator."""
 import numpy as np
 import pytest
 
-import fiftyone as fo
 import fiftyone.core.fields as fof
 
 import datadiver_fo.embeddings as dde
