@@ -4,9 +4,15 @@ plugins path, and a miniature Tiny-ImageNet-C generated once per session.
 Environment variables must be set before fiftyone is first imported, so this
 module sets them at import time.
 """
+import atexit
+import importlib.util
+import json
 import os
 import shutil
+import socket
+import subprocess
 import tempfile
+import time
 import uuid
 
 import pytest
@@ -14,10 +20,59 @@ import pytest
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _RUN_DIR = tempfile.mkdtemp(prefix="datadiver-tests-")
 
+
+
+def _start_private_mongod(db_dir):
+    """Starts FiftyOne's bundled mongod on a free loopback port and returns
+    (process, uri).
+
+    FiftyOne's own service attaches to any ``--51-service db`` already running
+    on the machine, whatever FIFTYONE_DATABASE_DIR says, and stops it when that
+    other process exits. A mongod of our own, passed as FIFTYONE_DATABASE_URI,
+    keeps a test run hermetic (an open App or a benchmark can't take it down).
+    """
+    spec = importlib.util.find_spec("fiftyone")
+    mongod = os.path.join(spec.submodule_search_locations[0], "db", "bin", "mongod")
+    if not os.path.exists(mongod):
+        return None, None  # no bundled binary: let FiftyOne find its own
+    os.makedirs(db_dir, exist_ok=True)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [mongod, "--dbpath", db_dir, "--port", str(port), "--bind_ip", "127.0.0.1",
+         "--nounixsocket", "--logpath", os.path.join(db_dir, "mongod.log")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"mongod exited with {proc.returncode}; see {db_dir}/mongod.log")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            time.sleep(0.2)
+    atexit.register(_stop, proc)
+    return proc, f"mongodb://127.0.0.1:{port}"
+
+
+def _stop(proc):
+    if proc is not None and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
 # A private database per pytest run: parallel runs never see each other's data.
 os.environ["FIFTYONE_DATABASE_DIR"] = os.path.join(_RUN_DIR, "db")
 os.environ["FIFTYONE_DATABASE_NAME"] = "datadiver-" + uuid.uuid4().hex[:8]
 os.environ.pop("FIFTYONE_DATABASE_URI", None)
+_MONGOD, _URI = _start_private_mongod(os.path.join(_RUN_DIR, "db"))
+if _URI:
+    os.environ["FIFTYONE_DATABASE_URI"] = _URI
 os.environ["FIFTYONE_PLUGINS_DIR"] = REPO
 os.environ.setdefault("FIFTYONE_DO_NOT_TRACK", "true")
 os.environ.setdefault("FIFTYONE_DATABASE_VALIDATION", "false")
@@ -29,12 +84,15 @@ PLUGIN_URI = "@datadiver/datadiver"
 
 
 def pytest_sessionfinish(session, exitstatus):
-    # The database folder stays: mongod outlives this process by a moment and
-    # aborts if its files vanish under it (FiftyOne stops it when the last
-    # client exits). Everything else goes.
-    for name in os.listdir(_RUN_DIR):
-        if name != "db":
-            shutil.rmtree(os.path.join(_RUN_DIR, name), ignore_errors=True)
+    # Disconnect before stopping the server, then remove its files.
+    try:
+        import fiftyone.core.odm.database as fodb
+
+        fodb._disconnect()
+    except Exception:
+        pass
+    _stop(_MONGOD)
+    shutil.rmtree(_RUN_DIR, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -118,3 +176,32 @@ def run_operator():
         return foo.execute_operator(f"{PLUGIN_URI}/{name}", **kwargs)
 
     return _run
+
+
+def _tiny_open_clip(dir_, seed=0):
+    """A randomly initialised, tiny open_clip model saved to files; returns
+    its DataDiver model string (no weights are downloaded)."""
+    import open_clip
+    import torch
+
+    cfg = {
+        "embed_dim": 32,
+        "vision_cfg": {"image_size": 32, "layers": 1, "width": 64, "patch_size": 8, "head_width": 32},
+        "text_cfg": {"context_length": 16, "vocab_size": 49408, "width": 64, "heads": 2, "layers": 1},
+    }
+    cfg_path = os.path.join(dir_, "ddtinyclip.json")
+    with open(cfg_path, "w") as f:
+        json.dump(cfg, f)
+    open_clip.add_model_config(cfg_path)
+    torch.manual_seed(seed)
+    model = open_clip.create_model("ddtinyclip")
+    ckpt = os.path.join(dir_, "ddtinyclip.pt")
+    torch.save(model.state_dict(), ckpt)
+    return f"open_clip:{cfg_path}:{ckpt}"
+
+
+@pytest.fixture(scope="session")
+def tiny_clip():
+    """``tiny_clip(folder, seed=0) -> "open_clip:<config>:<checkpoint>"``: writes a
+    tiny randomly initialised open_clip model (image and text towers) to files."""
+    return _tiny_open_clip

@@ -1,6 +1,5 @@
 """The similarity service over real HTTP on 127.0.0.1 (uvicorn in a thread)."""
 import io
-import json
 import os
 import socket
 import threading
@@ -11,28 +10,6 @@ import numpy as np
 import pytest
 from PIL import Image
 from fiftyone import ViewField as F
-
-
-def tiny_clip(dir_, seed=0):
-    """A randomly initialised, tiny open_clip model saved to files; returns
-    its DataDiver model string (no weights are downloaded)."""
-    import open_clip
-    import torch
-
-    cfg = {
-        "embed_dim": 32,
-        "vision_cfg": {"image_size": 32, "layers": 1, "width": 64, "patch_size": 8, "head_width": 32},
-        "text_cfg": {"context_length": 16, "vocab_size": 49408, "width": 64, "heads": 2, "layers": 1},
-    }
-    cfg_path = os.path.join(dir_, "ddtinyclip.json")
-    with open(cfg_path, "w") as f:
-        json.dump(cfg, f)
-    open_clip.add_model_config(cfg_path)
-    torch.manual_seed(seed)
-    model = open_clip.create_model("ddtinyclip")
-    ckpt = os.path.join(dir_, "ddtinyclip.pt")
-    torch.save(model.state_dict(), ckpt)
-    return f"open_clip:{cfg_path}:{ckpt}"
 
 
 def _free_port():
@@ -66,7 +43,7 @@ class _Server:
 
 
 @pytest.fixture(scope="module")
-def indexed(mini_dataset, tmp_path_factory):
+def indexed(mini_dataset, tmp_path_factory, tiny_clip):
     """A clone of the mini dataset (fog + clean) with tiny-CLIP embeddings
     indexed by sklearn and by LanceDB, and raw-pixel embeddings (no text
     tower) indexed by sklearn."""

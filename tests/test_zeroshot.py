@@ -1,7 +1,5 @@
 """Zero-shot classification: prompts -> predictions field -> FiftyOne
 evaluation, side by side with the probe's predictions."""
-import json
-import os
 
 import numpy as np
 import pytest
@@ -12,27 +10,6 @@ from fiftyone import ViewField as F
 
 import datadiver_fo.zeroshot as ddz
 from datadiver_fo.models import register_model, unregister_model
-
-
-def tiny_clip(dir_, seed=0):
-    """A randomly initialised, tiny open_clip model saved to files."""
-    import open_clip
-    import torch
-
-    cfg = {
-        "embed_dim": 32,
-        "vision_cfg": {"image_size": 32, "layers": 1, "width": 64, "patch_size": 8, "head_width": 32},
-        "text_cfg": {"context_length": 16, "vocab_size": 49408, "width": 64, "heads": 2, "layers": 1},
-    }
-    cfg_path = os.path.join(dir_, "ddtinyclip.json")
-    with open(cfg_path, "w") as f:
-        json.dump(cfg, f)
-    open_clip.add_model_config(cfg_path)
-    torch.manual_seed(seed)
-    model = open_clip.create_model("ddtinyclip")
-    ckpt = os.path.join(dir_, "ddtinyclip.pt")
-    torch.save(model.state_dict(), ckpt)
-    return f"open_clip:{cfg_path}:{ckpt}"
 
 
 _COLOURS = {"red": 0, "green": 1, "blue": 2}
@@ -81,7 +58,7 @@ def test_zero_shot_is_exact_when_the_model_knows(colour_model, tmp_path, unique_
     ds.delete()
 
 
-def test_zero_shot_with_open_clip_on_mini(fresh_dataset, tmp_path):
+def test_zero_shot_with_open_clip_on_mini(fresh_dataset, tmp_path, tiny_clip):
     ds = fresh_dataset
     spec = tiny_clip(str(tmp_path))
     view = ds.match(F("corruption").is_in(["clean", "fog"]))

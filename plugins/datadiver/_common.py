@@ -30,3 +30,19 @@ def delegation_config(name, label, description=None, **kwargs):
         dynamic=True,
         **kwargs,
     )
+
+
+def vector_fields(ctx):
+    """Names of the dataset's embedding-like fields (vector, array, or list of
+    floats), for the forms' field pickers."""
+    import fiftyone.core.fields as fof
+
+    if ctx.dataset is None:
+        return []
+    schema = ctx.dataset.get_field_schema(flat=True)
+    return sorted(
+        name
+        for name, field in schema.items()
+        if isinstance(field, (fof.VectorField, fof.ArrayField))
+        or (isinstance(field, fof.ListField) and isinstance(field.field, fof.FloatField))
+    )

@@ -6,7 +6,7 @@ run delegated and forward progress to ``ctx.set_progress``.
 import fiftyone.operators as foo
 import fiftyone.operators.types as types
 
-from ._common import delegation_config, progress_callback, target_view_input
+from ._common import delegation_config, progress_callback, target_view_input, vector_fields
 
 
 def _float(ctx, name, default):
@@ -14,23 +14,8 @@ def _float(ctx, name, default):
     return default if value is None else float(value)
 
 
-def _embedding_fields(ctx):
-    """Names of vector (list / array) fields on the dataset."""
-    import fiftyone.core.fields as fof
-
-    if ctx.dataset is None:
-        return []
-    schema = ctx.dataset.get_field_schema(flat=True)
-    return sorted(
-        name
-        for name, field in schema.items()
-        if isinstance(field, (fof.VectorField, fof.ArrayField))
-        or (isinstance(field, fof.ListField) and isinstance(field.field, fof.FloatField))
-    )
-
-
 def _embeddings_input(ctx, inputs, required=True):
-    fields = _embedding_fields(ctx)
+    fields = vector_fields(ctx)
     choices = types.DropdownView()
     for f in fields:
         choices.add_choice(f, label=f)

@@ -8,7 +8,7 @@ Thin wrappers over ``datadiver_fo.embeddings`` / ``similarity`` /
 import fiftyone.operators as foo
 import fiftyone.operators.types as types
 
-from ._common import delegation_config, progress_callback, target_view_input
+from ._common import delegation_config, progress_callback, target_view_input, vector_fields
 
 _MODEL_CHOICES = [
     ("auto", "auto (best offline model: weightless)"),
@@ -18,17 +18,8 @@ _MODEL_CHOICES = [
 ]
 
 
-def _vector_fields(ctx):
-    import fiftyone.core.fields as fof
-
-    if ctx.dataset is None:
-        return []
-    schema = ctx.dataset.get_field_schema()
-    return sorted(n for n, f in schema.items() if isinstance(f, (fof.VectorField, fof.ArrayField)))
-
-
 def _embeddings_choice(ctx, inputs, name="embeddings"):
-    fields = _vector_fields(ctx)
+    fields = vector_fields(ctx)
     if not fields:
         inputs.view("no_embeddings", types.Warning(
             label="No embeddings field", description="Run 'DataDiver: compute embeddings' first"))

@@ -7,23 +7,9 @@ progress to ``ctx.set_progress``.
 import fiftyone.operators as foo
 import fiftyone.operators.types as types
 
-from ._common import delegation_config, progress_callback, target_view_input
+from ._common import delegation_config, progress_callback, target_view_input, vector_fields
 
 _CLASSIFIERS = ("logreg", "knn", "mlp")
-
-
-def _vector_fields(ctx):
-    import fiftyone.core.fields as fof
-
-    if ctx.dataset is None:
-        return []
-    schema = ctx.dataset.get_field_schema(flat=True)
-    return sorted(
-        name
-        for name, field in schema.items()
-        if isinstance(field, (fof.VectorField, fof.ArrayField))
-        or (isinstance(field, fof.ListField) and isinstance(field.field, fof.FloatField))
-    )
 
 
 def _classification_fields(ctx):
@@ -61,7 +47,7 @@ class ComputePredictions(foo.Operator):
     def resolve_input(self, ctx):
         inputs = types.Object()
         target_view_input(ctx, inputs)
-        fields = _vector_fields(ctx)
+        fields = vector_fields(ctx)
         inputs.list(
             "embeddings", types.String(), required=True,
             label="Embedding fields",
@@ -140,7 +126,7 @@ class ComputeOod(foo.Operator):
         target_view_input(ctx, inputs)
         inputs.str("pred_field", default="predictions", label="Prediction field",
                    description="Written by compute_predictions")
-        _field_choice(inputs, "knn_embeddings", _vector_fields(ctx), "kNN embeddings",
+        _field_choice(inputs, "knn_embeddings", vector_fields(ctx), "kNN embeddings",
                       "Embedding field for ood_knn (optional)", required=False)
         inputs.int("k", default=0, label="Neighbours (k)",
                    description="0 = auto (from the distinct pictures per class)")
