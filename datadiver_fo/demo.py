@@ -13,7 +13,9 @@ _DEFAULT_OUT = os.path.join(os.path.expanduser("~"), ".datadiver", "demo")
 
 def _brief(report, limit=6):
     """One line per report: scalars as they are, long lists and dicts by size."""
-    if hasattr(report, "to_dict"):
+    if isinstance(report, dict):
+        pass
+    elif callable(getattr(report, "to_dict", None)):
         report = report.to_dict()
     elif hasattr(report, "__dataclass_fields__"):
         import dataclasses
@@ -49,6 +51,8 @@ def _embeddings(ds):
     # Offline there are no pretrained weights: the weightless embedder is the
     # best model available (see README, "Embeddings"). With weights, pass e.g.
     # model="open_clip:ViT-B-32:laion2b_s34b_b79k".
+    print("    model: weightless (model='auto'): no pretrained timm/open_clip weights can be "
+          "downloaded here, and it gives better neighbours than raw pixels (README)")
     rep = ddf.compute_embeddings(ds, model="auto", progress=True)
     print(f"    embeddings: {_brief(rep)}")
     ddf.compute_projection(ds, embeddings="embeddings", method="umap", seed=51)
