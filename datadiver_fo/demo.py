@@ -116,11 +116,14 @@ def _customise(ds, out_dir):
     view = ddf.select(ds, families=["weather", "blur"], severities=[1, 2, 3],
                       missing_labels="exclude")
     print(f"    select(weather + blur, severity 1-3): {len(view)} samples")
-    drop = view.take(2, seed=51)
+    # The same two samples every run (chosen ignoring earlier exclusions), so
+    # re-running the demo leaves the dataset as it was.
+    drop = ddf.select(ds, families=["weather", "blur"], severities=[1, 2, 3],
+                      missing_labels="exclude", honor_exclusions=False).take(2, seed=51)
     ddf.exclude_samples(ds, drop, reason="demo: fine-grained exclusion")
     view = ddf.select(ds, families=["weather", "blur"], severities=[1, 2, 3],
                       missing_labels="exclude")
-    print(f"    after excluding 2 samples: {len(view)} samples")
+    print(f"    after excluding 2 samples (fine edit, undoable): {len(view)} samples")
     ddf.save_selection(ds, "datadiver/demo-weather-blur", ddf.select(
         ds, families=["weather", "blur"], severities=[1, 2, 3], missing_labels="exclude",
         return_spec=True)[1], overwrite=True)
