@@ -5,6 +5,8 @@ samples or a text prompt, write k nearest neighbours, and 2D maps.
 Thin wrappers over ``datadiver_fo.embeddings`` / ``similarity`` /
 ``projections``: read params, call the library, report.
 """
+import os
+
 import fiftyone.operators as foo
 import fiftyone.operators.types as types
 
@@ -134,7 +136,9 @@ class ComputeSimilarity(foo.Operator):
                     "qdrant / milvus: a shared server")
         backend = ctx.params.get("backend", "sklearn")
         if backend == "lancedb":
-            inputs.str("uri", default="/tmp/lancedb", label="LanceDB folder")
+            # persistent by default: /tmp (brain's default) loses the index on reboot
+            inputs.str("uri", default=os.path.join(os.path.expanduser("~"), ".datadiver", "lancedb"),
+                       label="LanceDB folder")
         elif backend in ("qdrant", "milvus"):
             inputs.str("url" if backend == "qdrant" else "uri", required=True, label="Server URL")
         inputs.str("brain_key", label="Brain key", description="Default: datadiver_sim_<field>_<metric>")
