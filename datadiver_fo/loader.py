@@ -735,10 +735,10 @@ def load_tiny_imagenet_c(
     dataset.persistent = persistent
     _declare_schema(dataset)
 
-    _import_leaves(dataset, leaves, _Namer(words), report, progress, batch_size)
+    namer = _Namer(words)
+    _import_leaves(dataset, leaves, namer, report, progress, batch_size)
     _create_indexes(dataset)
 
-    namer = _Namer(words)
     tiny_sorted = sorted(tiny)
     dataset.default_classes = [namer(w)[0] for w in tiny_sorted]
     info = dict(dataset.info or {})

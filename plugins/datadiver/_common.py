@@ -1,6 +1,14 @@
 """Small helpers shared by the operator modules (form pieces, progress)."""
 
 
+def path_param(value):
+    """A folder/file parameter as a path string, or None when blank: the App's
+    file explorer sends ``{"absolute_path": ...}``, the SDK sends a str."""
+    if isinstance(value, dict):
+        value = value.get("absolute_path")
+    return (value or "").strip() or None
+
+
 def progress_callback(ctx):
     """Returns a ``progress(fraction, label)`` callable that forwards library
     progress to the App (``ctx.set_progress``)."""

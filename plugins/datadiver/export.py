@@ -7,7 +7,7 @@ import fiftyone.operators.types as types
 
 from datadiver_fo import export as dde
 
-from ._common import delegation_config, progress_callback
+from ._common import delegation_config, path_param, progress_callback
 
 _LABELS = {
     "tiny-imagenet-c": "Tiny-ImageNet-C folders (existing loaders read it)",
@@ -16,13 +16,6 @@ _LABELS = {
     "csv": "CSV manifest (every field)",
     "parquet": "Parquet manifest (every field)",
 }
-
-
-def _path_param(value):
-    # The App's file explorer sends {"absolute_path": ...}; the SDK sends a str.
-    if isinstance(value, dict):
-        value = value.get("absolute_path")
-    return (value or "").strip() or None
 
 
 class ExportView(foo.Operator):
@@ -59,7 +52,7 @@ class ExportView(foo.Operator):
         p = ctx.params
         report = dde.export_view(
             ctx.target_view(),
-            _path_param(p.get("export_dir")),
+            path_param(p.get("export_dir")),
             format=p.get("format") or "tiny-imagenet-c",
             overwrite=bool(p.get("overwrite", False)),
             honor_exclusions=bool(p.get("honor_exclusions", True)),

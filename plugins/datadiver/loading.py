@@ -4,14 +4,7 @@ import fiftyone.operators.types as types
 
 import datadiver_fo as ddf
 
-from ._common import delegation_config, progress_callback
-
-
-def _path_param(value):
-    # The App's file explorer sends {"absolute_path": ...}; the SDK sends a str.
-    if isinstance(value, dict):
-        value = value.get("absolute_path")
-    return (value or "").strip() or None
+from ._common import delegation_config, path_param, progress_callback
 
 
 class LoadTinyImageNetC(foo.Operator):
@@ -39,7 +32,7 @@ class LoadTinyImageNetC(foo.Operator):
             label="tiny-imagenet-200 folder (optional)",
             description="Adds the clean train/val images and names extra classes from words.txt",
         )
-        root = _path_param(ctx.params.get("root"))
+        root = path_param(ctx.params.get("root"))
         if root:
             try:
                 found = ddf.discover_tiny_imagenet_c(root)
@@ -71,11 +64,11 @@ class LoadTinyImageNetC(foo.Operator):
         p = ctx.params
         severities = p.get("severities")
         dataset = ddf.load_tiny_imagenet_c(
-            _path_param(p.get("root")),
+            path_param(p.get("root")),
             name=p.get("name") or "tiny-imagenet-c",
             corruptions=p.get("corruptions") or None,
             severities=[int(s) for s in severities] if severities else None,
-            clean_root=_path_param(p.get("clean_root")),
+            clean_root=path_param(p.get("clean_root")),
             overwrite=bool(p.get("overwrite", False)),
             progress=progress_callback(ctx),
         )

@@ -229,18 +229,21 @@ class DataDiverPanel(foo.Panel):
             ctx.panel.state.set("preview", {"error": "Type a prompt first."})
         return text
 
-    def on_preview(self, ctx):
+    def _prompt_result(self, ctx):
+        """(text, text_to_view result), or (text, None) after showing why not."""
         text = self._prompt_text(ctx)
         if not text or _prompts() is None:
-            return
+            return text, None
         try:
-            result = _call_text_to_view(ctx, text)
+            return text, _call_text_to_view(ctx, text)
         except ValueError as e:
             ctx.panel.state.set("preview", {"prompt": text, "error": str(e)})
+            return text, None
+
+    def on_preview(self, ctx):
+        text, result = self._prompt_result(ctx)
+        if result is None:
             return
-        spec = getattr(result, "spec", None)
-        if hasattr(spec, "to_dict"):
-            spec = spec.to_dict()
         ctx.panel.state.set(
             "preview",
             {
@@ -253,13 +256,8 @@ class DataDiverPanel(foo.Panel):
         )
 
     def on_apply(self, ctx):
-        text = self._prompt_text(ctx)
-        if not text or _prompts() is None:
-            return
-        try:
-            result = _call_text_to_view(ctx, text)
-        except ValueError as e:
-            ctx.panel.state.set("preview", {"prompt": text, "error": str(e)})
+        _, result = self._prompt_result(ctx)
+        if result is None:
             return
         ctx.ops.set_view(result.view)
 

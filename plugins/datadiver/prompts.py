@@ -20,6 +20,8 @@ import fiftyone.operators.types as types
 from datadiver_fo import prompts as ddp
 from datadiver_fo import saved_views as ddsv
 
+from ._common import path_param
+
 _ENGINES = (("auto", "Auto (LLM if a key is set, else offline)"), ("offline", "Offline parser"),
             ("openai", "OpenAI-compatible LLM"))
 
@@ -169,12 +171,6 @@ class PromptToView(foo.Operator):
         return types.Property(outputs)
 
 
-def _path(value):
-    if isinstance(value, dict):
-        value = value.get("absolute_path")
-    return (value or "").strip() or None
-
-
 class ExportSavedViews(foo.Operator):
     @property
     def config(self):
@@ -195,8 +191,8 @@ class ExportSavedViews(foo.Operator):
 
     def execute(self, ctx):
         names = ctx.params.get("names") or None
-        exported = ddsv.export_saved_views(ctx.dataset, _path(ctx.params.get("path")), names=names)
-        return {"exported": exported, "path": _path(ctx.params.get("path"))}
+        exported = ddsv.export_saved_views(ctx.dataset, path_param(ctx.params.get("path")), names=names)
+        return {"exported": exported, "path": path_param(ctx.params.get("path"))}
 
 
 class ImportSavedViews(foo.Operator):
@@ -216,7 +212,7 @@ class ImportSavedViews(foo.Operator):
 
     def execute(self, ctx):
         report = ddsv.import_saved_views(
-            ctx.dataset, _path(ctx.params.get("path")), overwrite=bool(ctx.params.get("overwrite", False))
+            ctx.dataset, path_param(ctx.params.get("path")), overwrite=bool(ctx.params.get("overwrite", False))
         )
         if report["imported"]:
             ctx.trigger("reload_dataset")
