@@ -205,3 +205,59 @@ def tiny_clip():
     """``tiny_clip(folder, seed=0) -> "open_clip:<config>:<checkpoint>"``: writes a
     tiny randomly initialised open_clip model (image and text towers) to files."""
     return _tiny_open_clip
+
+
+@pytest.fixture(scope="session")
+def run_concurrently():
+    """Runs Python snippets in real separate processes that start their work at
+    the same instant, against this test run's MongoDB.
+
+    Usage: ``run_concurrently(code, args_list, timeout=120)``. ``code`` is the
+    body of a script; it gets ``ARG`` (one item of ``args_list``, JSON) and
+    must print one JSON line as its last output line. Each process imports
+    what it needs, then waits for a shared start time, so imports do not
+    stagger the writes. Returns the list of parsed JSON results, one per
+    process, in ``args_list`` order; raises if any process failed or ran over
+    ``timeout`` seconds.
+    """
+    import sys
+    import textwrap
+
+    def _run(code, args_list, timeout=120, warmup=None):
+        prelude = textwrap.dedent(
+            """
+            import json, sys, time
+            ARG = json.loads(sys.argv[1])
+            START = float(sys.argv[2])
+            import fiftyone as fo
+            import datadiver_fo as ddf
+            {warmup}
+            time.sleep(max(0.0, START - time.time()))
+            """
+        ).format(warmup=textwrap.dedent(warmup or ""))
+        script = prelude + textwrap.dedent(code)
+        # Room for every process to import fiftyone (a few s each on 2 cores).
+        start = time.time() + 8.0 + 4.0 * len(args_list)
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", script, json.dumps(a), repr(start)],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+            )
+            for a in args_list
+        ]
+        results = []
+        deadline = start + timeout
+        for p in procs:
+            try:
+                out, err = p.communicate(timeout=max(1.0, deadline - time.time()))
+            except subprocess.TimeoutExpired:
+                for q in procs:
+                    q.kill()
+                raise AssertionError(f"a concurrent process ran over {timeout} s")
+            if p.returncode != 0:
+                raise AssertionError(f"a concurrent process failed ({p.returncode}):\n{err[-3000:]}")
+            lines = [l for l in out.splitlines() if l.strip()]
+            results.append(json.loads(lines[-1]))
+        return results
+
+    return _run
