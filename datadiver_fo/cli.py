@@ -5,7 +5,9 @@
     datadiver demo [--launch]                 # the main job (see datadiver_fo/demo.py)
     datadiver miniature OUT [--classes 10]    # write a miniature Tiny-ImageNet-C
     datadiver load ROOT [--name N] [--clean-root DIR]
-    datadiver serve DATASET [--brain-key K]   # the similarity service (FastAPI)
+    datadiver serve DATASET [--brain-key K] [--host H] [--port P]
+                                              # the similarity service (FastAPI); a host other
+                                              # than loopback needs $DATADIVER_SERVICE_TOKEN
 """
 import argparse
 import sys

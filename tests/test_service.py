@@ -42,6 +42,14 @@ class _Server:
         self.thread.join(timeout=10)
 
 
+@pytest.fixture(autouse=True)
+def _no_service_token(monkeypatch):
+    """These tests exercise the open (loopback, no token) service, whatever
+    the shell running pytest exports; tests/test_service_safety.py covers the
+    token."""
+    monkeypatch.delenv("DATADIVER_SERVICE_TOKEN", raising=False)
+
+
 @pytest.fixture(scope="module")
 def indexed(mini_dataset, tmp_path_factory, tiny_clip):
     """A clone of the mini dataset (fog + clean) with tiny-CLIP embeddings
@@ -166,6 +174,7 @@ def test_serve_command_in_a_subprocess(indexed):
 
     port = _free_port()
     env = dict(os.environ)
+    env.pop("DATADIVER_SERVICE_TOKEN", None)
     proc = subprocess.Popen(
         [sys.executable, "-m", "datadiver_fo.service", indexed.name, "--brain-key", "sim_pix",
          "--port", str(port)],
