@@ -13,8 +13,18 @@ limit stages.
 Works with OpenAI and any server speaking the same API (Ollama, vLLM,
 llama.cpp, LM Studio...) through ``base_url``. Transport: bounded timeout,
 retries with exponential backoff on 429 / 5xx / timeouts / connection errors,
-``Retry-After`` respected (capped). The API key is only sent to the configured
-endpoint; it is never logged, stored, or put into an error message.
+``Retry-After`` respected (capped).
+
+Secrets: the API key is only sent to the configured endpoint, in the
+``Authorization`` header. It is never logged, stored, or put into an error
+message: a key with characters a header cannot carry is refused up front (the
+HTTP stack would echo it in its own error and debug log), server messages and
+invalid replies are redacted, errors are raised without the client's
+exception chain attached, and a prompt or a validated spec containing the key
+is refused (both end up in a saved view's provenance). A base URL with
+credentials (``http://user:pass@host/v1``) or a query string is refused
+before any request or log line: the transport logs full URLs, and the
+endpoint host is kept in provenance records.
 """
 import json
 import logging
@@ -27,6 +37,7 @@ from . import viewspec as vs
 logger = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "gpt-4o-mini"
+_OPENAI_URL = "https://api.openai.com/v1"
 _MAX_RETRY_AFTER = 30.0  # seconds; a server asking for longer gets a clear error instead
 _BACKOFF_BASE = 0.5
 
@@ -58,22 +69,110 @@ class LLMError(RuntimeError):
     """The endpoint could not be reached or kept failing (after retries)."""
 
 
+def _safe_url(parts):
+    """``scheme://host[:port]/path`` of a split URL: what an error may show."""
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = f":{parts.port}" if parts.port is not None else ""
+    except ValueError:
+        port = ""
+    return f"{parts.scheme}://{host}{port}{parts.path}"
+
+
+def check_base_url(base_url, where="base_url"):
+    """Validates an OpenAI-compatible endpoint URL without ever echoing a
+    secret it may carry.
+
+    Args:
+        base_url: the URL, e.g. ``"http://localhost:11434/v1"``
+        where ("base_url"): the name the error messages use for it (e.g.
+            ``"OPENAI_BASE_URL"``)
+
+    Returns:
+        the URL, stripped of surrounding whitespace
+
+    Raises:
+        ValueError: not an http(s) URL with a host, or it carries
+            credentials (``user:password@``) or a query string / fragment;
+            the message shows at most ``scheme://host:port/path``
+    """
+    from urllib.parse import urlsplit
+
+    if not isinstance(base_url, str):
+        raise ValueError(f"{where} must be a string URL, got {type(base_url).__name__}")
+    url = base_url.strip()
+    try:
+        parts = urlsplit(url)
+        parts.port  # parsed lazily; its error quotes the URL
+    except ValueError:
+        parts = None
+    if parts is None:  # raised here, not in the except: no __context__ quoting the URL
+        raise ValueError(f"{where} is not a valid URL (e.g. http://localhost:11434/v1)")
+    if "@" in parts.netloc:
+        raise ValueError(
+            f"{where} carries credentials (user:password@host); refused so that they never reach a log "
+            f"or a saved view. Put the key in OPENAI_API_KEY (or api_key=) and use {_safe_url(parts)}"
+        )
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{where} must be an http(s) URL with a host, e.g. http://localhost:11434/v1")
+    if parts.query or parts.fragment:
+        raise ValueError(
+            f"{where} must not carry a query string or fragment (they may hold tokens, and the client "
+            f"appends its paths to the URL); use {_safe_url(parts)}"
+        )
+    return url
+
+
+def _check_key(api_key, where):
+    """The key stripped of surrounding whitespace; ValueError (never echoing
+    it) unless it is visible ASCII, the only bytes an HTTP header carries."""
+    if not isinstance(api_key, str):
+        raise ValueError(f"{where} must be a string, got {type(api_key).__name__}")
+    key = api_key.strip()
+    if any(not ("!" <= ch <= "~") for ch in key):
+        raise ValueError(
+            f"{where} contains spaces, control or non-ASCII characters, which an HTTP header cannot carry; "
+            "check how it was pasted or exported"
+        )
+    return key or None
+
+
 def resolve_settings(model=None, base_url=None, api_key=None):
-    """Fills model, base_url and api_key from the environment.
+    """Fills model, base_url and api_key from the environment, and checks
+    them before anything is sent or logged.
 
     Args:
         model (None): model name; default env ``DATADIVER_LLM_MODEL`` or
             ``gpt-4o-mini``
         base_url (None): endpoint; default env ``OPENAI_BASE_URL`` (None =
-            OpenAI's)
-        api_key (None): key; default env ``OPENAI_API_KEY``
+            OpenAI's). See :func:`check_base_url`
+        api_key (None): key; default env ``OPENAI_API_KEY``; surrounding
+            whitespace is dropped
 
     Returns:
-        ``(model, base_url, api_key)``; ``api_key`` may be None
+        ``(model, base_url, api_key)``; ``base_url`` and ``api_key`` may be
+        None
+
+    Raises:
+        ValueError: a base URL with credentials, a query string or no
+            http(s) host, or a key with characters a header cannot carry
+            (the message never contains the secret)
     """
     model = model or os.environ.get("DATADIVER_LLM_MODEL") or DEFAULT_MODEL
-    base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
-    api_key = api_key or os.environ.get("OPENAI_API_KEY") or None
+    if base_url:
+        base_url = check_base_url(base_url, "base_url")
+    elif (os.environ.get("OPENAI_BASE_URL") or "").strip():
+        base_url = check_base_url(os.environ["OPENAI_BASE_URL"], "OPENAI_BASE_URL")
+    else:
+        base_url = None
+    if api_key:
+        api_key = _check_key(api_key, "api_key")
+    elif os.environ.get("OPENAI_API_KEY"):
+        api_key = _check_key(os.environ["OPENAI_API_KEY"], "OPENAI_API_KEY")
+    else:
+        api_key = None
     return model, base_url, api_key
 
 
@@ -188,11 +287,21 @@ def _system_message(vocab):
     )
 
 
-def _redact(text, secret):
+_MIN_SECRET_CHARS = 8  # shorter keys ("x", "ollama") are placeholders of local servers
+
+
+def _redact(text, secret, limit=500):
+    """``text`` with every occurrence of ``secret`` replaced by ``***``, then
+    cut to ``limit`` characters (in that order: a cut cannot leave half a
+    key behind)."""
     text = str(text)
-    if secret:
+    if secret and len(secret) >= _MIN_SECRET_CHARS:
         text = text.replace(secret, "***")
-    return text[:500]
+    return text[:limit]
+
+
+def _contains(text, secret):
+    return bool(secret) and len(secret) >= _MIN_SECRET_CHARS and secret in str(text)
 
 
 def _retry_after(err):
@@ -208,12 +317,18 @@ def _retry_after(err):
 
 
 def _chat(client, model, messages, schema, timeout, max_retries, api_key, counter):
-    """One logical chat call with retries; returns the reply text."""
+    """One logical chat call with retries; returns the reply text.
+
+    Errors are raised after the ``except`` blocks, so they carry no
+    ``__context__``: the client's exceptions hold the request and response
+    (headers included) and lower-level messages that may quote them.
+    """
     import openai
 
     attempt = 0
     while True:
         counter["calls"] += 1
+        retry = refused = None
         try:
             resp = client.chat.completions.create(
                 model=model,
@@ -228,25 +343,24 @@ def _chat(client, model, messages, schema, timeout, max_retries, api_key, counte
         except (openai.RateLimitError, openai.InternalServerError, openai.APITimeoutError,
                 openai.APIConnectionError) as e:
             status = getattr(e, "status_code", None)
-            what = f"HTTP {status}" if status else type(e).__name__
+            retry = (f"HTTP {status}" if status else type(e).__name__, _retry_after(e))
+        except openai.APIStatusError as e:
+            # 4xx other than 429: not worth retrying (bad key, bad model...)
+            refused = f"HTTP {e.status_code}: {_redact(e.message, api_key)}"
+        if refused is not None:
+            raise LLMError(f"The LLM endpoint refused the request: {refused}")
+        if retry is not None:
+            what, wait = retry
             if attempt >= max_retries:
-                raise LLMError(
-                    f"The LLM endpoint failed after {attempt + 1} attempt(s): {what}"
-                ) from None
-            wait = _retry_after(e)
+                raise LLMError(f"The LLM endpoint failed after {attempt + 1} attempt(s): {what}")
             if wait is None:
                 wait = _BACKOFF_BASE * (2**attempt) * (1 + 0.25 * random.random())
             elif wait > _MAX_RETRY_AFTER:
-                raise LLMError(f"The LLM endpoint asked to retry after {wait:.0f} s ({what}); giving up") from None
+                raise LLMError(f"The LLM endpoint asked to retry after {wait:.0f} s ({what}); giving up")
             logger.info("LLM call failed (%s); retrying in %.2f s", what, wait)
             time.sleep(wait)
             attempt += 1
             continue
-        except openai.APIStatusError as e:
-            # 4xx other than 429: not worth retrying (bad key, bad model...)
-            raise LLMError(
-                f"The LLM endpoint refused the request: HTTP {e.status_code}: {_redact(e.message, api_key)}"
-            ) from None
         if not getattr(resp, "choices", None):
             return ""
         msg = resp.choices[0].message
@@ -259,7 +373,11 @@ def _parse_reply(dataset, content, allow_all):
     try:
         data = json.loads(content)
     except (TypeError, json.JSONDecodeError) as e:
-        raise ValueError(f"the reply is not JSON ({e.msg if hasattr(e, 'msg') else e})") from None
+        why = e.msg if hasattr(e, "msg") else str(e)
+    else:
+        why = None
+    if why is not None:
+        raise ValueError(f"the reply is not JSON ({why})")
     if not isinstance(data, dict):
         raise ValueError(f"the reply is JSON but not an object: {str(content)[:100]}")
     if "__refusal__" in data:
@@ -302,7 +420,10 @@ def llm_spec(
 
     Raises:
         ValueError: the reply (after one repair attempt) is not a valid spec
-            for this dataset, or the prompt is empty
+            for this dataset, the prompt is empty or contains the API key,
+            the reply contains the API key, or a setting is refused by
+            :func:`resolve_settings` (credentials in the base URL...). No
+            message contains the key
         LLMError: the endpoint kept failing or refused the request
     """
     import openai
@@ -312,6 +433,9 @@ def llm_spec(
     model, base_url, api_key = resolve_settings(model, base_url, api_key)
     if not api_key:
         raise ValueError("No API key: pass api_key=, set OPENAI_API_KEY, or use llm='offline'")
+    if _contains(text, api_key):
+        # the prompt is stored verbatim in a saved view's provenance
+        raise ValueError("The prompt contains the API key; remove it (the key is never stored)")
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
         raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
     if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
@@ -319,7 +443,8 @@ def llm_spec(
     vocab = vs.vocabulary(dataset)
     schema = build_schema(vocab)
     # our own retry loop (not the client's) so every HTTP call is counted
-    client = openai.OpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0)
+    # base_url always explicit: the client must not read OPENAI_BASE_URL unchecked
+    client = openai.OpenAI(api_key=api_key, base_url=base_url or _OPENAI_URL, timeout=timeout, max_retries=0)
     counter = {"calls": 0}
     messages = [
         {"role": "system", "content": _system_message(vocab)},
@@ -327,12 +452,11 @@ def llm_spec(
     ]
     try:
         content = _chat(client, model, messages, schema, timeout, max_retries, api_key, counter)
-        try:
-            spec = _parse_reply(dataset, content, allow_all)
-            repaired = False
-        except ValueError as first:
+        spec, first = _checked_reply(dataset, content, allow_all, api_key)
+        repaired = first is not None
+        if repaired:
             messages += [
-                {"role": "assistant", "content": str(content)[:4000]},
+                {"role": "assistant", "content": _redact(content, api_key, limit=4000)},
                 {
                     "role": "user",
                     "content": f"That reply is invalid: {first}. Reply again with one corrected JSON "
@@ -340,14 +464,28 @@ def llm_spec(
                 },
             ]
             content = _chat(client, model, messages, schema, timeout, max_retries, api_key, counter)
-            try:
-                spec = _parse_reply(dataset, content, allow_all)
-            except ValueError as second:
+            spec, second = _checked_reply(dataset, content, allow_all, api_key)
+            if second is not None:
                 raise ValueError(
                     f"The LLM did not produce a valid view spec after one repair attempt: {second} "
                     f"(first error: {first})"
-                ) from None
-            repaired = True
+                )
     finally:
         client.close()
     return spec, {"llm_calls": counter["calls"], "repaired": repaired, "model": model, "base_url": base_url}
+
+
+def _checked_reply(dataset, content, allow_all, api_key):
+    """``(spec, None)`` for a valid reply, else ``(None, redacted reason)``.
+
+    The reason is returned, not raised, so that the caller's error has no
+    ``__context__`` quoting the reply; a spec that contains the key (a reply
+    echoing the request) is refused, since specs are stored with saved views.
+    """
+    try:
+        spec = _parse_reply(dataset, content, allow_all)
+    except ValueError as e:
+        return None, _redact(e, api_key, limit=4000)
+    if _contains(json.dumps(spec), api_key):
+        return None, "the reply contains the API key"
+    return spec, None

@@ -2,79 +2,19 @@
 127.0.0.1 with scripted replies (no mocks): valid, garbage, wrong schema,
 unknown class, 429 then success, 500, too slow."""
 import json
-import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 import datadiver_fo as ddf
 from datadiver_fo import llm as ddl
+from datadiver_fo.prompts import get_view_records
 
 import prompt_eval_set as pe
+from llm_server import ScriptedServer
 
 KEY = "sk-test-" + uuid.uuid4().hex
-
-
-class ScriptedServer:
-    """A chat-completions endpoint replying from a script, recording requests."""
-
-    def __init__(self):
-        self.script = []
-        self.requests = []
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                length = int(self.headers.get("content-length", 0))
-                body = json.loads(self.rfile.read(length) or b"{}")
-                server.requests.append({"path": self.path, "auth": self.headers.get("authorization"), "body": body})
-                step = server.script.pop(0) if server.script else ("content", "{}")
-                kind = step[0]
-                if kind == "sleep":
-                    time.sleep(step[1])
-                    step = ("content", step[2])
-                    kind = "content"
-                if kind == "content":
-                    self._send(200, {
-                        "id": "chatcmpl-1", "object": "chat.completion", "created": 0, "model": body.get("model"),
-                        "choices": [{"index": 0, "finish_reason": "stop",
-                                     "message": {"role": "assistant", "content": step[1]}}],
-                        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-                    })
-                elif kind == "status":
-                    self._send(step[1], {"error": {"message": step[2], "type": "x"}}, headers=step[3] if len(step) > 3 else {})
-
-            def _send(self, status, payload, headers=None):
-                data = json.dumps(payload).encode()
-                try:
-                    self.send_response(status)
-                    self.send_header("content-type", "application/json")
-                    self.send_header("content-length", str(len(data)))
-                    for k, v in (headers or {}).items():
-                        self.send_header(k, v)
-                    self.end_headers()
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def reset(self, *steps):
-        self.script = list(steps)
-        self.requests = []
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 @pytest.fixture(scope="module")
@@ -239,6 +179,6 @@ def test_operator_previews_then_runs_with_one_llm_call(eval_ds, server, run_oper
         "save": True, "name": "llm dogs"})
     assert res.result["llm_calls"] == 1 and len(server.requests) == 1
     assert res.result["source"] == "openai" and res.result["count"] > 0
-    rec = eval_ds.info["datadiver_views"]["llm dogs"]
+    rec = get_view_records(eval_ds)["llm dogs"]
     assert rec["model"] == "m" and rec["endpoint"].startswith("127.0.0.1")
     assert KEY not in json.dumps(eval_ds.info) and KEY not in eval_ds.get_saved_view_info("llm dogs")["description"]
