@@ -420,9 +420,6 @@ def spec_for_saved_view(dataset, name):
         raise ValueError(f"No saved view '{name}' on dataset '{dataset.name}'" + (f"; did you mean {close}?" if close else ""))
     spec = _prompt_provenance(dataset, name).get("spec")
     if not spec:
-        record = (dataset.info.get(VIEWS_KEY) or {}).get(name) or {}
-        spec = record.get("spec")
-    if not spec:
         raise ValueError(
             f"Saved view '{name}' has no recorded view spec (it was not made by a prompt "
             f"or by datadiver_fo.save_selection), so it cannot be edited as a selection"
@@ -431,35 +428,26 @@ def spec_for_saved_view(dataset, name):
 
 
 def _prompt_provenance(dataset, name):
-    """Provenance the prompt feature recorded for a saved view (the same
-    ``dataset.info["datadiver_views"]`` records :func:`save_selection` writes)."""
-    try:
-        from . import prompts
-    except ImportError:
-        return {}
+    """The provenance record of a saved view (written by the prompt feature,
+    :func:`save_selection` or an import), or ``{}``."""
+    from . import prompts
+
     return dict(prompts.get_view_records(dataset).get(name) or {})
 
 
 def _write_record(dataset, name, record):
-    try:
-        from . import prompts
-    except ImportError:
-        prompts = None
-    if prompts is not None:
-        prompts.set_view_record(dataset, name, record)
-        return
-    dataset.reload()
-    info = dataset.info
-    views = dict(info.get(VIEWS_KEY) or {})
-    views[name] = record
-    info[VIEWS_KEY] = views
-    dataset.info = info
-    dataset.save()
+    """Stores (dict) or removes (None) a saved view's provenance record."""
+    from . import prompts
+
+    prompts.set_view_record(dataset, name, record)
 
 
 def save_selection(dataset, name, spec, description=None, color=None, overwrite=False):
     """Compiles ``spec`` and saves it as a saved view, recording the spec as
     provenance so it can be reopened with :func:`spec_for_saved_view`.
+
+    Saved through :func:`datadiver_fo.saved_views.save_view` (checked stages,
+    cross-process lock, no slug clash with a view of another name).
 
     Args:
         dataset: a FiftyOne dataset
@@ -468,13 +456,19 @@ def save_selection(dataset, name, spec, description=None, color=None, overwrite=
         description (None): a description; defaults to the engine's
             plain-English description of ``spec``
         color (None): an App colour such as ``"#ff6d04"``
-        overwrite (False): replace an existing saved view with this name
+        overwrite (False): replace an existing saved view with this SAME
+            name; a view of another name is never replaced
 
     Returns:
         the saved :class:`fiftyone.core.view.DatasetView`
+
+    Raises:
+        ValueError: an invalid spec, a bad name, a saved view of that name
+            (``overwrite=False``), or another view with the same URL slug
     """
-    if not name or not isinstance(name, str):
-        raise ValueError("A saved view needs a non-empty name")
+    from . import saved_views, stage_guard
+
+    saved_views.check_view_name(name)
     if name in dataset.list_saved_views() and not overwrite:
         raise ValueError(f"Saved view '{name}' already exists; pass overwrite=True to replace it")
     vs = _viewspec()
@@ -482,8 +476,9 @@ def save_selection(dataset, name, spec, description=None, color=None, overwrite=
     view = compile_selection(dataset, spec)
     if description is None and hasattr(vs, "describe_spec"):
         description = vs.describe_spec(spec)
-    dataset.save_view(name, view, description=description, color=color, overwrite=overwrite)
-    prior = _prompt_provenance(dataset, name) or dict((dataset.info.get(VIEWS_KEY) or {}).get(name) or {})
+    # Keep the provenance of the view being replaced (its prompt, author);
+    # a record left by a deleted view of this name does not carry over.
+    prior = _prompt_provenance(dataset, name) if name in dataset.list_saved_views() else {}
     record = dict(prior)
     record.update(
         {
@@ -497,8 +492,9 @@ def save_selection(dataset, name, spec, description=None, color=None, overwrite=
     record.setdefault("prompt", None)
     record.setdefault("user", _user(None))
     record.setdefault("created_at", _now())
-    _write_record(dataset, name, record)
-    return dataset.load_saved_view(name)
+    saved_views.save_view(dataset, name, view, description=description, color=color, overwrite=overwrite,
+                          record=record)
+    return stage_guard.load_saved_view(dataset, name)
 
 
 # -----------------------------------------------------------------------------

@@ -10,22 +10,36 @@ Saved prompt views carry their provenance in two places:
 
 -   the saved view's description (explanation, prompt, engine/model, user,
     time), visible in the App's saved-view list;
--   a record in ``dataset.info["datadiver_views"][name]``: ``prompt``,
-    ``spec``, ``explanation``, ``source`` (``"offline"``/``"openai"``),
-    ``model``, ``base_url`` host, ``user`` (env ``USER``), ``created_at``
-    (UTC ISO), ``llm_calls``. :mod:`datadiver_fo.saved_views` exports,
-    imports and re-checks views with it.
+-   a provenance record (:func:`get_view_records`): ``prompt``, ``spec``,
+    ``explanation``, ``source`` (``"offline"``/``"openai"``), ``model``,
+    ``endpoint`` (host of the base URL), ``user`` (env ``USER``),
+    ``created_at`` (UTC ISO), ``llm_calls``, ``warnings``.
+    :mod:`datadiver_fo.saved_views` exports, imports and re-checks views
+    with it.
+
+Records live in the side collection ``datadiver.view_records`` (see
+:mod:`datadiver_fo.store`), one document per (dataset id, view name), each
+written by one atomic upsert: concurrent writers of different views never
+overwrite each other. Records kept by older versions in
+``dataset.info["datadiver_views"]`` are moved there on first access.
 """
 import datetime
 import getpass
+import json
+import logging
 import os
 import re
 import time
 
 from . import schema as sch
+from . import store
 from . import viewspec as vs
 
-INFO_KEY = "datadiver_views"
+logger = logging.getLogger(__name__)
+
+INFO_KEY = "datadiver_views"  # where older versions kept records in dataset.info
+RECORDS_KIND = "view_records"  # side collection datadiver.view_records
+MAX_RECORD_BYTES = 64 * 1024  # JSON of one provenance record
 _LLM_CHOICES = ("auto", "openai", "offline")
 
 
@@ -186,24 +200,148 @@ def provenance_description(record):
     return desc[:1000]
 
 
+def _records():
+    return store.collection(
+        RECORDS_KIND, indexes=[([("dataset_id", 1), ("name", 1)], {"unique": True})]
+    )
+
+
+def record_json(name, record):
+    """The JSON text stored for one provenance record.
+
+    Args:
+        name: the saved view's name (for messages)
+        record: a dict of JSON values
+
+    Returns:
+        the compact JSON string (at most :data:`MAX_RECORD_BYTES` bytes)
+
+    Raises:
+        ValueError: if ``record`` is not a dict, is not JSON-serialisable or
+            is larger than :data:`MAX_RECORD_BYTES`
+    """
+    if not isinstance(record, dict):
+        raise ValueError(f"The provenance record of view {name!r} must be a dict, got {type(record).__name__}")
+    try:
+        text = json.dumps(record, separators=(",", ":"))
+    except (TypeError, ValueError, RecursionError) as e:
+        raise ValueError(f"The provenance record of view {name!r} is not JSON-serialisable: {e}") from None
+    size = len(text.encode("utf-8"))
+    if size > MAX_RECORD_BYTES:
+        raise ValueError(
+            f"The provenance record of view {name!r} is {size} bytes, more than the "
+            f"{MAX_RECORD_BYTES} allowed; drop large entries (long warnings, sample id lists)"
+        )
+    return text
+
+
+def _now():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def _migrate_info_records(ds):
+    """Moves ``dataset.info["datadiver_views"]`` (older versions) into the
+    side collection once, then removes the info key."""
+    import fiftyone.core.odm as foo
+
+    datasets = foo.get_db_conn().datasets
+    key = f"info.{INFO_KEY}"
+    query = {"_id": ds._doc.id, key: {"$exists": True}}
+    # Read from the database, not ds.info: another process may have migrated.
+    if datasets.count_documents(query, limit=1) == 0:
+        return
+    did = store.dataset_id(ds)
+    coll = _records()
+    with store.lock(ds, "view-records"):
+        doc = datasets.find_one(query, {key: 1})
+        if doc is not None:
+            old = (doc.get("info") or {}).get(INFO_KEY)
+            # A marker makes the move happen once: an info key written back
+            # later by a stale in-memory dataset must not resurrect records
+            # deleted since.
+            done = coll.count_documents({"dataset_id": did, "name": None, "migrated_info": True}, limit=1)
+            if not done and isinstance(old, dict):
+                for name, rec in old.items():
+                    try:
+                        text = record_json(name, rec)
+                    except ValueError as e:
+                        logger.warning("Dropping the old provenance record of view %r: %s", name, e)
+                        continue
+                    # $setOnInsert: a record already written here is newer
+                    coll.update_one(
+                        {"dataset_id": did, "name": name},
+                        {"$setOnInsert": {"record": text, "updated_at": _now()}},
+                        upsert=True,
+                    )
+            coll.update_one(
+                {"dataset_id": did, "name": None},
+                {"$set": {"migrated_info": True, "updated_at": _now()}},
+                upsert=True,
+            )
+            # $unset of our key alone: the rest of info is left untouched
+            datasets.update_one({"_id": ds._doc.id}, {"$unset": {key: ""}})
+    ds._doc.reload("info")
+
+
 def get_view_records(dataset):
-    """Returns the provenance records ``{view name: record}`` of a dataset."""
-    return dict((dataset._root_dataset.info or {}).get(INFO_KEY, {}) or {})
+    """Returns the provenance records of a dataset's saved views.
+
+    Args:
+        dataset: a FiftyOne dataset or view (its root dataset is read)
+
+    Returns:
+        a dict ``{view name: record dict}``; records are written by
+        :func:`save_prompt_view`, ``datadiver_fo.customize.save_selection``
+        and ``datadiver_fo.saved_views.import_saved_views``. A record whose
+        view was deleted stays until :func:`set_view_record` removes it
+        (``check_saved_views`` lists them as orphans)
+    """
+    ds = dataset._root_dataset
+    _migrate_info_records(ds)
+    out = {}
+    for doc in _records().find({"dataset_id": store.dataset_id(ds), "name": {"$type": "string"}}):
+        try:
+            rec = json.loads(doc.get("record") or "null")
+        except (ValueError, RecursionError):
+            rec = None
+        if isinstance(rec, dict):
+            out[doc["name"]] = rec
+        else:
+            logger.warning("Ignoring the unreadable provenance record of view %r", doc["name"])
+    return out
 
 
 def set_view_record(dataset, name, record):
-    """Stores (``record`` dict) or removes (``None``) a view's provenance."""
+    """Stores or removes the provenance record of one saved view.
+
+    One atomic upsert of one document: writers of other views are never
+    overwritten.
+
+    Args:
+        dataset: a FiftyOne dataset or view (its root dataset is written)
+        name: the saved view's name
+        record: a dict of JSON values (at most :data:`MAX_RECORD_BYTES`
+            bytes of JSON) to store, or None to remove the record
+
+    Raises:
+        ValueError: if ``name`` is not a non-empty string, or ``record`` is
+            not a JSON dict or is too large (see :func:`record_json`)
+    """
+    from pymongo.errors import DuplicateKeyError
+
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"A view name must be a non-empty string, got {name!r}")
     ds = dataset._root_dataset
-    ds.reload()
-    info = dict(ds.info or {})
-    records = dict(info.get(INFO_KEY, {}) or {})
+    _migrate_info_records(ds)
+    key = {"dataset_id": store.dataset_id(ds), "name": name}
     if record is None:
-        records.pop(name, None)
-    else:
-        records[name] = record
-    info[INFO_KEY] = records
-    ds.info = info
-    ds.save()
+        _records().delete_one(key)
+        return
+    update = {"$set": {"record": record_json(name, record), "updated_at": _now()}}
+    try:
+        _records().update_one(key, update, upsert=True)
+    except DuplicateKeyError:  # two first upserts raced; the document now exists
+        _records().update_one(key, update, upsert=True)
 
 
 def save_prompt_view(
@@ -235,17 +373,21 @@ def save_prompt_view(
         color (None): optional App colour ``"#RRGGBB"``
 
     Returns:
-        the saved view's name. Load it with ``dataset.load_saved_view(name)``;
-        its provenance is in ``dataset.info["datadiver_views"][name]``
+        the saved view's name. Load it with
+        ``datadiver_fo.stage_guard.load_saved_view(dataset, name)``; its
+        provenance is ``get_view_records(dataset)[name]``
 
     Raises:
-        ValueError: if the name exists and ``overwrite`` is False, or the
-            prompt is invalid (see :func:`text_to_view`)
+        ValueError: if the name exists and ``overwrite`` is False (also when
+            another process saved it first), if it shares its slug with a
+            saved view of another name, or if the prompt is invalid (see
+            :func:`text_to_view`)
     """
+    from .saved_views import check_view_name, save_view
+
     ds = dataset._root_dataset
-    name = name or default_view_name(text)
-    if not isinstance(name, str) or not name.strip():
-        raise ValueError(f"The view name must be a non-empty string, got {name!r}")
+    name = check_view_name(name or default_view_name(text))
+    # Early answer before any LLM call; save_view checks again under its lock.
     if ds.has_saved_view(name) and not overwrite:
         raise ValueError(f"A saved view named {name!r} already exists; pass overwrite=True to replace it")
     if result is None:
@@ -268,6 +410,7 @@ def save_prompt_view(
         "warnings": result.warnings,
     }
     view = vs.compile_spec(ds, result.spec, allow_all=True)
-    ds.save_view(name, view, description=provenance_description(record), color=color, overwrite=overwrite)
-    set_view_record(ds, name, record)
-    return name
+    return save_view(
+        ds, name, view, description=provenance_description(record), color=color, overwrite=overwrite,
+        record=record,
+    )

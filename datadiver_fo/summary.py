@@ -471,7 +471,10 @@ def check_saved_view(dataset, name):
             % (name, ", ".join(dataset.list_saved_views()) or "none")
         )
     try:
-        view = dataset.load_saved_view(name)
+        from .stage_guard import load_saved_view
+
+        # stored stages are checked as data before FiftyOne builds anything
+        view = load_saved_view(dataset, name)
         count = view.count()
     except Exception as e:  # any failure to rebuild the stages means broken
         return {"name": name, "ok": False, "count": None, "error": "%s: %s" % (type(e).__name__, e)}

@@ -9,6 +9,7 @@ import pytest
 from fiftyone.operators.executor import ExecutionError
 
 import datadiver_fo as ddf
+from datadiver_fo.prompts import get_view_records
 
 import prompt_eval_set as pe
 
@@ -33,7 +34,7 @@ def test_save_with_provenance_and_overwrite_refusal(ds, monkeypatch):
     assert name == "datadiver/dogs-in-heavy-fog"
     view = ds.load_saved_view(name)
     assert set(view.values("corruption")) == {"fog"} and set(view.values("severity")) == {4, 5}
-    rec = ds.info["datadiver_views"][name]
+    rec = get_view_records(ds)[name]
     assert rec["prompt"] == "Dogs in heavy fog!" and rec["source"] == "offline" and rec["user"] == "alice"
     assert rec["spec"]["include"]["groups"] == ["dog"] and rec["created_at"]
     desc = ds.get_saved_view_info(name)["description"]
@@ -42,7 +43,7 @@ def test_save_with_provenance_and_overwrite_refusal(ds, monkeypatch):
         ddf.save_prompt_view(ds, "Dogs in heavy fog!", llm="offline")
     ddf.save_prompt_view(ds, "cats in heavy fog", name=name, overwrite=True, llm="offline")
     assert all("cat" in h for h in ds.load_saved_view(name).values("hypernyms"))
-    assert ds.info["datadiver_views"][name]["prompt"] == "cats in heavy fog"
+    assert get_view_records(ds)[name]["prompt"] == "cats in heavy fog"
     with pytest.raises(ValueError):
         ddf.save_prompt_view(ds, "giraffes", llm="offline")
     assert len(ds.list_saved_views()) == 1
@@ -71,7 +72,7 @@ def test_export_import_roundtrip_and_validation(ds, tmp_path):
         v = other.load_saved_view("datadiver/dogs-with-gaussian-noise")
         assert set(v.values("ground_truth.label")) == {"Chihuahua"} and set(v.values("corruption")) == {"gaussian_noise"}
         assert len(other.load_saved_view("ood top")) == 5
-        rec = other.info["datadiver_views"]["ood top"]
+        rec = get_view_records(other)["ood top"]
         assert rec["imported_from"] == ds.name and rec["prompt"] == "top 5 most out-of-distribution"
         again = ddf.import_saved_views(other, path)
         assert again["imported"] == [] and {s["name"] for s in again["skipped"]} == set(report["imported"])

@@ -6,6 +6,8 @@ run delegated and forward progress to ``ctx.set_progress``.
 import fiftyone.operators as foo
 import fiftyone.operators.types as types
 
+from datadiver_fo.stage_guard import load_saved_view
+
 from ._common import delegation_config, progress_callback, target_view_input, vector_fields
 
 
@@ -240,11 +242,11 @@ class ComputeSkew(foo.Operator):
 
         set_a = ctx.params.get("set_a") or _CURRENT
         set_b = ctx.params.get("set_b") or _REST
-        a = ctx.view if set_a == _CURRENT else ctx.dataset.load_saved_view(set_a)
+        a = ctx.view if set_a == _CURRENT else load_saved_view(ctx.dataset, set_a)
         b = (
             ctx.dataset.exclude(a.values("id"))
             if set_b == _REST
-            else ctx.dataset.load_saved_view(set_b)
+            else load_saved_view(ctx.dataset, set_b)
         )
         res = dds_.compute_skew(
             a,

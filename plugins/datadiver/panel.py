@@ -19,6 +19,7 @@ from fiftyone import ViewField as F
 
 from datadiver_fo import schema as sch
 from datadiver_fo import summary as dds
+from datadiver_fo.stage_guard import load_saved_view
 
 logger = logging.getLogger(__name__)
 
@@ -280,7 +281,7 @@ class DataDiverPanel(foo.Panel):
         # so a view saved now is set by its stages; reload_dataset refreshes
         # the App's saved-view list
         ctx.ops.reload_dataset()
-        ctx.ops.set_view(view=ctx.dataset.load_saved_view(saved))
+        ctx.ops.set_view(view=load_saved_view(ctx.dataset, saved))
 
     # --- saved views -------------------------------------------------------------
 
@@ -294,7 +295,12 @@ class DataDiverPanel(foo.Panel):
     def on_saved_load(self, ctx):
         name = self._saved_name(ctx)
         if name:
-            ctx.ops.set_view(view=ctx.dataset.load_saved_view(name))
+            try:
+                view = load_saved_view(ctx.dataset, name)
+            except ValueError as e:  # refused by the stage guard, or gone
+                ctx.ops.notify(str(e), variant="error")
+                return
+            ctx.ops.set_view(view=view)
 
     def on_saved_check(self, ctx):
         name = self._saved_name(ctx)
