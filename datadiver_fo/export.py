@@ -322,8 +322,11 @@ def _export_fiftyone(samples, root, root_real, report, saved_views, progress):
                 report.notes.append(f"saved view {name!r} does not exist")
                 continue
             try:
+                from .stage_guard import check_saved_view_doc
+
                 doc = dataset._get_saved_view_doc(name)
-                stages = [json_util.loads(s) for s in doc.view_stages]
+                # checked as data first: a hostile stored view is never built
+                stages = check_saved_view_doc(dataset, name)
                 view = fo.DatasetView._build(tmp, stages)
                 len(view)  # fails now, not at import, if a stage cannot run
                 tmp.save_view(name, view, description=doc.description, color=doc.color)
