@@ -40,7 +40,13 @@ class ExportView(foo.Operator):
             label="Export folder",
             description="Created if missing; nothing is written outside it",
         )
-        inputs.bool("overwrite", default=False, label="Replace a previous DataDiver export in this folder")
+        inputs.bool(
+            "overwrite",
+            default=False,
+            label="Replace a previous DataDiver export in this folder",
+            description="Removes only the files that export wrote; a folder holding any "
+            "dataset's images, or other files without a DataDiver export, is refused",
+        )
         inputs.bool("honor_exclusions", default=True, label="Leave out samples excluded by fine edits")
         if ctx.params.get("format") in ("tiny-imagenet-c", "image-classification-tree", None):
             inputs.enum("mode", ["copy", "hardlink", "symlink"], default="copy", label="Images are")
@@ -66,6 +72,10 @@ class ExportView(foo.Operator):
         outputs.str("export_dir", label="Folder")
         outputs.int("num_exported", label="Exported")
         outputs.int("num_skipped", label="Skipped (reasons in datadiver_export.json)")
+        outputs.int("removed_files", label="Files of the previous export removed")
+        outputs.int("num_kept_files", label="Files DataDiver did not write, left in place")
+        outputs.obj("renamed_labels", label="Labels written under another folder name", view=types.JSONView())
+        outputs.list("notes", types.String(), label="Notes")
         return types.Property(outputs)
 
 
