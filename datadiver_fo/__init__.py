@@ -53,6 +53,7 @@ _EXPORTS = {
     "export_saved_views": "saved_views",
     "import_saved_views": "saved_views",
     "check_saved_views": "saved_views",
+    "save_view": "saved_views",
     # customisation, relations, export
     "select": "customize",
     "exclude_samples": "customize",

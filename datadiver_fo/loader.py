@@ -940,8 +940,30 @@ def _clean_leaves(clean_root, report, tiny, max_bytes):
     return leaves
 
 
-def _load_words(words_txt, clean_root, report, max_bytes):
+# A DataDiver export names its made-up class folders in words.txt next to its
+# owner manifest (datadiver_fo.export.OWNER); re-imports read it unasked.
+_EXPORT_OWNER = ".datadiver-export.json"
+
+
+def _export_words(root):
+    for folder in (root, os.path.dirname(root)):
+        cand = os.path.join(folder, "words.txt")
+        if os.path.isfile(os.path.join(folder, _EXPORT_OWNER)) and os.path.lexists(cand):
+            return cand
+    return None
+
+
+def _load_words(words_txt, clean_root, report, max_bytes, root=None):
     path = words_txt
+    if path is None and clean_root is None and root is not None:
+        cand = _export_words(root)
+        if cand is not None:
+            problem = _regular_file_problem(cand, max_bytes)
+            if problem is None:
+                path = cand
+                report.notes.append(f"class names read from the DataDiver export's {cand}")
+            else:
+                report.notes.append(f"words.txt not read ({problem})")
     if path is None and clean_root is not None:
         cand = os.path.join(os.path.abspath(os.path.expanduser(str(clean_root))), "words.txt")
         if os.path.lexists(cand):
@@ -1010,7 +1032,9 @@ def load_tiny_imagenet_c(
             tree, an error or interruption half-way) the old dataset is left
             as it was. Needs room for both while it runs
         words_txt (None): optional path of a ``words.txt`` (wnid<TAB>names)
-            naming class folders outside the 200 Tiny-ImageNet classes
+            naming class folders outside the 200 Tiny-ImageNet classes; when
+            neither it nor ``clean_root`` is given and ``root`` is a DataDiver
+            export, the export's own ``words.txt`` is read (noted in the report)
         extra_classes ("auto"): what to do with class folders outside the 200:
             ``"keep"`` imports them, ``"skip"`` reports and skips them,
             ``"auto"`` keeps them except where a severity folder holds all 200
@@ -1049,7 +1073,7 @@ def load_tiny_imagenet_c(
     root = _resolve_root(root)
     report = ImportReport(root, max_file_bytes, max_pixels)
     tiny = set(wn.class_wnids())
-    words = _load_words(words_txt, clean_root, report, max_file_bytes)
+    words = _load_words(words_txt, clean_root, report, max_file_bytes, root=root)
 
     # Discover everything before touching the database: bad input fails early.
     leaves = _c_leaves(root, corruptions, severities, report, extra_classes, tiny)

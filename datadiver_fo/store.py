@@ -63,11 +63,13 @@ def collection(kind, indexes=()):
     return coll
 
 
-def purge(dataset_id_str, kinds=("edits", "view_records")):
+def purge(dataset_id_str):
     """Deletes every side-collection item of one dataset id (after the
-    dataset itself was deleted). Returns the number of documents removed."""
+    dataset itself was deleted), in every ``datadiver.*`` collection.
+    Returns the number of documents removed."""
     db = foo.get_db_conn()
-    return sum(db[_PREFIX + k].delete_many({"dataset_id": dataset_id_str}).deleted_count for k in kinds)
+    names = [n for n in db.list_collection_names() if n.startswith(_PREFIX) and n != _LOCKS]
+    return sum(db[n].delete_many({"dataset_id": dataset_id_str}).deleted_count for n in names)
 
 
 def _holder():

@@ -457,3 +457,22 @@ def test_interrupted_fiftyone_export_rerun(fresh_dataset, tmp_path):
     assert rep.num_exported == len(fresh_dataset) and rep.kept_files == []
     assert not any(p.startswith(dde._PARTIAL) for p in os.listdir(out))
     assert _files(out) == set(_owned(out)["files"]) | {dde.OWNER, dde.MARKER}
+
+
+def test_reimport_of_an_export_reads_its_own_words_txt(fresh_dataset, tmp_path, unique_name):
+    """A C-only re-import, with neither words_txt nor clean_root, still gets the
+    renamed labels back from the export's own words.txt (and says so)."""
+    ds = fresh_dataset
+    view = _fog1(ds)
+    ddf.relabel_samples(ds, ddf.select(ds, classes="tabby", corruptions="fog", severities=[1]), "cat/dog",
+                        allow_new=True)
+    out = tmp_path / "E"
+    rep = ddf.export_view(view, out)
+    assert "cat/dog" in rep.renamed_labels
+    back = ddf.load_tiny_imagenet_c(str(out / "Tiny-ImageNet-C"), name=unique_name + "-back")
+    try:
+        assert back.count_values("ground_truth.label")["cat/dog"] == len(
+            view.match(F("ground_truth.label") == "cat/dog"))
+        assert any("words.txt" in n and "DataDiver export" in n for n in ddf.import_report(back)["notes"])
+    finally:
+        back.delete()

@@ -9,6 +9,7 @@ import fiftyone.operators.types as types
 from bson import json_util
 
 from datadiver_fo import relations as ddr
+from datadiver_fo.stage_guard import validate_stage_dicts
 
 _STORE = "datadiver_explore"
 _HISTORY = 20  # views remembered for explore_back
@@ -117,7 +118,9 @@ class ExploreBack(foo.Operator):
             raise ValueError("No previous view to go back to")
         last = stack.pop()
         store.set("history", stack)
-        stages = json_util.loads(last["stages"])
+        # The history lives in the database (the plugin's execution store):
+        # data to check, never stages to build blindly.
+        stages = validate_stage_dicts(json_util.loads(last["stages"]), "explore history")
         view = ctx.dataset.view()
         if stages:
             import fiftyone as fo
