@@ -9,7 +9,7 @@ probe (the same probe for every strategy) is fitted on the labels so far and
 scored on the test set. We report how many labels each strategy needed to
 reach 90% test accuracy.
 
--   ``datadiver``: ``datadiver_fo.active_learning.propose_labels`` run on the
+-   ``datadiver``: ``datadiver_fo.curation.active_learning.propose_labels`` run on the
     FiftyOne dataset with an ``annotate`` callback playing the annotator
     (k-means start, then margin uncertainty), state stored on the dataset;
 -   ``margin from a random start``: random picks until both classes are
@@ -39,7 +39,7 @@ from sklearn.model_selection import train_test_split
 
 import fiftyone as fo
 
-import datadiver_fo.active_learning as ddal
+import datadiver_fo.curation.active_learning as ddal
 
 _TARGET = 0.90
 _MAX_LABELS = 60

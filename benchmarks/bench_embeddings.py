@@ -79,7 +79,7 @@ class _PeakRSS:
 
 
 def _agreement(X, srcs, labels, mask, k=5):
-    from datadiver_fo.similarity import _knn
+    from datadiver_fo.enrich.similarity import _knn
 
     idx, _ = _knn(X, min(len(X) - 1, 200), "cosine")
     src = (srcs[idx[:, :k]] == srcs[:, None]).mean(1)[mask].mean()
@@ -105,7 +105,7 @@ def main():
     import torch
 
     import datadiver_fo as ddf
-    import datadiver_fo.embeddings as dde
+    import datadiver_fo.enrich.embeddings as dde
     from PIL import Image
 
     try:
@@ -142,7 +142,7 @@ def main():
 
         # Models are built before timing (construction excluded from both), and
         # every path is warmed up on one batch of other images before timing.
-        from datadiver_fo.models import _optimized_forward
+        from datadiver_fo.enrich.models import _optimized_forward
 
         dd_eager = dde.load_model(spec, image_size=64, optimize=False)
         dd_fast = dde.load_model(spec, image_size=64, optimize=True)

@@ -31,7 +31,7 @@ def build_tree(out, n_files):
     import numpy as np
     from PIL import Image
 
-    import datadiver_fo.wordnet as wn
+    import datadiver_fo.io.wordnet as wn
 
     wnids = sorted(wn.class_wnids())
     corrs = ["gaussian_noise", "shot_noise", "impulse_noise", "defocus_blur", "glass_blur",

@@ -41,9 +41,9 @@ def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     commands = {
         "demo": lambda a: __import__("datadiver_fo.demo", fromlist=["main"]).main(a),
-        "miniature": lambda a: __import__("datadiver_fo.miniature", fromlist=["main"]).main(a),
+        "miniature": lambda a: __import__("datadiver_fo.io.miniature", fromlist=["main"]).main(a),
         "load": _load,
-        "serve": lambda a: __import__("datadiver_fo.service", fromlist=["main"]).main(a),
+        "serve": lambda a: __import__("datadiver_fo.curation.service", fromlist=["main"]).main(a),
     }
     if not argv or argv[0] in ("-h", "--help") or argv[0] not in commands:
         print(__doc__.strip())

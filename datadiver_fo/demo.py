@@ -110,7 +110,7 @@ def _customise(ds, out_dir):
     import os
 
     import datadiver_fo as ddf
-    from datadiver_fo.torch import make_dataset, make_loader
+    from datadiver_fo.io.torch import make_dataset, make_loader
 
     t = _step("7. medium and fine edits, relations, export, a torch loader")
     view = ddf.select(ds, families=["weather", "blur"], severities=[1, 2, 3],

@@ -16,7 +16,7 @@ Each case is ``(prompt, expectation)`` where expectation is one of:
     (which n is the job of the seeded ``take``).
 
 :func:`build_eval_dataset` generates the dataset the cases are written for:
-real Tiny-ImageNet classes (names and hypernyms from ``datadiver_fo.wordnet``,
+real Tiny-ImageNet classes (names and hypernyms from ``datadiver_fo.io.wordnet``,
 exactly what the loader writes), every corruption and severity, clean
 train/val copies, a few samples with a missing label, and seeded scores.
 """
@@ -24,8 +24,8 @@ import random
 
 import fiftyone as fo
 
-import datadiver_fo.schema as S
-import datadiver_fo.wordnet as ddw
+import datadiver_fo.internal.schema as S
+import datadiver_fo.io.wordnet as ddw
 
 # Classes of the generated dataset: dogs, cats, vehicles, food, insects,
 # birds and assorted objects (names as the loader writes them).

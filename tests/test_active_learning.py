@@ -3,7 +3,7 @@ tags or an annotate callback, loop state that resumes."""
 import numpy as np
 import pytest
 
-import datadiver_fo.active_learning as ddal
+import datadiver_fo.curation.active_learning as ddal
 
 
 def _class_embeddings(ds, rng, dims=16, noise=0.6):

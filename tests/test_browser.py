@@ -174,7 +174,7 @@ def test_panel_prompt_preview_save_in_browser(app_server, fresh_dataset):
     ds.reload()
     assert ds.has_saved_view(VIEW_NAME)
     assert ds.load_saved_view(VIEW_NAME).count() == expected
-    from datadiver_fo.summary import saved_views_table
+    from datadiver_fo.customize.summary import saved_views_table
 
     rows = {r["name"]: r for r in saved_views_table(ds)}
     assert rows[VIEW_NAME]["prompt"] == PROMPT

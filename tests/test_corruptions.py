@@ -6,8 +6,8 @@ from PIL import Image
 from scipy import ndimage
 from skimage.metrics import structural_similarity
 
-from datadiver_fo import corruptions as C
-from datadiver_fo.schema import CORRUPTION_FAMILIES
+from datadiver_fo.io import corruptions as C
+from datadiver_fo.internal.schema import CORRUPTION_FAMILIES
 
 # corruptions whose output depends on the random generator
 RANDOM = {

@@ -5,11 +5,9 @@ import fiftyone as fo
 import pytest
 
 import datadiver_fo as ddf
-from datadiver_fo import customize as ddc
-from datadiver_fo import prompts
-from datadiver_fo import wordnet as wn
-
-
+from datadiver_fo.customize import selection as ddc
+from datadiver_fo.customize import prompts
+from datadiver_fo.io import wordnet as wn
 def _ids(view):
     return set(view.values("id"))
 
@@ -166,7 +164,7 @@ def test_missing_label_and_undo_order(fresh_dataset):
     assert "missing_label" in ds[ids[0]].tags and ds[ids[0]].ground_truth.label == "projectile"
     ddf.undo_edit(ds, m["id"])
     assert not set(ids) & _ids(ds.match_tags("missing_label"))
-    log = ddc.list_edits(ds)
+    log = ddf.list_edits(ds)
     assert [e["op"] for e in log] == ["mark_missing_label", "relabel"] and all(e["undone"] for e in log)
     with pytest.raises(ValueError, match="Nothing to undo"):
         ddf.undo_edit(ds)

@@ -9,7 +9,7 @@ from PIL import Image
 import fiftyone as fo
 from fiftyone import ViewField as F
 
-import datadiver_fo.duplicates as ddd
+import datadiver_fo.enrich.duplicates as ddd
 
 
 def _source_embeddings(ds, rng, dims=32, noise=0.01):

@@ -10,10 +10,10 @@ import fiftyone as fo
 import pytest
 
 import datadiver_fo as ddf
-from datadiver_fo import customize as ddc
-from datadiver_fo import edit_log, store
-from datadiver_fo import wordnet as wn
-
+from datadiver_fo.customize import edits as ddc
+from datadiver_fo.customize import edit_log
+from datadiver_fo.internal import store
+from datadiver_fo.io import wordnet as wn
 CLASSES = ["tabby", "espresso", "lakeside"]
 KEYS = {"id", "op", "time", "user", "num_samples", "num_changed", "params", "undone", "undone_time",
         "undone_by", "complete"}
@@ -85,7 +85,8 @@ print(json.dumps(out))
 """
 
 WARMUP = """
-from datadiver_fo import customize as _c, edit_log as _l
+from datadiver_fo.customize import edits as _e
+from datadiver_fo.customize import edit_log as _l
 _l._edits(); _l._ids(); _l._counters()
 """
 

@@ -10,10 +10,8 @@ from PIL import Image
 
 import fiftyone as fo
 
-import datadiver_fo.embeddings as dde
-from datadiver_fo import models as ddm
-
-
+import datadiver_fo.enrich.embeddings as dde
+from datadiver_fo.enrich import models as ddm
 def _small_view(ds, n=48):
     # a fixed, small slice over several classes / corruptions
     return ds.match_tags("tiny-imagenet-c").sort_by("filepath").limit(n)
@@ -123,7 +121,7 @@ def test_open_clip_image_and_text_towers(fresh_dataset, tiny_clip):
     import open_clip
     import torch
 
-    import datadiver_fo.similarity as dds
+    import datadiver_fo.enrich.similarity as dds
 
     view = _small_view(fresh_dataset, 24)
     rep = dde.compute_embeddings(view, model=tiny_clip["spec"], field="clip", batch_size=8)

@@ -8,8 +8,7 @@ import fiftyone as fo
 import pytest
 
 import datadiver_fo as ddf
-from datadiver_fo import export as dde
-
+from datadiver_fo.io import export as dde
 _KEYS = ["corruption", "severity", "wnid", "source_id", "ground_truth.label", "corruption_family"]
 
 
@@ -66,8 +65,7 @@ def test_classification_tree_reads_back(mini_dataset, tmp_path):
 def test_fiftyone_export_carries_saved_views(fresh_dataset, tmp_path):
     ds = fresh_dataset
     _, spec = ddf.select(ds, corruptions="fog", return_spec=True)
-    from datadiver_fo import customize as ddc
-
+    from datadiver_fo.customize import selection as ddc
     ddc.save_selection(ds, "fog-all", spec)
     ddf.exclude_samples(ds, ddf.select(ds, corruptions="fog").limit(1).values("id"))
     view = ddf.select(ds, classes=["tabby", "espresso"])

@@ -18,8 +18,7 @@ import fiftyone as fo
 import pytest
 
 import datadiver_fo as ddf
-from datadiver_fo import export as dde
-
+from datadiver_fo.io import export as dde
 F = fo.ViewField
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

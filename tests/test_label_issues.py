@@ -5,11 +5,9 @@ import pytest
 
 import fiftyone as fo
 
-from datadiver_fo import label_issues as ddl
-from datadiver_fo import predictions as ddp
-from datadiver_fo import runs as ddr
-
-
+from datadiver_fo.enrich import label_issues as ddl
+from datadiver_fo.enrich import predictions as ddp
+from datadiver_fo.internal import runs as ddr
 def make_dataset(name, X, labels):
     ds = fo.Dataset(name)
     samples = []

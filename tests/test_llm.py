@@ -8,8 +8,8 @@ import uuid
 import pytest
 
 import datadiver_fo as ddf
-from datadiver_fo import llm as ddl
-from datadiver_fo.prompts import get_view_records
+from datadiver_fo.customize import llm as ddl
+from datadiver_fo.customize.prompts import get_view_records
 
 import prompt_eval_set as pe
 from llm_server import ScriptedServer

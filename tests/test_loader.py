@@ -10,10 +10,8 @@ import fiftyone as fo
 import pytest
 
 import datadiver_fo as ddf
-from datadiver_fo import schema as S
-from datadiver_fo import wordnet as wn
-
-
+from datadiver_fo.internal import schema as S
+from datadiver_fo.io import wordnet as wn
 def _count_files(root):
     n = 0
     for _, _, files in os.walk(root, followlinks=True):

@@ -16,10 +16,8 @@ import fiftyone as fo
 import pytest
 
 import datadiver_fo as ddf
-from datadiver_fo import loader as L
-from datadiver_fo import schema as S
-
-
+from datadiver_fo.io import loader as L
+from datadiver_fo.internal import schema as S
 def _tree(mini, tmp_path, corruptions=("fog",)):
     """A writable copy of some corruptions of the miniature; returns (root, a
     class folder of fog/1, the bytes of one real JPEG, number of C files)."""

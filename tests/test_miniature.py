@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from datadiver_fo import miniature as M
-from datadiver_fo import wordnet
-from datadiver_fo.schema import CORRUPTION_FAMILIES
+from datadiver_fo.io import miniature as M
+from datadiver_fo.io import wordnet
+from datadiver_fo.internal.schema import CORRUPTION_FAMILIES
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ARGS = dict(
@@ -259,7 +259,7 @@ def test_out_dir_that_is_a_file_raises(tmp_path):
 
 def test_cli(tmp_path):
     env = {**os.environ, "PYTHONPATH": REPO}
-    cmd = [sys.executable, "-m", "datadiver_fo.miniature", str(tmp_path / "cli"), "--classes", "2", "--images", "1"]
+    cmd = [sys.executable, "-m", "datadiver_fo.io.miniature", str(tmp_path / "cli"), "--classes", "2", "--images", "1"]
     res = subprocess.run(cmd + ["--corruptions", "fog,snow", "--severities", "1,5"], env=env, capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     assert "2 classes" in res.stdout and "Tiny-ImageNet-C" in res.stdout

@@ -1,4 +1,4 @@
-"""The DataDiver panel: its numbers (datadiver_fo.summary) and its events,
+"""The DataDiver panel: its numbers (datadiver_fo.customize.summary) and its events,
 run through FiftyOne's real operator executor on the miniature dataset."""
 import os
 
@@ -10,9 +10,8 @@ import fiftyone.operators as foo
 import fiftyone.plugins as fop
 from fiftyone import ViewField as F
 
-import datadiver_fo.summary as dds
-from datadiver_fo import schema as sch
-
+import datadiver_fo.customize.summary as dds
+from datadiver_fo.internal import schema as sch
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PLUGIN = "@datadiver/datadiver"
 PANEL_URI = f"{PLUGIN}/datadiver_panel"

@@ -7,10 +7,8 @@ import pytest
 
 import fiftyone as fo
 
-from datadiver_fo import predictions as ddp
-from datadiver_fo import runs as ddr
-
-
+from datadiver_fo.enrich import predictions as ddp
+from datadiver_fo.internal import runs as ddr
 def make_dataset(name, X, labels, groups=None, field="emb", filepaths=None):
     """A real FiftyOne dataset with one sample per row of X."""
     ds = fo.Dataset(name)

@@ -3,8 +3,8 @@ through brain's own reducers, num_dims, seed, and stratified-subset fitting."""
 import numpy as np
 import pytest
 
-import datadiver_fo.embeddings as dde
-import datadiver_fo.projections as ddp
+import datadiver_fo.enrich.embeddings as dde
+import datadiver_fo.enrich.projections as ddp
 
 
 @pytest.fixture

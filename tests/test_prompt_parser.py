@@ -8,9 +8,8 @@ import uuid
 import pytest
 
 import datadiver_fo as ddf
-from datadiver_fo import prompt_parser as pp
-from datadiver_fo import viewspec as vs
-
+from datadiver_fo.customize import prompt_parser as pp
+from datadiver_fo.customize import viewspec as vs
 import prompt_eval_set as pe
 
 

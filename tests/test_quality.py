@@ -7,7 +7,7 @@ from PIL import Image
 from scipy import ndimage
 from fiftyone import ViewField as F
 
-import datadiver_fo.quality as ddq
+import datadiver_fo.enrich.quality as ddq
 
 
 def test_measures_match_definitions():

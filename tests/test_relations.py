@@ -6,9 +6,8 @@ import fiftyone as fo
 import pytest
 
 import datadiver_fo as ddf
-from datadiver_fo import relations as ddr
-from datadiver_fo import wordnet as wn
-
+from datadiver_fo.customize import relations as ddr
+from datadiver_fo.io import wordnet as wn
 CORRS = ["gaussian_noise", "defocus_blur", "fog", "jpeg_compression", "spatter"]  # family order
 
 

@@ -13,10 +13,9 @@ import pytest
 from bson import ObjectId, json_util
 
 import datadiver_fo as ddf
-from datadiver_fo import saved_views as ddsv
-from datadiver_fo import stage_guard as sg
-from datadiver_fo import summary as dds
-
+from datadiver_fo.customize import saved_views as ddsv
+from datadiver_fo.customize import stage_guard as sg
+from datadiver_fo.customize import summary as dds
 STAGES = "fiftyone.core.stages."
 
 
@@ -207,7 +206,7 @@ def test_size_caps(fresh_dataset, tmp_path):
 
 
 def ddf_record_cap():
-    from datadiver_fo.prompts import MAX_RECORD_BYTES
+    from datadiver_fo.customize.prompts import MAX_RECORD_BYTES
 
     return MAX_RECORD_BYTES
 

@@ -9,7 +9,7 @@ import pytest
 from fiftyone.operators.executor import ExecutionError
 
 import datadiver_fo as ddf
-from datadiver_fo.prompts import get_view_records
+from datadiver_fo.customize.prompts import get_view_records
 
 import prompt_eval_set as pe
 

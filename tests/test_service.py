@@ -74,7 +74,7 @@ def indexed(mini_dataset, tmp_path_factory, tiny_clip):
 
 
 def test_similar_by_id_upload_and_text(indexed):
-    import datadiver_fo.service as svc
+    import datadiver_fo.curation.service as svc
 
     ds = indexed
     app = svc.create_app(ds.name, brain_key="sim_clip", max_upload_bytes=50_000)
@@ -128,7 +128,7 @@ def test_similar_by_id_upload_and_text(indexed):
 
 
 def test_text_search_needs_a_text_tower(indexed):
-    import datadiver_fo.service as svc
+    import datadiver_fo.curation.service as svc
 
     app = svc.create_app(indexed.name, brain_key="sim_pix")
     with _Server(app) as url, httpx.Client(base_url=url, timeout=30) as http:
@@ -143,7 +143,7 @@ def test_text_search_needs_a_text_tower(indexed):
 
 
 def test_create_app_bad_input(indexed):
-    import datadiver_fo.service as svc
+    import datadiver_fo.curation.service as svc
 
     with pytest.raises(ValueError, match="does not exist"):
         svc.create_app("no-such-dataset-xyz")
@@ -154,7 +154,7 @@ def test_create_app_bad_input(indexed):
 
 
 def test_lancedb_index_answers_like_the_exact_search(indexed):
-    import datadiver_fo.service as svc
+    import datadiver_fo.curation.service as svc
 
     sample = indexed.match(F("corruption") == "clean").first()
     answers = {}
@@ -176,7 +176,7 @@ def test_serve_command_in_a_subprocess(indexed):
     env = dict(os.environ)
     env.pop("DATADIVER_SERVICE_TOKEN", None)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "datadiver_fo.service", indexed.name, "--brain-key", "sim_pix",
+        [sys.executable, "-m", "datadiver_fo.curation.service", indexed.name, "--brain-key", "sim_pix",
          "--port", str(port)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )

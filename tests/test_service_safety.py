@@ -98,7 +98,7 @@ def _warm(http, ds):
 
 
 def test_bomb_upload_is_refused_before_decoding(pix):
-    import datadiver_fo.service as svc
+    import datadiver_fo.curation.service as svc
 
     bomb = _png(13000, 13000)
     assert len(bomb) < 300_000  # small on the wire: only the header tells
@@ -126,7 +126,7 @@ def test_bomb_upload_is_refused_before_decoding(pix):
 def test_pixel_limit_boundary_and_pil_bomb_checks(pix, monkeypatch):
     import PIL.Image
 
-    import datadiver_fo.service as svc
+    import datadiver_fo.curation.service as svc
 
     app = svc.create_app(pix.name, brain_key="sim_pix", max_pixels=64 * 64)
     with _Server(app) as url, httpx.Client(base_url=url, timeout=60) as http:
@@ -150,7 +150,7 @@ def test_pixel_limit_boundary_and_pil_bomb_checks(pix, monkeypatch):
 
 
 def test_create_app_refuses_bad_limits(pix):
-    import datadiver_fo.service as svc
+    import datadiver_fo.curation.service as svc
 
     for kw, match in [({"max_pixels": 0}, "max_pixels must be a positive int"),
                       ({"max_pixels": 2.5e6}, "max_pixels must be a positive int"),
@@ -163,12 +163,13 @@ def test_create_app_refuses_bad_limits(pix):
 
 
 def test_health_answers_while_a_slow_upload_is_decoded(pix):
-    import datadiver_fo.service as svc
+    import datadiver_fo.curation.service as svc
 
     slow = _png(SLOW_SIDE, SLOW_SIDE)
     app = svc.create_app(pix.name, brain_key="sim_pix", max_pixels=SLOW_SIDE**2)
     with _Server(app) as url, httpx.Client(base_url=url, timeout=60) as http:
         _warm(http, pix)
+        started = time.perf_counter()
         thread, out = _upload_in_background(url, slow)
         latencies, busy = [], []
         while thread.is_alive():
@@ -178,14 +179,18 @@ def test_health_answers_while_a_slow_upload_is_decoded(pix):
             busy.append(h["busy"])
             time.sleep(0.02)
         thread.join()
+        duration = time.perf_counter() - started
         assert out["response"].status_code == 200, out["response"].text
         # the server itself says the upload was being worked on meanwhile
         assert max(busy) == 1, busy
-        assert max(latencies) < 0.5, latencies
+        # Decoding on the event loop would stall one /health call for most of
+        # the upload; on 2 busy cores a thread switch can still cost ~0.5 s.
+        assert max(latencies) < max(1.0, duration / 3), (duration, latencies)
+        assert sorted(latencies)[len(latencies) // 2] < 0.1, latencies
 
 
 def test_concurrency_limit_refuses_or_queues(pix):
-    import datadiver_fo.service as svc
+    import datadiver_fo.curation.service as svc
 
     slow = _png(SLOW_SIDE, SLOW_SIDE)
     sid = pix.first().id
@@ -233,7 +238,7 @@ def test_concurrency_limit_refuses_or_queues(pix):
 
 
 def test_token_required_when_set(pix, monkeypatch):
-    import datadiver_fo.service as svc
+    import datadiver_fo.curation.service as svc
 
     token = secrets.token_urlsafe(32)
     sid = pix.first().id
@@ -286,7 +291,7 @@ def test_token_required_when_set(pix, monkeypatch):
 
 def test_serve_refuses_a_public_host_without_a_token(monkeypatch, capsys):
     import datadiver_fo.cli as cli
-    import datadiver_fo.service as svc
+    import datadiver_fo.curation.service as svc
 
     for host in ("0.0.0.0", "::", "192.168.1.7", "example.com", ""):
         with pytest.raises(ValueError, match=r"without a token.*export DATADIVER_SERVICE_TOKEN="):

@@ -6,8 +6,8 @@ import pytest
 
 import fiftyone.core.fields as fof
 
-import datadiver_fo.embeddings as dde
-import datadiver_fo.similarity as dds
+import datadiver_fo.enrich.embeddings as dde
+import datadiver_fo.enrich.similarity as dds
 
 
 @pytest.fixture

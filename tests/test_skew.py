@@ -5,8 +5,8 @@ import plotly.graph_objects as go
 import pytest
 from fiftyone import ViewField as F
 
-import datadiver_fo.quality as ddq
-import datadiver_fo.skew as dsk
+import datadiver_fo.enrich.quality as ddq
+import datadiver_fo.curation.skew as dsk
 
 
 def test_numeric_and_categorical_distances():

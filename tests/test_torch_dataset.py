@@ -1,4 +1,4 @@
-"""datadiver_fo.torch: (image tensor, class index) with a stable index,
+"""datadiver_fo.io.torch: (image tensor, class index) with a stable index,
 iterated by a DataLoader with 2 workers; unreadable files reported, never
 crashing the loader."""
 import shutil
@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import datadiver_fo as ddf
-from datadiver_fo.torch import ViewLoader, collate_drop_unreadable, make_dataset, make_loader
+from datadiver_fo.io.torch import ViewLoader, collate_drop_unreadable, make_dataset, make_loader
 
 
 def test_items_and_stable_class_index(mini_dataset):

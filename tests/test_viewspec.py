@@ -6,8 +6,7 @@ import fiftyone as fo
 import pytest
 
 import datadiver_fo as ddf
-from datadiver_fo import viewspec as vs
-
+from datadiver_fo.customize import viewspec as vs
 import prompt_eval_set as pe
 
 
@@ -206,8 +205,7 @@ def test_similar_to_sample_uses_the_similarity_index(eval_ds):
     import numpy as np
     import fiftyone.brain as fob
 
-    from datadiver_fo import prompt_parser as pp
-
+    from datadiver_fo.customize import prompt_parser as pp
     ds = eval_ds.match({"corruption": "fog"}).clone()
     try:
         emb = np.random.default_rng(0).normal(size=(len(ds), 8)).astype("float32")

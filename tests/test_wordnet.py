@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-import datadiver_fo.wordnet as ddw
+import datadiver_fo.io.wordnet as ddw
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA = os.path.join(REPO, "datadiver_fo", "data")
@@ -343,9 +343,9 @@ def test_read_words_txt(tmp_path):
 def test_read_words_txt_of_a_generated_miniature(tmp_path):
     """The miniature generator's words.txt names its classes like the table."""
     try:
-        from datadiver_fo.miniature import make_miniature
+        from datadiver_fo.io.miniature import make_miniature
     except ImportError:  # the generator lands in a parallel change
-        pytest.skip("datadiver_fo.miniature not available yet")
+        pytest.skip("datadiver_fo.io.miniature not available yet")
     info = make_miniature(
         str(tmp_path), num_classes=3, images_per_class=1,
         corruptions=["gaussian_noise"], severities=[1],

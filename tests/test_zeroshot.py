@@ -8,8 +8,8 @@ from PIL import Image
 import fiftyone as fo
 from fiftyone import ViewField as F
 
-import datadiver_fo.zeroshot as ddz
-from datadiver_fo.models import register_model, unregister_model
+import datadiver_fo.enrich.zeroshot as ddz
+from datadiver_fo.enrich.models import register_model, unregister_model
 
 
 _COLOURS = {"red": 0, "green": 1, "blue": 2}

@@ -6,7 +6,7 @@ run delegated and forward progress to ``ctx.set_progress``.
 import fiftyone.operators as foo
 import fiftyone.operators.types as types
 
-from datadiver_fo.stage_guard import load_saved_view
+from datadiver_fo.customize.stage_guard import load_saved_view
 
 from ._common import delegation_config, progress_callback, target_view_input, vector_fields
 
@@ -61,8 +61,8 @@ class ComputeQuality(foo.Operator):
         return types.Property(inputs, view=types.View(label="Compute image quality"))
 
     def execute(self, ctx):
-        import datadiver_fo.quality as ddq
-        import datadiver_fo.schema as dds
+        import datadiver_fo.enrich.quality as ddq
+        import datadiver_fo.internal.schema as dds
 
         group_by = [dds.GROUND_TRUTH, dds.CORRUPTION]
         if ctx.params.get("by_severity", False):
@@ -116,7 +116,7 @@ class FindDuplicates(foo.Operator):
         return types.Property(inputs, view=types.View(label="Find duplicates"))
 
     def execute(self, ctx):
-        import datadiver_fo.duplicates as ddd
+        import datadiver_fo.enrich.duplicates as ddd
 
         res = ddd.find_duplicates(
             ctx.target_view(),
@@ -174,7 +174,7 @@ class ProposeLabels(foo.Operator):
         return types.Property(inputs, view=types.View(label="Propose samples to label"))
 
     def execute(self, ctx):
-        import datadiver_fo.active_learning as ddal
+        import datadiver_fo.curation.active_learning as ddal
 
         view = ctx.target_view()
         name = ctx.params.get("name") or "default"
@@ -238,7 +238,7 @@ class ComputeSkew(foo.Operator):
     def execute(self, ctx):
         import json
 
-        import datadiver_fo.skew as dds_
+        import datadiver_fo.curation.skew as dds_
 
         set_a = ctx.params.get("set_a") or _CURRENT
         set_b = ctx.params.get("set_b") or _REST
@@ -312,7 +312,7 @@ class ZeroShotClassify(foo.Operator):
         return types.Property(inputs, view=types.View(label="Zero-shot classification"))
 
     def execute(self, ctx):
-        import datadiver_fo.zeroshot as ddz
+        import datadiver_fo.enrich.zeroshot as ddz
 
         templates = [t.strip() for t in (ctx.params.get("templates") or "").split("|") if t.strip()]
         res = ddz.zero_shot_classify(

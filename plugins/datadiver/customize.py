@@ -1,12 +1,13 @@
 """Operators: medium customisation (``customize``) and fine edits on selected
 samples (``exclude_samples``, ``include_samples``, ``relabel_samples``,
 ``mark_missing_label``, ``undo_edit``). They read params, call
-``datadiver_fo.customize`` and report."""
+``datadiver_fo.customize.selection`` / ``datadiver_fo.customize.edits`` and report."""
 import fiftyone.operators as foo
 import fiftyone.operators.types as types
 
-from datadiver_fo import customize as ddc
-from datadiver_fo import viewspec as ddv
+from datadiver_fo.customize import edits as dde
+from datadiver_fo.customize import selection as ddc
+from datadiver_fo.customize import viewspec as ddv
 
 _LIST_KEYS = (
     ("classes", "Classes", "classes"),
@@ -225,21 +226,21 @@ class ExcludeSamples(_FineEdit):
     _name, _label, _verb = "exclude_samples", "DataDiver: exclude from subset", "Exclude"
 
     def _apply(self, ctx, targets):
-        return ddc.exclude_samples(ctx.dataset, targets, reason=ctx.params.get("reason"), user=_user(ctx))
+        return dde.exclude_samples(ctx.dataset, targets, reason=ctx.params.get("reason"), user=_user(ctx))
 
 
 class IncludeSamples(_FineEdit):
     _name, _label, _verb = "include_samples", "DataDiver: include in subset again", "Include"
 
     def _apply(self, ctx, targets):
-        return ddc.include_samples(ctx.dataset, targets, reason=ctx.params.get("reason"), user=_user(ctx))
+        return dde.include_samples(ctx.dataset, targets, reason=ctx.params.get("reason"), user=_user(ctx))
 
 
 class MarkMissingLabel(_FineEdit):
     _name, _label, _verb = "mark_missing_label", "DataDiver: mark as missing label", "Mark"
 
     def _apply(self, ctx, targets):
-        return ddc.mark_missing_label(ctx.dataset, targets, reason=ctx.params.get("reason"), user=_user(ctx))
+        return dde.mark_missing_label(ctx.dataset, targets, reason=ctx.params.get("reason"), user=_user(ctx))
 
 
 class RelabelSamples(_FineEdit):
@@ -255,7 +256,7 @@ class RelabelSamples(_FineEdit):
         )
 
     def _apply(self, ctx, targets):
-        return ddc.relabel_samples(ctx.dataset, targets, ctx.params["label"], user=_user(ctx))
+        return dde.relabel_samples(ctx.dataset, targets, ctx.params["label"], user=_user(ctx))
 
 
 class UndoEdit(foo.Operator):
@@ -270,7 +271,7 @@ class UndoEdit(foo.Operator):
 
     def resolve_input(self, ctx):
         inputs = types.Object()
-        edits = [e for e in ddc.list_edits(ctx.dataset) if not e["undone"]]
+        edits = [e for e in dde.list_edits(ctx.dataset) if not e["undone"]]
         if not edits:
             prop = inputs.view("nothing", types.Warning(label="No edit to undo"))
             prop.invalid = True
@@ -283,7 +284,7 @@ class UndoEdit(foo.Operator):
         return types.Property(inputs, view=types.View(label="Undo edit"))
 
     def execute(self, ctx):
-        entry = ddc.undo_edit(ctx.dataset, ctx.params.get("edit_id") or None, user=_user(ctx))
+        entry = dde.undo_edit(ctx.dataset, ctx.params.get("edit_id") or None, user=_user(ctx))
         ctx.ops.reload_dataset()
         return entry
 

@@ -2,7 +2,7 @@
 uniqueness / representativeness from it), sort by similarity to selected
 samples or a text prompt, write k nearest neighbours, and 2D maps.
 
-Thin wrappers over ``datadiver_fo.embeddings`` / ``similarity`` /
+Thin wrappers over ``datadiver_fo.enrich.embeddings`` / ``similarity`` /
 ``projections``: read params, call the library, report.
 """
 import os
@@ -80,7 +80,7 @@ class ComputeEmbeddings(foo.Operator):
         return types.Property(inputs, view=types.View(label="Compute embeddings"))
 
     def execute(self, ctx):
-        import datadiver_fo.embeddings as dde
+        import datadiver_fo.enrich.embeddings as dde
 
         choice = ctx.params.get("model_choice", "auto")
         model = ctx.params.get("model") if choice == "other" else choice
@@ -147,7 +147,7 @@ class ComputeSimilarity(foo.Operator):
         return types.Property(inputs, view=types.View(label="Build similarity index"))
 
     def execute(self, ctx):
-        import datadiver_fo.similarity as dds
+        import datadiver_fo.enrich.similarity as dds
 
         view = ctx.target_view()
         backend = ctx.params.get("backend", "sklearn")
@@ -205,7 +205,7 @@ class SortBySimilarity(foo.Operator):
         return types.Property(inputs, view=types.View(label="Sort by similarity"))
 
     def execute(self, ctx):
-        import datadiver_fo.similarity as dds
+        import datadiver_fo.enrich.similarity as dds
 
         text = (ctx.params.get("text") or "").strip()
         query = text or list(ctx.selected or [])
@@ -246,7 +246,7 @@ class WriteNeighbors(foo.Operator):
         return types.Property(inputs, view=types.View(label="Write nearest neighbours"))
 
     def execute(self, ctx):
-        import datadiver_fo.similarity as dds
+        import datadiver_fo.enrich.similarity as dds
 
         res = dds.write_neighbors(
             ctx.target_view(),
@@ -286,7 +286,7 @@ class ComputeVisualization(foo.Operator):
         return types.Property(inputs, view=types.View(label="Compute 2D map"))
 
     def execute(self, ctx):
-        import datadiver_fo.projections as ddp
+        import datadiver_fo.enrich.projections as ddp
 
         num_dims = int(ctx.params.get("num_dims") or 2)
         if num_dims < 1:

@@ -3,13 +3,13 @@ sibling classes or nearest neighbours (``show_variants``, ``show_siblings``,
 ``show_neighbors``), back again (``explore_back``), and the dataset-wide
 ``class_summary`` (class x corruption x severity counts with empty cells, the
 class tree with counts, the confusion when predictions exist). Thin: they call
-``datadiver_fo.relations``."""
+``datadiver_fo.customize.relations``."""
 import fiftyone.operators as foo
 import fiftyone.operators.types as types
 from bson import json_util
 
-from datadiver_fo import relations as ddr
-from datadiver_fo.stage_guard import validate_stage_dicts
+from datadiver_fo.customize import relations as ddr
+from datadiver_fo.customize.stage_guard import validate_stage_dicts
 
 _STORE = "datadiver_explore"
 _HISTORY = 20  # views remembered for explore_back

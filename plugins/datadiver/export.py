@@ -1,12 +1,11 @@
 """Operator ``export_view``: the current view (or dataset / selection) to the
 Tiny-ImageNet-C layout, FiftyOne's ImageClassificationDirectoryTree, a
 FiftyOne dataset with its saved views, or a CSV / Parquet manifest. Calls
-``datadiver_fo.export.export_view``; may run delegated."""
+``datadiver_fo.io.export.export_view``; may run delegated."""
 import fiftyone.operators as foo
 import fiftyone.operators.types as types
 
-from datadiver_fo import export as dde
-
+from datadiver_fo.io import export as dde
 from ._common import delegation_config, path_param, progress_callback
 
 _LABELS = {

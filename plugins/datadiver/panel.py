@@ -2,7 +2,7 @@
 
 -   overview of the App's current view (corruption x severity heatmap, per-class
     table with empty cells flagged, score histograms) from
-    ``datadiver_fo.summary``; clicking a cell, a class or a bar sets the view;
+    ``datadiver_fo.customize.summary``; clicking a cell, a class or a bar sets the view;
 -   the prompt box (preview, apply, save) over ``datadiver_fo.text_to_view`` and
     ``datadiver_fo.save_prompt_view`` when the prompts feature is installed;
 -   saved views with provenance: load, export, check;
@@ -17,9 +17,9 @@ import fiftyone.operators as foo
 import fiftyone.operators.types as types
 from fiftyone import ViewField as F
 
-from datadiver_fo import schema as sch
-from datadiver_fo import summary as dds
-from datadiver_fo.stage_guard import load_saved_view
+from datadiver_fo.internal import schema as sch
+from datadiver_fo.customize import summary as dds
+from datadiver_fo.customize.stage_guard import load_saved_view
 
 logger = logging.getLogger(__name__)
 
@@ -54,8 +54,7 @@ def _prompts():
 
         if hasattr(ddf, "text_to_view") and hasattr(ddf, "save_prompt_view"):
             return ddf
-        from datadiver_fo import prompts
-
+        from datadiver_fo.customize import prompts
         return prompts
     except Exception:
         return None

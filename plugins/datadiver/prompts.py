@@ -17,9 +17,8 @@ from collections import OrderedDict
 import fiftyone.operators as foo
 import fiftyone.operators.types as types
 
-from datadiver_fo import prompts as ddp
-from datadiver_fo import saved_views as ddsv
-
+from datadiver_fo.customize import prompts as ddp
+from datadiver_fo.customize import saved_views as ddsv
 from ._common import path_param
 
 _ENGINES = (("auto", "Auto (LLM if a key is set, else offline)"), ("offline", "Offline parser"),

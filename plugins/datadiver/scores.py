@@ -1,6 +1,6 @@
 """Score operators: out-of-sample predictions, OoD scores, label issues.
 
-Thin wrappers over ``datadiver_fo.predictions`` / ``ood`` / ``label_issues``:
+Thin wrappers over ``datadiver_fo.enrich.predictions`` / ``ood`` / ``label_issues``:
 read params, call the library, report. All may run delegated and forward
 progress to ``ctx.set_progress``.
 """
@@ -74,7 +74,7 @@ class ComputePredictions(foo.Operator):
         return types.Property(inputs, view=types.View(label="Compute predictions"))
 
     def execute(self, ctx):
-        import datadiver_fo.predictions as ddp
+        import datadiver_fo.enrich.predictions as ddp
 
         fields = ctx.params.get("embeddings") or []
         if isinstance(fields, str):
@@ -133,7 +133,7 @@ class ComputeOod(foo.Operator):
         return types.Property(inputs, view=types.View(label="Compute OoD scores"))
 
     def execute(self, ctx):
-        import datadiver_fo.ood as ddo
+        import datadiver_fo.enrich.ood as ddo
 
         rep = ddo.compute_ood(
             ctx.target_view(),
@@ -180,7 +180,7 @@ class FindLabelIssues(foo.Operator):
         return types.Property(inputs, view=types.View(label="Find label issues"))
 
     def execute(self, ctx):
-        import datadiver_fo.label_issues as ddl
+        import datadiver_fo.enrich.label_issues as ddl
 
         brain = bool(ctx.params.get("brain", True))
         rep = ddl.find_label_issues(

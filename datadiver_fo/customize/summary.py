@@ -1,0 +1,489 @@
+"""Overview of a dataset or view: what the DataDiver panel shows, as plain
+functions a notebook can call too.
+
+-   :func:`corruption_severity_matrix`: counts per corruption x severity, with
+    the cells that are possible but empty in the view listed;
+-   :func:`class_table`: counts per class (and per class x corruption), with
+    empty classes and empty cells flagged;
+-   :func:`score_fields` / :func:`score_distributions`: histograms of the
+    numeric score fields present (``ood_score``, ``label_quality``, quality
+    fields, ...);
+-   :func:`saved_views_table` / :func:`check_saved_view`: saved views with
+    their provenance and whether they still load;
+-   :func:`cell_view` / :func:`class_view`: the view a click on a heatmap cell
+    or a class row selects.
+
+Every count is a server-side aggregation (one ``CountValues`` over a
+concatenated key), so the cost does not grow with a Python loop over samples.
+"""
+import math
+
+import fiftyone as fo
+import fiftyone.core.fields as fof
+from fiftyone import ViewField as F
+
+from datadiver_fo.internal import schema as sch
+# Separator for composite aggregation keys: a control character never found in
+# class names or corruption folder names.
+_SEP = "\u241f"
+
+# Score fields shown first when present, in this order; any other numeric
+# top-level field (quality measures etc.) follows, alphabetically.
+_PREFERRED_SCORES = (
+    sch.OOD_SCORE,
+    sch.LABEL_QUALITY,
+    sch.OOD_KNN,
+    "uniqueness",
+    "mistakenness",
+    "hardness",
+)
+# Numeric fields that are not scores: never plotted as distributions.
+_NOT_SCORES = {sch.SEVERITY, "id", "filepath", "created_at", "last_modified_at"}
+
+
+def _check_samples(samples):
+    if not isinstance(samples, fo.core.collections.SampleCollection):
+        raise ValueError(
+            "samples must be a FiftyOne Dataset or DatasetView, got %r" % type(samples).__name__
+        )
+
+
+def _require_fields(samples, fields):
+    schema = samples.get_field_schema()
+    missing = [f for f in fields if f not in schema]
+    if missing:
+        raise ValueError(
+            "the dataset has no field(s) %s; load it with load_tiny_imagenet_c "
+            "or add them first" % ", ".join(repr(m) for m in missing)
+        )
+
+
+def _sort_corruptions(names):
+    """clean first, then the standard families in schema order, unknown last."""
+    order = {c: i for i, c in enumerate(sch.CORRUPTION_FAMILIES)}
+    return sorted(
+        names,
+        key=lambda c: (c != sch.CLEAN, order.get(c, len(order)), str(c)),
+    )
+
+
+def corruption_severity_matrix(samples):
+    """Counts samples per corruption x severity.
+
+    Rows are every corruption present in the *dataset* (so a corruption the
+    view filtered out still shows as a row of zeros), columns the severities
+    present in the dataset. ``clean`` only has severity 0 and corruptions never
+    have severity 0: those impossible cells are ``None``, not 0, so a heatmap
+    can leave them blank while real gaps (possible, but no sample in the view)
+    stand out.
+
+    Args:
+        samples: a FiftyOne dataset or view with ``corruption`` (str) and
+            ``severity`` (int) fields
+
+    Returns:
+        a dict with
+
+        -   ``corruptions``: list of row names (clean first)
+        -   ``severities``: list of int column values, ascending
+        -   ``counts``: ``len(corruptions) x len(severities)`` list of lists of
+            int, or ``None`` for impossible cells
+        -   ``empty``: list of ``(corruption, severity)`` possible cells with
+            no sample in ``samples``
+        -   ``total``: number of samples in ``samples``
+        -   ``unassigned``: samples whose corruption or severity is missing
+
+    Raises:
+        ValueError: if ``samples`` is not a collection or lacks the fields
+    """
+    _check_samples(samples)
+    _require_fields(samples, [sch.CORRUPTION, sch.SEVERITY])
+    dataset = samples._dataset
+    corruptions = [c for c in dataset.distinct(sch.CORRUPTION) if c is not None]
+    severities = sorted(s for s in dataset.distinct(sch.SEVERITY) if s is not None)
+    corruptions = _sort_corruptions(corruptions)
+
+    key = F(sch.CORRUPTION).concat(_SEP, F(sch.SEVERITY).to_string())
+    raw = samples.count_values(key)
+    by_cell = {}
+    unassigned = 0
+    for k, n in raw.items():
+        if k is None:
+            unassigned += n
+            continue
+        c, s = k.split(_SEP)
+        by_cell[(c, int(s))] = n
+
+    counts, empty = [], []
+    for c in corruptions:
+        row = []
+        for s in severities:
+            possible = (s == 0) == (c == sch.CLEAN)
+            if not possible:
+                row.append(by_cell.get((c, s)))  # None unless data says otherwise
+                continue
+            n = by_cell.get((c, s), 0)
+            if n == 0:
+                empty.append((c, s))
+            row.append(n)
+        counts.append(row)
+
+    return {
+        "corruptions": corruptions,
+        "severities": severities,
+        "counts": counts,
+        "empty": empty,
+        "total": samples.count(),
+        "unassigned": unassigned,
+    }
+
+
+def _class_names(samples, label_field):
+    """Classes of the whole dataset: the labels it holds, in the order of
+    ``default_classes`` (then alphabetical for labels outside that list).
+    Declared classes with no sample anywhere are not rows: a miniature with 6
+    of the 200 classes should not flag 194 empty rows."""
+    dataset = samples._dataset
+    present = [n for n in dataset.distinct(label_field + ".label") if n is not None]
+    declared = list(dataset.default_classes or []) or list(
+        dataset.classes.get(label_field, []) or []
+    )
+    order = {n: i for i, n in enumerate(declared)}
+    return sorted(present, key=lambda n: (order.get(n, len(order)), n))
+
+
+def class_table(samples, label_field=sch.GROUND_TRUTH, by=sch.CORRUPTION):
+    """Counts samples per class, and per class x ``by`` value, flagging gaps.
+
+    The class list is every label present in the whole *dataset* (ordered as
+    ``default_classes``), so a class with no sample in the view is a row with
+    ``count == 0`` and ``empty == True``. Columns are the values of
+    ``by`` present in the dataset; a class x value cell with no sample is
+    listed in the row's ``empty_cells``.
+
+    Args:
+        samples: a FiftyOne dataset or view
+        label_field ("ground_truth"): a ``fo.Classification`` field
+        by ("corruption"): a string field to break counts down by, or ``None``
+            for totals only
+
+    Returns:
+        a dict with
+
+        -   ``columns``: the ``by`` values (clean first), ``[]`` if ``by`` is
+            None
+        -   ``rows``: one dict per class, in class-list order, with ``class``,
+            ``count`` (int), ``cells`` (dict column -> int), ``empty`` (bool,
+            no sample at all) and ``empty_cells`` (list of columns with 0)
+        -   ``empty_classes``: names of classes with no sample in ``samples``
+        -   ``unlabeled``: samples in ``samples`` without a label
+        -   ``unknown``: labels found in ``samples`` that are not in the class
+            list (dict label -> count)
+
+    Raises:
+        ValueError: if ``samples`` is not a collection or lacks the fields
+    """
+    _check_samples(samples)
+    fields = [label_field] + ([by] if by else [])
+    _require_fields(samples, fields)
+    names = _class_names(samples, label_field)
+    label = F(label_field + ".label")
+
+    columns = []
+    if by:
+        columns = _sort_corruptions(
+            [v for v in samples._dataset.distinct(by) if v is not None]
+        )
+        raw = samples.count_values(label.concat(_SEP, F(by)))
+        # count_values on a concat is None when either part is missing
+        totals = samples.count_values(label_field + ".label")
+    else:
+        raw = {}
+        totals = samples.count_values(label_field + ".label")
+
+    cells = {}
+    for k, n in raw.items():
+        if k is None:
+            continue
+        cls, col = k.split(_SEP, 1)
+        cells.setdefault(cls, {})[col] = n
+
+    known = set(names)
+    rows, empty_classes = [], []
+    for name in names:
+        count = totals.get(name, 0)
+        row_cells = {c: cells.get(name, {}).get(c, 0) for c in columns}
+        empty_cells = [c for c in columns if row_cells[c] == 0]
+        rows.append(
+            {
+                "class": name,
+                "count": count,
+                "cells": row_cells,
+                "empty": count == 0,
+                "empty_cells": empty_cells,
+            }
+        )
+        if count == 0:
+            empty_classes.append(name)
+
+    unknown = {k: v for k, v in totals.items() if k is not None and k not in known}
+    return {
+        "columns": columns,
+        "rows": rows,
+        "empty_classes": empty_classes,
+        "unlabeled": totals.get(None, 0),
+        "unknown": unknown,
+    }
+
+
+def score_fields(samples):
+    """Lists the numeric score fields present on ``samples``.
+
+    ``ood_score``, ``label_quality``, ``ood_knn``, ``uniqueness``,
+    ``mistakenness``, ``hardness`` come first when present; any other top-level
+    float or int field (e.g. quality measures) follows alphabetically.
+    ``severity`` and bookkeeping fields are never scores.
+
+    Args:
+        samples: a FiftyOne dataset or view
+
+    Returns:
+        a list of field names
+    """
+    _check_samples(samples)
+    schema = samples.get_field_schema()
+    numeric = [
+        name
+        for name, field in schema.items()
+        if isinstance(field, (fof.FloatField, fof.IntField))
+        and not isinstance(field, fof.ObjectIdField)
+        and name not in _NOT_SCORES
+        and not name.startswith("_")
+    ]
+    first = [f for f in _PREFERRED_SCORES if f in numeric]
+    rest = sorted(f for f in numeric if f not in first)
+    return first + rest
+
+
+def score_distributions(samples, fields=None, bins=20):
+    """Histograms of numeric score fields over ``samples``.
+
+    Args:
+        samples: a FiftyOne dataset or view
+        fields (None): field names to summarise; ``None`` means every field
+            :func:`score_fields` finds. A named field that does not exist or is
+            not numeric raises
+        bins (20): number of equal-width bins (int >= 1)
+
+    Returns:
+        a dict field -> dict with ``counts`` (list of ``bins`` ints), ``edges``
+        (list of ``bins + 1`` floats), ``count`` (samples with a value),
+        ``missing`` (samples with ``None``), ``min``, ``max`` and ``mean``
+        (``None`` when no sample has a value). Fields keep the order given
+        (or :func:`score_fields` order).
+
+    Raises:
+        ValueError: bad ``samples``, ``bins`` or field names
+    """
+    _check_samples(samples)
+    if not isinstance(bins, int) or isinstance(bins, bool) or bins < 1:
+        raise ValueError("bins must be an int >= 1, got %r" % (bins,))
+    available = score_fields(samples)
+    if fields is None:
+        fields = available
+    else:
+        if isinstance(fields, str):
+            fields = [fields]
+        bad = [f for f in fields if f not in available]
+        if bad:
+            raise ValueError(
+                "not numeric score field(s) on this dataset: %s (available: %s)"
+                % (", ".join(map(repr, bad)), ", ".join(available) or "none")
+            )
+
+    out = {}
+    total = samples.count()
+    for field in fields:
+        lo, hi = samples.bounds(field)
+        count = samples.count(field)
+        if lo is None or hi is None or (isinstance(lo, float) and math.isnan(lo)):
+            out[field] = {
+                "counts": [0] * bins,
+                "edges": [0.0] * (bins + 1),
+                "count": 0,
+                "missing": total,
+                "min": None,
+                "max": None,
+                "mean": None,
+            }
+            continue
+        if hi == lo:
+            hi = lo + 1.0  # one value: one non-empty bin rather than a crash
+        counts, edges, _ = samples.histogram_values(field, bins=bins, range=[lo, hi])
+        # HistogramValues' last bin is right-open: put the max back in it
+        n_in = int(sum(counts))
+        if n_in < count:
+            counts = list(counts)
+            counts[-1] += count - n_in
+        out[field] = {
+            "counts": [int(c) for c in counts],
+            "edges": [float(e) for e in edges],
+            "count": int(count),
+            "missing": int(total - count),
+            "min": float(lo),
+            "max": float(samples.bounds(field)[1]),
+            "mean": float(samples.mean(field)),
+        }
+    return out
+
+
+def cell_view(samples, corruption, severity=None):
+    """The samples of one heatmap cell (or one corruption row).
+
+    Args:
+        samples: a FiftyOne dataset or view
+        corruption: a corruption name present in the dataset (``"clean"``
+            included)
+        severity (None): an int severity, or ``None`` for the whole row
+
+    Returns:
+        a :class:`fiftyone.core.view.DatasetView`
+
+    Raises:
+        ValueError: unknown corruption or severity
+    """
+    _check_samples(samples)
+    _require_fields(samples, [sch.CORRUPTION, sch.SEVERITY])
+    dataset = samples._dataset
+    known = dataset.distinct(sch.CORRUPTION)
+    if corruption not in known:
+        raise ValueError(
+            "unknown corruption %r (known: %s)" % (corruption, ", ".join(map(str, known)))
+        )
+    expr = F(sch.CORRUPTION) == corruption
+    if severity is not None:
+        try:
+            sev = int(severity)
+        except (TypeError, ValueError):
+            raise ValueError("severity must be an int, got %r" % (severity,))
+        if sev not in dataset.distinct(sch.SEVERITY):
+            raise ValueError(
+                "unknown severity %r (known: %s)"
+                % (severity, ", ".join(map(str, dataset.distinct(sch.SEVERITY))))
+            )
+        expr = expr & (F(sch.SEVERITY) == sev)
+    return samples.match(expr)
+
+
+def class_view(samples, class_name, label_field=sch.GROUND_TRUTH):
+    """The samples of one class.
+
+    Args:
+        samples: a FiftyOne dataset or view
+        class_name: a class name present in the dataset
+        label_field ("ground_truth"): the ``fo.Classification`` field
+
+    Returns:
+        a :class:`fiftyone.core.view.DatasetView`
+
+    Raises:
+        ValueError: unknown class
+    """
+    _check_samples(samples)
+    _require_fields(samples, [label_field])
+    names = _class_names(samples, label_field)
+    if class_name not in names:
+        close = [n for n in names if class_name.lower() in n.lower()][:5]
+        hint = (" (did you mean: %s?)" % ", ".join(close)) if close else ""
+        raise ValueError("unknown class %r%s" % (class_name, hint))
+    return samples.match(F(label_field + ".label") == class_name)
+
+
+def _provenance(dataset, name):
+    """Provenance recorded by ``save_prompt_view`` (prompt, user, model), or
+    ``{}`` for views saved otherwise."""
+    try:
+        from datadiver_fo.customize.prompts import get_view_records
+    except Exception:  # the prompts feature is optional here
+        return {}
+    return dict(get_view_records(dataset).get(name) or {})
+
+
+def saved_views_table(dataset):
+    """Saved views of a dataset with their provenance.
+
+    Args:
+        dataset: a FiftyOne dataset (a view is accepted; its dataset is used)
+
+    Returns:
+        a list of dicts, one per saved view, sorted by name, with ``name``,
+        ``slug``, ``description``, ``created_at`` and ``last_modified_at``
+        (ISO strings or ``None``), and ``prompt``, ``author``, ``model``
+        (``None`` unless the prompts feature recorded them)
+    """
+    _check_samples(dataset)
+    dataset = dataset._dataset
+    rows = []
+    for info in dataset.list_saved_views(info=True):
+        prov = _provenance(dataset, info["name"])
+
+        def _iso(v):
+            return v.isoformat(timespec="seconds") if hasattr(v, "isoformat") else v
+
+        rows.append(
+            {
+                "name": info["name"],
+                "slug": info.get("slug"),
+                "description": info.get("description") or "",
+                "created_at": _iso(info.get("created_at")),
+                "last_modified_at": _iso(info.get("last_modified_at")),
+                "prompt": prov.get("prompt"),
+                "author": prov.get("author") or prov.get("user"),
+                "model": prov.get("model") or prov.get("llm"),
+            }
+        )
+    return sorted(rows, key=lambda r: r["name"])
+
+
+def check_saved_view(dataset, name):
+    """Checks that a saved view still loads and counts its samples.
+
+    A saved view breaks when a field it uses is deleted or renamed, or when
+    its prompt spec names a class or field that is gone.
+
+    Args:
+        dataset: a FiftyOne dataset
+        name: the saved view's name
+
+    Returns:
+        a dict with ``name``, ``ok`` (bool), ``count`` (int or ``None``) and
+        ``error`` (str or ``None``)
+
+    Raises:
+        ValueError: if there is no saved view called ``name``
+    """
+    _check_samples(dataset)
+    dataset = dataset._dataset
+    if not dataset.has_saved_view(name):
+        raise ValueError(
+            "no saved view named %r (saved: %s)"
+            % (name, ", ".join(dataset.list_saved_views()) or "none")
+        )
+    try:
+        from datadiver_fo.customize.stage_guard import load_saved_view
+
+        # stored stages are checked as data before FiftyOne builds anything
+        view = load_saved_view(dataset, name)
+        count = view.count()
+    except Exception as e:  # any failure to rebuild the stages means broken
+        return {"name": name, "ok": False, "count": None, "error": "%s: %s" % (type(e).__name__, e)}
+    try:
+        # the saved-views feature also catches stages that read a deleted
+        # field without failing (a match on it silently selects nothing)
+        from datadiver_fo.customize.saved_views import check_saved_views
+    except Exception:
+        return {"name": name, "ok": True, "count": count, "error": None}
+    for broken in check_saved_views(dataset)["broken"]:
+        if broken["name"] == name:
+            return {"name": name, "ok": False, "count": count, "error": broken["reason"]}
+    return {"name": name, "ok": True, "count": count, "error": None}

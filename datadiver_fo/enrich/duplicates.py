@@ -1,0 +1,395 @@
+"""Exact and near duplicates, told apart from variants of one source image,
+and leaks between the train and val splits.
+
+In Tiny-ImageNet-C every source picture appears once per corruption and
+severity under the same file name (``source_id``): those copies are *meant*
+to be alike. A duplicate report that lists them drowns the real problem, two
+different source pictures that are the same image. So every pair found is
+classified:
+
+-   ``duplicates``: the two samples have different ``source_id`` (or none):
+    true duplicates, worth a look;
+-   ``same_source``: the two samples share a ``source_id``: variants of one
+    picture, reported apart.
+
+Exact duplicates hash the decoded pixels (``method="pixels"``, catches the
+same picture stored twice even under two names / formats) or the file bytes
+(``method="bytes"``). Near duplicates are pairs whose embeddings are within a
+cosine distance ``threshold`` (scikit-learn radius neighbours). Leaks between
+splits use fiftyone-brain's ``compute_leaky_splits`` on the samples tagged
+``train`` or ``val``, when both tags are present.
+"""
+import hashlib
+
+import numpy as np
+from PIL import Image
+
+import fiftyone.core.fields as fof
+
+from datadiver_fo.internal import runs as ddr
+from datadiver_fo.internal import schema as dds
+from datadiver_fo.internal.progress import Progress
+
+CONTENT_HASH = "content_hash"  # str, hash of pixels or bytes
+DUPLICATE_GROUP = "duplicate_group"  # int, component of true duplicates; None if unique
+DUPLICATE_OF = "duplicate_of"  # str, id of the first sample of its group; None otherwise
+LEAK_TAG = "leak"
+
+_METHODS = ("pixels", "bytes")
+_VIEW_MARKER = "DataDiver duplicates:"
+
+
+def content_hash(filepath, method="pixels"):
+    """Hashes one image.
+
+    Args:
+        filepath: path of an image file
+        method ("pixels"): ``"pixels"`` hashes the decoded RGB pixels and the
+            size, ``"bytes"`` hashes the file's bytes
+
+    Returns:
+        a hex string (BLAKE2b, 16 bytes)
+    """
+    if method not in _METHODS:
+        raise ValueError(f"Unknown hash method '{method}'; expected one of {_METHODS}")
+    h = hashlib.blake2b(digest_size=16)
+    if method == "bytes":
+        with open(filepath, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+    else:
+        with Image.open(filepath) as img:
+            rgb = np.asarray(img.convert("RGB"))
+        h.update(np.asarray(rgb.shape, dtype=np.int64).tobytes())
+        h.update(np.ascontiguousarray(rgb).tobytes())
+    return h.hexdigest()
+
+
+def find_exact_duplicates(samples, method="pixels", progress=None):
+    """Groups samples whose content hash is identical.
+
+    Args:
+        samples: a FiftyOne dataset or view of images
+        method ("pixels"): see :func:`content_hash`
+        progress (None): ``None``/``False``, ``True`` or ``callable(frac, label)``
+
+    Returns:
+        a tuple ``(hashes, groups)``: ``hashes`` is the list of hashes in the
+        order of ``samples`` (``None`` for unreadable files) and ``groups`` a
+        list of lists of sample ids sharing a hash (only groups of 2 or more)
+    """
+    if method not in _METHODS:
+        raise ValueError(f"Unknown hash method '{method}'; expected one of {_METHODS}")
+    ids, paths = samples.values(["id", "filepath"])
+    hashes = []
+    with Progress(progress, len(ids), desc="hashing") as prog:
+        for path in paths:
+            try:
+                hashes.append(content_hash(path, method))
+            except Exception:  # a broken file is not a duplicate of anything
+                hashes.append(None)
+            prog.update()
+    by_hash = {}
+    for sid, h in zip(ids, hashes):
+        if h is not None:
+            by_hash.setdefault(h, []).append(sid)
+    groups = [g for g in by_hash.values() if len(g) > 1]
+    return hashes, groups
+
+
+def _embeddings_array(samples, embeddings):
+    if isinstance(embeddings, str):
+        if samples.get_field(embeddings) is None:
+            raise ValueError(f"Embeddings field '{embeddings}' does not exist")
+        vals = samples.values(embeddings)
+        missing = sum(v is None for v in vals)
+        if missing:
+            raise ValueError(
+                f"Embeddings field '{embeddings}' is empty for {missing} samples; "
+                "compute embeddings for the whole collection first"
+            )
+        return np.asarray([np.asarray(v, dtype=float) for v in vals])
+    arr = np.asarray(embeddings, dtype=float)
+    if arr.ndim != 2 or arr.shape[0] != len(samples):
+        raise ValueError(
+            f"embeddings must be a num_samples x dims array ({len(samples)} rows); "
+            f"got shape {arr.shape}"
+        )
+    return arr
+
+
+def find_near_duplicates(samples, embeddings, threshold=0.1):
+    """Finds pairs of samples whose embeddings are close.
+
+    Args:
+        samples: a FiftyOne dataset or view
+        embeddings: the name of a vector field, or a ``num_samples x dims``
+            array in the order of ``samples``
+        threshold (0.1): maximum cosine distance (``1 - cos``, in ``[0, 2]``)
+            for a pair to count
+
+    Returns:
+        a list of ``(id_a, id_b, distance)`` with ``id_a`` before ``id_b`` in
+        ``samples``, sorted by distance
+    """
+    from sklearn.neighbors import NearestNeighbors
+
+    if not 0 <= threshold <= 2:
+        raise ValueError(f"threshold is a cosine distance in [0, 2]; got {threshold}")
+    X = _embeddings_array(samples, embeddings)
+    ids = samples.values("id")
+    if len(ids) < 2:
+        return []
+    nn = NearestNeighbors(radius=threshold, metric="cosine").fit(X)
+    dists, inds = nn.radius_neighbors(X, radius=threshold, sort_results=True)
+    pairs = []
+    for i, (d_row, i_row) in enumerate(zip(dists, inds)):
+        for d, j in zip(d_row, i_row):
+            if j > i:
+                pairs.append((ids[i], ids[j], float(max(d, 0.0))))
+    pairs.sort(key=lambda p: p[2])
+    return pairs
+
+
+def find_leaks(samples, embeddings, threshold=0.1, tag=LEAK_TAG):
+    """Finds train/val leaks with fiftyone-brain's ``compute_leaky_splits``.
+
+    Args:
+        samples: a FiftyOne dataset or view; only samples tagged ``train`` or
+            ``val`` take part
+        embeddings: a vector field name or a ``num_samples x dims`` array in
+            the order of ``samples``
+        threshold (0.1): the brain's similarity distance threshold
+        tag ("leak"): tag applied to the leaking samples (the tag is first
+            removed from ``samples`` so a re-run does not accumulate); ``None``
+            to tag nothing
+
+    Returns:
+        the list of leaking sample ids, or ``None`` when ``samples`` lacks one
+        of the two split tags
+    """
+    import fiftyone.brain as fob
+
+    counts = samples.count_sample_tags()
+    if not counts.get(dds.TAG_TRAIN) or not counts.get(dds.TAG_VAL):
+        return None
+    split = samples.match_tags([dds.TAG_TRAIN, dds.TAG_VAL])
+    # The split's own vectors are passed as an array: given a field name the
+    # brain indexes the whole dataset's vectors, not just the two splits.
+    if isinstance(embeddings, str):
+        emb = _embeddings_array(split, embeddings)
+    else:
+        X = _embeddings_array(samples, embeddings)
+        pos = {sid: i for i, sid in enumerate(samples.values("id"))}
+        emb = X[[pos[sid] for sid in split.values("id")]]
+    index = fob.compute_leaky_splits(
+        split, splits=[dds.TAG_TRAIN, dds.TAG_VAL], embeddings=emb, threshold=threshold
+    )
+    leak_ids = list(dict.fromkeys(index.leak_ids or []))
+    if tag:
+        samples.untag_samples(tag)
+        if leak_ids:
+            samples.select(leak_ids).tag_samples(tag)
+    return leak_ids
+
+
+class _UnionFind:
+    def __init__(self):
+        self.parent = {}
+
+    def find(self, x):
+        self.parent.setdefault(x, x)
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, a, b):
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[rb] = ra
+
+
+def find_duplicates(
+    samples,
+    embeddings=None,
+    threshold=0.1,
+    exact=True,
+    method="pixels",
+    leaks=True,
+    leak_threshold=None,
+    save_views=True,
+    progress=None,
+):
+    """Finds exact and near duplicates and train/val leaks; writes fields.
+
+    Args:
+        samples: a FiftyOne dataset or view of images
+        embeddings (None): a vector field name or ``num_samples x dims`` array
+            for near duplicates and leaks; ``None`` for exact duplicates only
+        threshold (0.1): cosine distance for near duplicates
+        exact (True): hash contents to find exact duplicates
+        method ("pixels"): ``"pixels"`` or ``"bytes"``, see :func:`content_hash`
+        leaks (True): look for train/val leaks (needs both split tags): the
+            exact / near pairs that cross the splits, plus fiftyone-brain's
+            ``compute_leaky_splits`` when ``embeddings`` are given
+        leak_threshold (None): distance threshold for leaks; default
+            ``threshold``
+        save_views (True): save ``datadiver/duplicates`` (and
+            ``datadiver/leaks``) unless a user's view has the name
+        progress (None): ``None``/``False``, ``True`` or ``callable(frac, label)``
+
+    Writes ``content_hash`` (when ``exact``), ``duplicate_group`` (int id of a
+    connected group of true duplicates, else ``None``) and ``duplicate_of``
+    (the id of the group's first sample, ``None`` for that first sample and
+    for unique ones); tags leaks with ``leak``.
+
+    Returns:
+        a dict with ``exact_groups`` (lists of ids with identical content),
+        ``duplicates`` and ``same_source`` (lists of dicts ``{a, b, kind,
+        distance}`` with ``kind`` ``"exact"`` or ``"near"``), ``num_groups``,
+        ``cross_split_pairs`` (the pairs above whose samples are one in
+        ``train`` and one in ``val``), ``leaks`` (ids: the brain's leaky
+        splits plus the cross-split pairs; ``None`` without both split tags),
+        ``views`` and ``run_key``
+    """
+    if len(samples) == 0:
+        raise ValueError("find_duplicates needs a non-empty collection")
+    if not exact and embeddings is None:
+        raise ValueError("Nothing to do: exact=False and no embeddings given")
+    ids = samples.values("id")
+    has_source = samples.get_field(dds.SOURCE_ID) is not None
+    sources = samples.values(dds.SOURCE_ID) if has_source else [None] * len(ids)
+    src = dict(zip(ids, sources))
+    order = {sid: i for i, sid in enumerate(ids)}
+
+    steps = (1 if exact else 0) + (1 if embeddings is not None else 0)
+
+    def sub(k):  # maps a sub-step's progress into the overall fraction
+        if not callable(progress):
+            return progress
+        return lambda f, label=None: progress((k + f) / max(steps, 1), label)
+
+    pairs = {}
+    exact_groups = []
+    if exact:
+        hashes, exact_groups = find_exact_duplicates(samples, method, progress=sub(0))
+        _ensure_field(samples, CONTENT_HASH, fof.StringField)
+        samples.set_values(CONTENT_HASH, dict(zip(ids, hashes)), key_field="id")
+        for g in exact_groups:
+            for i, a in enumerate(g):
+                for b in g[i + 1 :]:
+                    pairs[(a, b)] = ("exact", 0.0)
+    if embeddings is not None:
+        near = find_near_duplicates(samples, embeddings, threshold)
+        for a, b, d in near:
+            pairs.setdefault((a, b), ("near", d))
+        if callable(progress):
+            progress(1.0, "near duplicates")
+
+    dups, same = [], []
+    uf = _UnionFind()
+    for (a, b), (kind, d) in sorted(pairs.items(), key=lambda kv: kv[1][1]):
+        row = {"a": a, "b": b, "kind": kind, "distance": d}
+        if src[a] is not None and src[a] == src[b]:
+            same.append(row)
+        else:
+            dups.append(row)
+            uf.union(a, b)
+
+    comps = {}
+    for sid in uf.parent:
+        comps.setdefault(uf.find(sid), []).append(sid)
+    group_of, dup_of = {}, {}
+    for gi, members in enumerate(sorted(comps.values(), key=lambda m: min(order[s] for s in m))):
+        members.sort(key=order.get)
+        for s in members:
+            group_of[s] = gi
+            dup_of[s] = None if s == members[0] else members[0]
+    _ensure_field(samples, DUPLICATE_GROUP, fof.IntField)
+    _ensure_field(samples, DUPLICATE_OF, fof.StringField)
+    samples.set_values(DUPLICATE_GROUP, {s: group_of.get(s) for s in ids}, key_field="id")
+    samples.set_values(DUPLICATE_OF, {s: dup_of.get(s) for s in ids}, key_field="id")
+
+    leak_ids = None
+    cross = []
+    if leaks:
+        # pairs found above whose two samples sit in different splits are
+        # leaks by our own distance; the brain's leaky-splits adds its own
+        tags = dict(zip(ids, samples.values("tags")))
+        split_of = {}
+        for sid, t in tags.items():
+            in_splits = [x for x in (dds.TAG_TRAIN, dds.TAG_VAL) if x in (t or [])]
+            split_of[sid] = in_splits[0] if len(in_splits) == 1 else None
+        for row in dups + same:
+            sa, sb = split_of[row["a"]], split_of[row["b"]]
+            if sa and sb and sa != sb:
+                cross.append(row)
+        if embeddings is not None:
+            lt = threshold if leak_threshold is None else leak_threshold
+            leak_ids = find_leaks(samples, embeddings, threshold=lt, tag=None)
+        counts = samples.count_sample_tags()
+        if counts.get(dds.TAG_TRAIN) and counts.get(dds.TAG_VAL):
+            leak_ids = list(
+                dict.fromkeys((leak_ids or []) + [x for r in cross for x in (r["a"], r["b"])])
+            )
+            samples.untag_samples(LEAK_TAG)
+            if leak_ids:
+                samples.select(leak_ids).tag_samples(LEAK_TAG)
+
+    views = []
+    if save_views:
+        dup_view = samples.exists(DUPLICATE_GROUP).sort_by(DUPLICATE_GROUP)
+        if _save_view(samples, dds.VIEW_PREFIX + "duplicates", dup_view, "true duplicates"):
+            views.append(dds.VIEW_PREFIX + "duplicates")
+        if leak_ids is not None:
+            leak_view = samples.match_tags(LEAK_TAG)
+            if _save_view(samples, dds.VIEW_PREFIX + "leaks", leak_view, "train/val leaks"):
+                views.append(dds.VIEW_PREFIX + "leaks")
+
+    key = ddr.run_key("duplicates")
+    ddr.record_run(
+        samples,
+        key,
+        "duplicates",
+        results={
+            "num_exact_groups": len(exact_groups),
+            "num_duplicate_pairs": len(dups),
+            "num_same_source_pairs": len(same),
+            "num_leaks": None if leak_ids is None else len(leak_ids),
+            "num_cross_split_pairs": len(cross),
+        },
+        embeddings=embeddings if isinstance(embeddings, str) else None,
+        threshold=float(threshold),
+        exact=bool(exact),
+        hash_method=method,
+        leak_threshold=None if leak_threshold is None else float(leak_threshold),
+    )
+    return {
+        "exact_groups": exact_groups,
+        "duplicates": dups,
+        "same_source": same,
+        "num_groups": len(comps),
+        "leaks": leak_ids,
+        "cross_split_pairs": cross,
+        "views": views,
+        "run_key": key,
+    }
+
+
+def _ensure_field(samples, name, ftype):
+    """Declares a field so that writing all-``None`` values works."""
+    if samples.get_field(name) is None:
+        samples._dataset.add_sample_field(name, ftype)
+
+
+def _save_view(samples, name, view, what):
+    dataset = samples._dataset
+    for info in dataset.list_saved_views(info=True):
+        if info["name"] == name and not (info.get("description") or "").startswith(_VIEW_MARKER):
+            return False
+    try:
+        dataset.save_view(name, view, description=f"{_VIEW_MARKER} {what}", overwrite=True)
+    except ValueError:  # slug clash with a user's view
+        return False
+    return True

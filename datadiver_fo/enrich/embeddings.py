@@ -1,0 +1,395 @@
+"""Embeddings computed once and shared by every feature.
+
+:func:`compute_embeddings` embeds every image of a dataset or view with one
+model (see :mod:`datadiver_fo.enrich.models` for the model strings) and stores the
+vectors in one field. Similarity, 2D maps, OoD scores, duplicates and the
+relationship explorer all read that field, so one model feeds every method.
+
+How it runs (why it is fast and resumable):
+
+-   images are decoded by a thread pool one batch ahead of the model, so
+    decoding overlaps the forward pass; one forward per batch;
+-   vectors are written in bulk (one ``set_values`` per few batches over the
+    batch's ids, on a writer thread), never with per-sample ``save()``;
+-   the model's fingerprint (model string, checkpoint hash, input size) is
+    recorded as a run (``datadiver_embeddings_<field>``) *before* the first
+    write, so a run that is killed half-way leaves vectors that a re-run
+    recognises: with ``skip_existing=True`` it embeds only the rest;
+-   unreadable files are reported (id, path, reason) instead of stopping
+    the job; their field stays ``None``.
+"""
+import logging
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from datadiver_fo.internal import runs as ddr
+from datadiver_fo.enrich.models import (  # noqa: F401  (re-exported: the public face lists them here)
+    EmbeddingModel,
+    WeightlessEmbedder,
+    clear_cache,
+    list_models,
+    load_model,
+    register_model,
+    unregister_model,
+)
+from datadiver_fo.internal.progress import Progress
+
+logger = logging.getLogger(__name__)
+
+EMBEDDINGS = "embeddings"  # the default (shared) embeddings field
+_METHOD = "embeddings"
+_MAX_REPORTED_FAILURES = 1000
+
+
+def embeddings_run_key(field=EMBEDDINGS):
+    """Returns the run key that records how ``field`` was computed."""
+    return ddr.run_key(_METHOD, field)
+
+
+def get_embeddings_info(samples, field=EMBEDDINGS):
+    """Returns how the embeddings in ``field`` were computed.
+
+    Args:
+        samples: a FiftyOne dataset or view
+        field ("embeddings"): the embeddings field
+
+    Returns:
+        a dict with at least ``model`` (the model string), ``fingerprint``,
+        ``field``, ``status`` (``"running"`` while a job is in progress or was
+        killed, ``"complete"`` after it finished), or ``None`` if no DataDiver
+        run recorded this field
+    """
+    return ddr.get_run_config(samples, embeddings_run_key(field))
+
+
+def load_embeddings_model(samples, field=EMBEDDINGS, device="cpu"):
+    """Rebuilds the model that computed ``field`` (e.g. to embed a text query).
+
+    Args:
+        samples: a FiftyOne dataset or view
+        field ("embeddings"): an embeddings field written by
+            :func:`compute_embeddings`
+        device ("cpu"): torch device
+
+    Returns:
+        an :class:`datadiver_fo.enrich.models.EmbeddingModel`
+
+    Raises:
+        ValueError: if no run recorded the field
+    """
+    info = get_embeddings_info(samples, field)
+    if info is None:
+        raise ValueError(f"No DataDiver embeddings run recorded field '{field}'")
+    return load_model(info["model"], device=device, image_size=info.get("image_size"))
+
+
+def get_embeddings(samples, field=EMBEDDINGS, missing="raise"):
+    """Reads embeddings as one array.
+
+    Args:
+        samples: a FiftyOne dataset or view
+        field ("embeddings"): the embeddings field
+        missing ("raise"): what to do with samples lacking a vector:
+            ``"raise"`` (ValueError) or ``"drop"``
+
+    Returns:
+        a tuple ``(ids, X)``: a list of sample ids and an ``N x D`` float32 array
+    """
+    if missing not in ("raise", "drop"):
+        raise ValueError(f"missing must be 'raise' or 'drop', got {missing!r}")
+    if not samples.has_field(field):
+        raise ValueError(f"Field '{field}' does not exist; run compute_embeddings first")
+    ids, vecs = samples.values(["id", field])
+    keep = [i for i, v in enumerate(vecs) if v is not None]
+    if len(keep) < len(ids) and missing == "raise":
+        raise ValueError(
+            f"{len(ids) - len(keep)} of {len(ids)} samples have no '{field}'; run "
+            "compute_embeddings on them or pass missing='drop'"
+        )
+    if not keep:
+        return [], np.zeros((0, 0), dtype=np.float32)
+    return [ids[i] for i in keep], np.stack([np.asarray(vecs[i], dtype=np.float32) for i in keep])
+
+
+# --------------------------------------------------------------------------- #
+# Decoding
+# --------------------------------------------------------------------------- #
+
+
+def _decode(path, size, preprocess):
+    """Opens one image as RGB (resized to ``size`` when set). Returns
+    ``(array_or_preprocessed, None)`` or ``(None, reason)``."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as im:
+            if size and im.format == "JPEG" and min(im.size) >= 2 * size:
+                im.draft("RGB", (size, size))  # decode large JPEGs at reduced scale
+            im = im.convert("RGB")
+            if size and im.size != (size, size):
+                im = im.resize((size, size), Image.BILINEAR)
+            if preprocess is not None:
+                return preprocess(im), None
+            return np.asarray(im, dtype=np.uint8), None
+    except Exception as e:  # unreadable, truncated, not an image, missing
+        return None, f"{type(e).__name__}: {e}"
+
+
+def _stack(items):
+    first = items[0]
+    try:
+        import torch
+
+        if isinstance(first, torch.Tensor):
+            return torch.stack(items)
+    except ImportError:  # pragma: no cover
+        pass
+    if isinstance(first, np.ndarray) and first.dtype == np.uint8 and first.ndim == 3:
+        shapes = {a.shape for a in items}
+        if len(shapes) > 1:  # images of different sizes and no fixed size: use the first's
+            from PIL import Image
+
+            h, w = first.shape[:2]
+            items = [a if a.shape == first.shape else
+                     np.asarray(Image.fromarray(a).resize((w, h), Image.BILINEAR)) for a in items]
+    return np.stack(items)
+
+
+# --------------------------------------------------------------------------- #
+# Main entry point
+# --------------------------------------------------------------------------- #
+
+
+def compute_embeddings(
+    samples,
+    model="auto",
+    field=None,
+    batch_size=64,
+    device="cpu",
+    skip_existing=True,
+    num_workers=0,
+    progress=None,
+    image_size=None,
+    overwrite=False,
+    write_every=8,
+    optimize=True,
+    prefetch=True,
+):
+    """Embeds every image of ``samples`` with one model and stores the vectors.
+
+    Args:
+        samples: a FiftyOne dataset or view of image samples
+        model ("auto"): a model string (``"auto"`` = ``"weightless"``, the best
+            model available offline; ``"timm:<name>[@<checkpoint>]"``,
+            ``"open_clip:<arch>:<weights>"``, ``"pixels"``, a name given to
+            :func:`register_model`), or an unregistered torch module / callable
+        field (None): the ``VectorField`` to write; ``None`` means
+            ``"embeddings"``, the field every other DataDiver method reads by
+            default
+        batch_size (64): images per forward pass (>= 1)
+        device ("cpu"): torch device string (``"cpu"``, ``"cuda"``, ``"cuda:1"``)
+        skip_existing (True): leave samples that already hold a vector from
+            the *same* model config alone (a re-run after a kill finishes the
+            rest only); ``False`` re-embeds every sample of ``samples``
+        num_workers (0): image-decoding threads; ``0`` picks
+            ``min(4, cpu_count)``
+        progress (None): ``None``/``False``, ``True`` (tqdm) or a callable
+            ``progress(fraction, label)``
+        image_size (None): square input size; ``None`` = the model's default
+            (weightless: 64; timm/open_clip: their configured size)
+        overwrite (False): if ``field`` holds vectors from a *different* model
+            config, clear the field on the whole dataset and start again;
+            otherwise that case raises ``ValueError`` (mixing two models in one
+            field would silently corrupt every later score)
+        write_every (8): write to the database every this many batches, on
+            a writer thread that overlaps the next forward passes (a kill
+            loses at most twice this many batches)
+        optimize (True): on CPU, run timm models as a traced, frozen graph
+            (same float32 results to ~1e-6, forward 1.5-2x faster; see
+            :func:`datadiver_fo.enrich.models.load_model`); ``False`` keeps eager
+            PyTorch
+        prefetch (True): decode the next batch on a background thread while
+            the model runs on this one; ``False`` decodes in turn (can be
+            faster when decoding and the model fight over very few cores)
+
+    Returns:
+        a dict: ``model`` (model string), ``field``, ``run_key``,
+        ``fingerprint``, ``num_samples`` (in ``samples``), ``embedded`` (this
+        call), ``skipped`` (already embedded), ``failed`` (list of dicts
+        ``{"id", "filepath", "error"}``), ``num_failed``, ``dim``,
+        ``seconds``, ``images_per_second``
+
+    Raises:
+        ValueError: bad arguments, an unknown model, or a field computed with
+            another model config (see ``overwrite``)
+    """
+    import fiftyone.core.collections as foc
+    import fiftyone.core.fields as fof
+
+    if not isinstance(samples, foc.SampleCollection):
+        raise ValueError(f"samples must be a FiftyOne dataset or view, got {type(samples)}")
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    if not isinstance(write_every, int) or write_every < 1:
+        raise ValueError(f"write_every must be a positive integer, got {write_every!r}")
+    if not isinstance(num_workers, int) or num_workers < 0:
+        raise ValueError(f"num_workers must be an integer >= 0, got {num_workers!r}")
+    field = field or EMBEDDINGS
+    if not isinstance(field, str) or not field.isidentifier():
+        raise ValueError(f"field must be a valid field name, got {field!r}")
+    if samples.media_type != "image":
+        raise ValueError(f"compute_embeddings needs image samples, got media type {samples.media_type!r}")
+
+    emb_model = load_model(model, device=device, image_size=image_size, optimize=optimize)
+    dataset = samples._dataset
+    key = embeddings_run_key(field)
+    fingerprint = emb_model.fingerprint
+    prev = ddr.get_run_config(dataset, key)
+
+    if dataset.has_sample_field(field):
+        ftype = dataset.get_field(field)
+        if not isinstance(ftype, (fof.VectorField, fof.ArrayField)):
+            raise ValueError(f"Field '{field}' exists and is a {type(ftype).__name__}, not a vector field")
+        same = prev is not None and prev.get("fingerprint") == fingerprint
+        has_values = dataset.exists(field).limit(1).count() > 0
+        if not same and has_values:
+            if not overwrite:
+                was = prev.get("model") if prev else "an unrecorded model"
+                raise ValueError(
+                    f"Field '{field}' holds embeddings from {was}, not '{emb_model.spec}' with this "
+                    "config; pass another field= or overwrite=True to clear it"
+                )
+            dataset.clear_sample_field(field)
+    else:
+        dataset.add_sample_field(field, fof.VectorField)
+
+    run_config = dict(
+        model=emb_model.spec,
+        field=field,
+        fingerprint=fingerprint,
+        image_size=emb_model.image_size,
+        batch_size=batch_size,
+        device=str(device),
+        has_text=emb_model.has_text,
+    )
+    # Recorded before the first write, so a killed job leaves a resumable state.
+    ddr.record_run(samples, key, _METHOD, status="running", **run_config)
+
+    todo = samples.exists(field, False) if skip_existing else samples
+    num_samples = samples.count()
+    ids, paths = todo.values(["id", "filepath"])
+    skipped = num_samples - len(ids)
+
+    t0 = time.perf_counter()
+    failed = []
+    embedded = 0
+    dim = None
+    pending_ids, pending_vecs = [], []
+    writes = []  # futures of bulk writes running on the writer thread
+
+    def write(wids, wvecs):
+        dataset.select(wids, ordered=True).set_values(field, wvecs, expand_schema=False,
+                                                      validate=False)
+
+    def flush(wait=False):
+        """Hands the pending vectors to the writer thread (one ``set_values``)
+        so the write overlaps the next forward passes; at most one write is in
+        flight, and a failed write re-raises here. ``wait=True`` returns once
+        everything is written."""
+        nonlocal pending_ids, pending_vecs
+        if pending_ids:
+            while writes:
+                writes.pop(0).result()
+            writes.append(writer.submit(write, pending_ids, pending_vecs))
+            pending_ids, pending_vecs = [], []
+        if wait:
+            while writes:
+                writes.pop(0).result()
+
+    if num_workers:
+        workers = num_workers
+    else:  # decode threads: the cores torch's forward pass leaves free (>= 1)
+        try:
+            import torch
+
+            busy = torch.get_num_threads() if str(device).startswith("cpu") else 0
+        except ImportError:  # pragma: no cover
+            busy = 0
+        workers = max(1, min(4, (os.cpu_count() or 1) - busy))
+    size = emb_model.image_size
+    pre = emb_model.preprocess
+
+    def decode_batch(start):
+        """Decodes one batch (on the look-ahead thread) and stacks the
+        readable images: returns ``(ok_positions, batch_or_None, errors)``."""
+        bpaths = paths[start:start + batch_size]
+        decoded = list(pool.map(lambda p: _decode(p, size, pre), bpaths))
+        ok = [i for i, (_, err) in enumerate(decoded) if err is None]
+        errors = [(i, err) for i, (_, err) in enumerate(decoded) if err is not None]
+        batch = _stack([decoded[i][0] for i in ok]) if ok else None
+        return ok, batch, errors
+
+    starts = list(range(0, len(ids), batch_size))
+    with Progress(progress, len(ids), desc="embeddings") as prog, \
+            ThreadPoolExecutor(max_workers=workers) as pool, \
+            ThreadPoolExecutor(max_workers=1) as ahead, \
+            ThreadPoolExecutor(max_workers=1) as writer:
+        try:
+            future = ahead.submit(decode_batch, starts[0]) if starts and prefetch else None
+            for bi, start in enumerate(starts):
+                if prefetch:
+                    ok, batch, errors = future.result()
+                    # decode the next batch while the model runs on this one
+                    future = (ahead.submit(decode_batch, starts[bi + 1])
+                              if bi + 1 < len(starts) else None)
+                else:
+                    ok, batch, errors = decode_batch(start)
+                bids = ids[start:start + batch_size]
+                for i, err in errors:
+                    failed.append({"id": bids[i], "filepath": paths[start + i], "error": err})
+                if ok:
+                    vecs = emb_model.embed_batch(batch)
+                    if vecs.shape[0] != len(ok):
+                        raise ValueError(
+                            f"Model '{emb_model.spec}' returned {vecs.shape[0]} vectors for "
+                            f"{len(ok)} images"
+                        )
+                    dim = vecs.shape[1]
+                    pending_ids.extend(bids[i] for i in ok)
+                    pending_vecs.extend(vecs)
+                    embedded += len(ok)
+                if (bi + 1) % write_every == 0:
+                    flush()
+                prog.update(len(bids))
+        finally:
+            # whatever was computed before an error is kept: a re-run resumes after it
+            flush(wait=True)
+
+    seconds = time.perf_counter() - t0
+    if dim is None and num_samples:
+        first = samples.exists(field).first() if samples.exists(field).count() else None
+        if first is not None:
+            dim = int(len(first[field]))
+    report = dict(
+        model=emb_model.spec,
+        field=field,
+        run_key=key,
+        fingerprint=fingerprint,
+        num_samples=num_samples,
+        embedded=embedded,
+        skipped=skipped,
+        failed=failed,
+        num_failed=len(failed),
+        dim=dim,
+        seconds=round(seconds, 3),
+        images_per_second=round(embedded / seconds, 1) if seconds > 0 and embedded else 0.0,
+    )
+    results = {k: v for k, v in report.items() if k not in ("failed", "fingerprint", "run_key")}
+    results["failed"] = failed[:_MAX_REPORTED_FAILURES]
+    ddr.record_run(samples, key, _METHOD, results=results, status="complete", dim=dim, **run_config)
+    if failed:
+        logger.warning("compute_embeddings: %d unreadable files (see report['failed'])", len(failed))
+    return report

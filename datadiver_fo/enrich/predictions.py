@@ -1,0 +1,944 @@
+"""Out-of-sample class probabilities from a grouped, cross-validated ensemble
+of probe classifiers trained on embedding fields.
+
+Algorithm
+---------
+Every member of the ensemble is an (embedding field, classifier family) pair,
+or a timm ImageNet-1k classifier applied to the images. Probe members are fit
+with K-fold cross-validation whose folds are built from *groups*
+(``source_id``: all corruptions and severities of one source picture form one
+group), so no variant of a picture is ever on both sides of a fold: the
+probability a sample receives comes from a model that saw neither it nor any
+of its variants. Folds are stratified by the group's label so every class is
+spread over the folds.
+
+Samples without a label are never trained on. If their group has labelled
+members, the fold model that held that group out predicts them; otherwise a
+model fit on all labelled samples does.
+
+The ensemble probability is the mean of the members' probabilities. It is
+written as a ``fo.Classification`` (label, confidence, logits = log of the
+averaged probabilities) and each member's own prediction (label and
+confidence; logits only with ``member_logits=True``) is written to
+``<pred_field>_<member>``, all in one bulk update. All probability matrices are also kept in the run
+results (compressed arrays), which :func:`load_probabilities` reads back for
+the OoD and label-issue steps.
+"""
+import logging
+import os
+import re
+import time
+
+import numpy as np
+
+import fiftyone as fo
+import eta.core.serial as etas
+
+from datadiver_fo.internal import runs as ddr
+from datadiver_fo.internal import schema as dds
+from datadiver_fo.internal.progress import Progress
+
+logger = logging.getLogger(__name__)
+
+_CLASSIFIERS = ("logreg", "knn", "mlp")
+_METHOD = "predictions"
+_EPS = 1e-6
+_MARK = "[datadiver]"  # saved views we create carry this in their description
+
+
+# --------------------------------------------------------------------------- #
+# members
+# --------------------------------------------------------------------------- #
+
+
+class Member(object):
+    """One ensemble member.
+
+    Args:
+        name: identifier used in field names (``<pred_field>_<name>``)
+        embeddings (None): embedding field name (probe members)
+        classifier ("logreg"): ``"logreg"``, ``"knn"``, ``"mlp"`` or ``"timm"``
+        model (None): for ``"timm"``: a timm model name or ``torch.nn.Module``
+        checkpoint (None): for ``"timm"`` with a model name: a state-dict file
+        params (None): classifier parameters (``steps``, ``lr``, ``k``, ...)
+    """
+
+    def __init__(self, name, embeddings=None, classifier="logreg", model=None,
+                 checkpoint=None, params=None):
+        self.name = name
+        self.embeddings = embeddings
+        self.classifier = classifier
+        self.model = model
+        self.checkpoint = checkpoint
+        self.params = dict(params or {})
+
+    def to_dict(self):
+        model = self.model
+        if model is not None and not isinstance(model, str):
+            model = type(model).__name__
+        return {
+            "name": self.name,
+            "embeddings": self.embeddings,
+            "classifier": self.classifier,
+            "model": model,
+            "checkpoint": self.checkpoint,
+            "params": self.params,
+        }
+
+    def __repr__(self):
+        return "Member(%s)" % self.to_dict()
+
+
+def _slug(s):
+    return re.sub(r"[^0-9a-zA-Z_]", "_", str(s)).strip("_").lower()
+
+
+def parse_members(samples, embeddings=None, members=None):
+    """Normalises the ``embeddings`` / ``members`` arguments of
+    :func:`compute_predictions` into a list of :class:`Member`.
+
+    Args:
+        samples: a FiftyOne dataset or view
+        embeddings (None): an embedding field name or a list of them; each
+            gets a ``"logreg"`` member (and a ``"knn"`` member when only one
+            field is given, so the ensemble is never a single model)
+        members (None): a list whose items are a field name (logreg on it), a
+            tuple ``(field, classifier)``, a dict ``{"embeddings": field,
+            "classifier": "logreg"|"knn"|"mlp", "name": ..., "params": {...}}``
+            or a dict ``{"timm": model_name_or_module, "checkpoint": path,
+            "name": ...}``
+
+    Returns:
+        a list of :class:`Member`
+
+    Raises:
+        ValueError: an unknown classifier, a missing field, no member at all,
+            or two members with the same name
+    """
+    specs = []
+    if embeddings is not None:
+        fields = [embeddings] if isinstance(embeddings, str) else list(embeddings)
+        specs.extend({"embeddings": f, "classifier": "logreg"} for f in fields)
+        if len(fields) == 1 and members is None:
+            specs.append({"embeddings": fields[0], "classifier": "knn"})
+    for m in members or []:
+        if isinstance(m, Member):
+            specs.append(m)
+        elif isinstance(m, str):
+            specs.append({"embeddings": m, "classifier": "logreg"})
+        elif isinstance(m, (tuple, list)) and len(m) == 2:
+            specs.append({"embeddings": m[0], "classifier": m[1]})
+        elif isinstance(m, dict):
+            specs.append(dict(m))
+        else:
+            raise ValueError("Cannot read ensemble member %r" % (m,))
+    if not specs:
+        raise ValueError(
+            "No ensemble member: pass `embeddings` (embedding field names) "
+            "or `members`"
+        )
+
+    out = []
+    for s in specs:
+        if isinstance(s, Member):
+            out.append(s)
+            continue
+        if "timm" in s or s.get("classifier") == "timm":
+            model = s.get("timm", s.get("model"))
+            if model is None:
+                raise ValueError("timm member %r names no model" % (s,))
+            mname = model if isinstance(model, str) else type(model).__name__
+            out.append(Member(
+                s.get("name") or "timm_" + _slug(mname),
+                classifier="timm", model=model,
+                checkpoint=s.get("checkpoint"), params=s.get("params"),
+            ))
+            continue
+        field = s.get("embeddings")
+        clf = s.get("classifier", "logreg")
+        if clf not in _CLASSIFIERS:
+            raise ValueError(
+                "Unknown classifier %r; expected one of %s or 'timm'"
+                % (clf, ", ".join(_CLASSIFIERS))
+            )
+        if not field or samples.get_field(field) is None:
+            raise ValueError(
+                "Embedding field %r does not exist on dataset '%s'"
+                % (field, samples._dataset.name)
+            )
+        out.append(Member(
+            s.get("name") or "%s_%s" % (clf, _slug(field)),
+            embeddings=field, classifier=clf, params=s.get("params"),
+        ))
+    names = [m.name for m in out]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ValueError("Duplicate ensemble member names: %s" % dupes)
+    return out
+
+
+# --------------------------------------------------------------------------- #
+# folds
+# --------------------------------------------------------------------------- #
+
+
+def grouped_folds(labels, groups, num_folds=5, seed=51):
+    """Assigns samples to cross-validation folds by group, stratified by class.
+
+    All samples sharing a group key land in the same fold. Each group takes
+    the label of its first labelled sample; the groups of each class are
+    shuffled and dealt round-robin over the folds (starting at a random fold
+    per class), so every class is spread over the folds.
+
+    Args:
+        labels: int array of length N with class indices, ``-1`` = unlabelled
+        groups: array-like of length N of hashable group keys (``None`` means
+            the sample is its own group)
+        num_folds (5): number of folds (>= 2)
+        seed (51): random seed
+
+    Returns:
+        an int array of length N: the fold of each sample, ``-1`` for samples
+        whose group holds no labelled sample
+
+    Raises:
+        ValueError: fewer than ``num_folds`` labelled groups, or
+            ``num_folds < 2``
+    """
+    labels = np.asarray(labels)
+    n = len(labels)
+    if num_folds < 2:
+        raise ValueError("num_folds must be >= 2, got %r" % num_folds)
+    codes = _group_codes(groups, n)
+    rng = np.random.default_rng(seed)
+    lab = labels >= 0
+    # label of each group = label of its first labelled sample
+    first = {}
+    idx = np.flatnonzero(lab)
+    g_lab = codes[idx]
+    _, first_pos = np.unique(g_lab, return_index=True)
+    group_ids = g_lab[first_pos]
+    group_cls = labels[idx[first_pos]]
+    if len(group_ids) < num_folds:
+        raise ValueError(
+            "Need at least num_folds=%d groups with labels, found %d"
+            % (num_folds, len(group_ids))
+        )
+    group_fold = np.full(codes.max() + 1 if n else 0, -1, dtype=np.int64)
+    for c in np.unique(group_cls):
+        gs = group_ids[group_cls == c]
+        gs = gs[rng.permutation(len(gs))]
+        start = rng.integers(num_folds)
+        group_fold[gs] = (start + np.arange(len(gs))) % num_folds
+    del first
+    return group_fold[codes]
+
+
+def _group_codes(groups, n):
+    if groups is None:
+        return np.arange(n, dtype=np.int64)
+    keys = ["\x00%d" % i if g is None else str(g) for i, g in enumerate(groups)]
+    _, codes = np.unique(np.asarray(keys, dtype=object), return_inverse=True)
+    return codes.astype(np.int64)
+
+
+# --------------------------------------------------------------------------- #
+# probes
+# --------------------------------------------------------------------------- #
+
+
+class torch_threads(object):
+    """Runs torch with one thread when the work per step is small: on a busy
+    machine two threads spinning on tiny matrices cost 100x the compute."""
+
+    def __init__(self, work):
+        self.work = work
+
+    def __enter__(self):
+        import torch
+
+        self.prev = torch.get_num_threads()
+        if self.work < 5e7:
+            torch.set_num_threads(1)
+        return self
+
+    def __exit__(self, *args):
+        import torch
+
+        torch.set_num_threads(self.prev)
+        return False
+
+
+def _l2norm(X):
+    return X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)
+
+
+def _fit_predict_torch(Xtr, ytr, Xte_list, K, hidden=0, steps=150,
+                       batch_size=1024, lr=0.02, weight_decay=0.5, seed=51):
+    """Softmax regression (hidden=0) or a one-hidden-layer MLP trained with
+    AdamW on standardised features; returns probabilities for each test set."""
+    import torch
+    import torch.nn.functional as F
+
+    torch.manual_seed(seed)
+    Xtr = np.asarray(Xtr, dtype=np.float32)
+    mu = Xtr.mean(0)
+    sd = Xtr.std(0) + 1e-6
+    sd = np.maximum(sd, sd.mean() * 1e-2).astype(np.float32)
+    Xt = torch.from_numpy((Xtr - mu) / sd)
+    yt = torch.from_numpy(ytr.astype(np.int64))
+    d = Xt.shape[1]
+    if hidden:
+        model = torch.nn.Sequential(
+            torch.nn.Linear(d, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, K)
+        )
+    else:
+        model = torch.nn.Linear(d, K)
+        torch.nn.init.zeros_(model.weight)
+        torch.nn.init.zeros_(model.bias)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay,
+                            foreach=True)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(steps, 1))
+    n = len(Xt)
+    bs = min(batch_size, n)
+    g = torch.Generator().manual_seed(seed)
+    perm = torch.randperm(n, generator=g)
+    pos = 0
+    for _ in range(steps):
+        if bs == n:
+            xb, yb = Xt, yt
+        else:
+            if pos + bs > n:
+                perm = torch.randperm(n, generator=g)
+                pos = 0
+            b = perm[pos:pos + bs]
+            pos += bs
+            xb, yb = Xt[b], yt[b]
+        loss = F.cross_entropy(model(xb), yb)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        sched.step()
+    outs = []
+    with torch.no_grad():
+        for Xte in Xte_list:
+            if len(Xte) == 0:
+                outs.append(np.zeros((0, K), np.float32))
+                continue
+            xt = torch.from_numpy((np.asarray(Xte, dtype=np.float32) - mu) / sd)
+            outs.append(torch.softmax(model(xt), dim=1).numpy())
+    return outs
+
+
+def _fit_predict_knn(Xtr, ytr, Xte_list, K, k=10, temperature=0.05, smoothing=0.02,
+                     **_):
+    """Cosine kNN classifier: neighbour votes weighted by exp(sim / T)."""
+    import torch
+
+    R = torch.from_numpy(_l2norm(Xtr).astype(np.float32))
+    y = torch.from_numpy(ytr.astype(np.int64))
+    kk = min(k, len(R))
+    outs = []
+    for Xte in Xte_list:
+        P = np.zeros((len(Xte), K), np.float32)
+        Q = _l2norm(Xte).astype(np.float32)
+        for s in range(0, len(Q), 2048):
+            sims = torch.from_numpy(Q[s:s + 2048]) @ R.T
+            v, i = torch.topk(sims, kk, dim=1)
+            w = torch.exp((v - v[:, :1]) / temperature)
+            votes = torch.zeros(len(v), K)
+            votes.scatter_add_(1, y[i], w)
+            P[s:s + 2048] = (votes / votes.sum(1, keepdim=True)).numpy()
+        outs.append((1 - smoothing) * P + smoothing / K)
+    return outs
+
+
+def _fit_predict(member, Xtr, ytr, Xte_list, K, seed):
+    # Probe training is hundreds of small steps: with two threads each step
+    # waits on an OpenMP barrier, and on a busy 2-core machine a descheduled
+    # thread makes a 10 ms step cost 100 ms (measured). One thread is always
+    # at least as fast here; the kNN member's big matrix products decide.
+    work = 0 if member.classifier != "knn" else len(Xtr) * Xtr.shape[1] * 2048
+    with torch_threads(work):
+        return _fit_predict_inner(member, Xtr, ytr, Xte_list, K, seed)
+
+
+def _fit_predict_inner(member, Xtr, ytr, Xte_list, K, seed):
+    p = dict(member.params)
+    if member.classifier == "knn":
+        return _fit_predict_knn(Xtr, ytr, Xte_list, K, **p)
+    if member.classifier == "mlp":
+        p.setdefault("hidden", 256)
+        p.setdefault("lr", 0.005)
+        p.setdefault("weight_decay", 1.0)
+    else:
+        p.setdefault("hidden", 0)
+    return _fit_predict_torch(Xtr, ytr, Xte_list, K, seed=seed, **p)
+
+
+# --------------------------------------------------------------------------- #
+# timm members
+# --------------------------------------------------------------------------- #
+
+
+def imagenet_wnids():
+    """Returns the 1000 ImageNet-1k wnids in class-index order, from timm's
+    bundled ``imagenet_synsets.txt``."""
+    import timm.data
+
+    path = os.path.join(
+        os.path.dirname(timm.data.__file__), "_info", "imagenet_synsets.txt"
+    )
+    with open(path) as f:
+        return [l.strip() for l in f if l.strip()]
+
+
+def class_wnids(samples, classes):
+    """Maps class names to wnids using ``dataset.info["wnid_to_name"]`` or the
+    per-sample ``wnid`` field; returns a list aligned with ``classes``
+    (``None`` where unknown)."""
+    name_to_wnid = {}
+    w2n = (samples._dataset.info or {}).get("wnid_to_name") or {}
+    for w, nme in w2n.items():
+        name_to_wnid.setdefault(nme, w)
+    if len(name_to_wnid) < len(classes) and samples.get_field(dds.WNID) is not None:
+        for lab, w in zip(
+            samples.values("%s.label" % dds.GROUND_TRUTH), samples.values(dds.WNID)
+        ):
+            if lab is not None and w:
+                name_to_wnid.setdefault(lab, w)
+    out = []
+    for c in classes:
+        if re.fullmatch(r"n\d{8}", str(c)):
+            out.append(c)
+        else:
+            out.append(name_to_wnid.get(c))
+    return out
+
+
+def _load_timm(member):
+    import timm
+    import torch
+
+    model = member.model
+    if isinstance(model, str):
+        model = timm.create_model(model, pretrained=False, num_classes=1000)
+        if member.checkpoint:
+            state = torch.load(member.checkpoint, map_location="cpu")
+            model.load_state_dict(state.get("state_dict", state) if isinstance(state, dict) else state)
+    model.eval()
+    return model
+
+
+def _predict_timm(member, samples, classes, progress=None):
+    """Runs a timm ImageNet-1k classifier over the images and keeps the
+    outputs of the dataset's classes (softmax renormalised over them)."""
+    import torch
+    import timm.data
+    from PIL import Image
+
+    wn = class_wnids(samples, classes)
+    index = {w: i for i, w in enumerate(imagenet_wnids())}
+    cols = [index.get(w) if w else None for w in wn]
+    mapped = [i for i, c in enumerate(cols) if c is not None]
+    if not mapped:
+        raise ValueError(
+            "timm member %r: none of the %d classes maps to an ImageNet-1k wnid"
+            % (member.name, len(classes))
+        )
+    model = _load_timm(member)
+    cfg = timm.data.resolve_data_config({}, model=model)
+    size = member.params.get("image_size")
+    if size:
+        cfg["input_size"] = (3, int(size), int(size))
+        cfg["crop_pct"] = 1.0
+    tf = timm.data.create_transform(**cfg)
+    paths = samples.values("filepath")
+    bs = int(member.params.get("batch_size", 64))
+    src = np.array([cols[i] for i in mapped])
+    P = np.zeros((len(paths), len(classes)), np.float32)
+    with torch.no_grad():
+        for s in range(0, len(paths), bs):
+            x = torch.stack([tf(Image.open(p).convert("RGB")) for p in paths[s:s + bs]])
+            logits = model(x)[:, src]
+            P[s:s + bs, mapped] = torch.softmax(logits, dim=1).numpy()
+            if progress:
+                progress(len(x))
+    return (1 - 1e-3) * P + 1e-3 / len(classes), len(mapped)
+
+
+# --------------------------------------------------------------------------- #
+# storage
+# --------------------------------------------------------------------------- #
+
+
+def _encode(arr):
+    """Same format as ``eta.core.serial.serialize_numpy_array`` (base64 of a
+    zlib-compressed ``.npy``), compressed at level 1: the default level takes
+    ~4x longer on 100k x 200 probabilities for a few % smaller output."""
+    import io
+    import zlib
+    from base64 import b64encode
+
+    with io.BytesIO() as f:
+        np.save(f, np.ascontiguousarray(arr), allow_pickle=False)
+        return b64encode(zlib.compress(f.getvalue(), 1)).decode("ascii")
+
+
+def _decode(s):
+    return etas.deserialize_numpy_array(s)
+
+
+def predictions_run_key(pred_field):
+    """Run key under which :func:`compute_predictions` records ``pred_field``."""
+    return ddr.run_key(_METHOD, pred_field)
+
+
+def load_probabilities(samples, pred_field=dds.PREDICTIONS, key=None):
+    """Loads the stored out-of-sample probabilities for ``samples``.
+
+    Args:
+        samples: a FiftyOne dataset or view (every sample must have been
+            predicted by the run)
+        pred_field ("predictions"): the prediction field of the run
+        key (None): the run key; defaults to ``predictions_run_key(pred_field)``
+
+    Returns:
+        a dict with ``probs`` (N x K float32, rows aligned with
+        ``samples.values("id")``), ``member_probs`` (M x N x K float32),
+        ``members`` (names), ``classes`` (K names), ``ids`` (N sample ids),
+        ``key``
+
+    Raises:
+        ValueError: no such run, or samples the run did not predict
+    """
+    key = key or predictions_run_key(pred_field)
+    res = ddr.get_run_results(samples, key)
+    if res is None:
+        raise ValueError(
+            "No predictions run '%s' on dataset '%s': run compute_predictions "
+            "first" % (key, samples._dataset.name)
+        )
+    run_ids = res["sample_ids"]
+    pos = {sid: i for i, sid in enumerate(run_ids)}
+    ids = samples.values("id")
+    missing = [sid for sid in ids if sid not in pos]
+    if missing:
+        raise ValueError(
+            "%d samples were not predicted by run '%s' (e.g. %s): re-run "
+            "compute_predictions on this view" % (len(missing), key, missing[0])
+        )
+    rows = np.array([pos[sid] for sid in ids], dtype=np.int64)
+    if len(rows) == len(run_ids) and (rows == np.arange(len(rows))).all():
+        rows = slice(None)  # the whole run in its order: no gather copy
+    probs = _decode(res["probs"]).astype(np.float32, copy=False)[rows]
+    mp = np.stack([_decode(s).astype(np.float32)[rows] for s in res["member_probs"]])
+    return {
+        "probs": probs,
+        "member_probs": mp,
+        "members": list(res["members"]),
+        "classes": list(res["classes"]),
+        "ids": ids,
+        "key": key,
+    }
+
+
+# --------------------------------------------------------------------------- #
+# saved views (shared by the OoD and label-issue steps)
+# --------------------------------------------------------------------------- #
+
+
+def save_marked_view(samples, name, view, description):
+    """Saves ``view`` under ``name`` unless a view of that name exists that we
+    did not create; then tries ``name-2``, ``name-3``, ... Our views carry
+    ``[datadiver]`` at the start of their description.
+
+    Args:
+        samples: the dataset or view whose dataset receives the view
+        name: the wanted saved-view name, e.g. ``"datadiver/most-ood"``
+        view: a :class:`fiftyone.core.view.DatasetView`
+        description: text stored after the ``[datadiver]`` marker
+
+    Returns:
+        the name actually used
+    """
+    ds = samples._dataset
+    infos = {i["name"]: i for i in ds.list_saved_views(info=True)}
+    slugs = {i.get("slug") for i in infos.values()}
+    candidate, n = name, 1
+    while True:
+        info = infos.get(candidate)
+        if info is not None and (info.get("description") or "").startswith(_MARK):
+            ds.save_view(candidate, view, description=_MARK + " " + description,
+                         overwrite=True)
+            return candidate
+        if info is None and _slugify(candidate) not in slugs:
+            ds.save_view(candidate, view, description=_MARK + " " + description)
+            return candidate
+        n += 1
+        candidate = "%s-%d" % (name, n)
+
+
+def _slugify(name):
+    import fiftyone.core.utils as fou
+
+    return fou.to_slug(name)
+
+
+# --------------------------------------------------------------------------- #
+# main entry point
+# --------------------------------------------------------------------------- #
+
+
+class PredictionsReport(dict):
+    """What :func:`compute_predictions` did (a dict with attribute access)."""
+
+    __getattr__ = dict.get
+
+
+def compute_predictions(
+    samples,
+    embeddings=None,
+    members=None,
+    label_field=dds.GROUND_TRUTH,
+    pred_field=dds.PREDICTIONS,
+    num_folds=5,
+    group_field=dds.SOURCE_ID,
+    seed=51,
+    classes=None,
+    member_fields=True,
+    logits=True,
+    member_logits=False,
+    progress=None,
+):
+    """Computes out-of-sample class probabilities with a grouped,
+    cross-validated ensemble of probes, and writes them to the samples.
+
+    Args:
+        samples: a FiftyOne dataset or view
+        embeddings (None): an embedding field name or list of names (vector
+            fields, e.g. written by ``compute_embeddings``); each gets a
+            logistic-regression probe, plus a kNN probe if it is the only one
+        members (None): explicit ensemble, see :func:`parse_members`;
+            classifier families ``"logreg"``, ``"knn"``, ``"mlp"``, or a timm
+            ImageNet-1k classifier ``{"timm": name_or_module, "checkpoint":
+            path, "params": {"image_size": 64}}`` whose 1000 outputs are
+            mapped onto the dataset's wnids (timm members are not trained)
+        label_field ("ground_truth"): a ``fo.Classification`` field; samples
+            whose label is missing (or not in ``classes``) are predicted but
+            never trained on
+        pred_field ("predictions"): the ``fo.Classification`` field to write
+            (label, confidence, logits = log of the ensemble probabilities)
+        num_folds (5): number of cross-validation folds (>= 2)
+        group_field ("source_id"): samples sharing this value are kept in the
+            same fold; if the field does not exist each sample is its own group
+        seed (51): random seed (folds and probe initialisation)
+        classes (None): class names (the probability columns); by default the
+            labels present, ordered like ``dataset.default_classes``
+        member_fields (True): also write each member's prediction to
+            ``<pred_field>_<member>``
+        logits (True): store ``logits`` (log probabilities, K floats) on
+            ``pred_field`` (needed by FiftyOne Brain's hardness)
+        member_logits (False): also store them on the member fields (K
+            floats per sample and member: costly on large collections; the
+            member probabilities are kept in the run results anyway)
+        progress (None): ``None``/``False``, ``True`` or ``callable(fraction,
+            label)``
+
+    Returns:
+        a :class:`PredictionsReport` dict: ``key`` (run key), ``classes``,
+        ``members`` (member dicts), ``member_fields``, ``num_samples``,
+        ``num_labelled``, ``num_unlabelled``, ``num_unknown_labels``,
+        ``small_classes`` (classes with fewer than ``num_folds`` samples),
+        ``member_accuracy`` (out-of-sample accuracy per member on labelled
+        samples), ``accuracy`` (ensemble), ``seconds``
+
+    Raises:
+        ValueError: unknown fields, no labelled samples, fewer labelled groups
+            than folds, missing embeddings
+    """
+    t0 = time.time()
+    if samples.get_field(label_field) is None:
+        raise ValueError("Label field %r does not exist on dataset '%s'"
+                         % (label_field, samples._dataset.name))
+    mlist = parse_members(samples, embeddings=embeddings, members=members)
+    ids = samples.values("id")
+    n = len(ids)
+    if n == 0:
+        raise ValueError("The collection is empty")
+    raw = samples.values("%s.label" % label_field)
+    present = {l for l in raw if l is not None}
+    if classes is None:
+        default = list(samples._dataset.default_classes or [])
+        classes = [c for c in default if c in present]
+        classes += sorted(present - set(classes))
+    classes = list(classes)
+    if len(classes) < 2:
+        raise ValueError("Need at least 2 classes with labelled samples in %r, "
+                         "found %d" % (label_field, len(classes)))
+    cidx = {c: i for i, c in enumerate(classes)}
+    labels = np.array([cidx.get(l, -1) if l is not None else -1 for l in raw])
+    num_missing = sum(l is None for l in raw)
+    num_unknown = int(sum(l is not None and l not in cidx for l in raw))
+    lab = labels >= 0
+    if not lab.any():
+        raise ValueError("No sample has a label in %r" % label_field)
+    K = len(classes)
+
+    groups = None
+    if group_field and samples.get_field(group_field) is not None:
+        groups = samples.values(group_field)
+    folds = grouped_folds(labels, groups, num_folds=num_folds, seed=seed)
+    counts = np.bincount(labels[lab], minlength=K)
+    small = [classes[i] for i in np.flatnonzero(counts < num_folds)]
+
+    probe_members = [m for m in mlist if m.classifier != "timm"]
+    steps_total = len(probe_members) * (num_folds + 1) + 2
+    timm_members = [m for m in mlist if m.classifier == "timm"]
+    steps_total += len(timm_members) * max(n // 64, 1)
+    member_probs = []
+    with Progress(progress, steps_total, "predictions") as prog:
+        emb_cache = {}
+        for m in mlist:
+            if m.classifier == "timm":
+                P, nmapped = _predict_timm(
+                    m, samples, classes,
+                    progress=lambda k: prog.update(max(k // 64, 1), "timm " + m.name),
+                )
+                m.params["mapped_classes"] = nmapped
+                member_probs.append(P)
+                continue
+            if m.embeddings not in emb_cache:
+                emb_cache[m.embeddings] = _read_embeddings(samples, m.embeddings)
+            X = emb_cache[m.embeddings]
+            P = np.zeros((n, K), np.float32)
+            for f in range(num_folds):
+                tr = lab & (folds != f)
+                te = folds == f
+                if not te.any():
+                    prog.update(1)
+                    continue
+                (P[te],) = _fit_predict(m, X[tr], labels[tr], [X[te]], K, seed + f)
+                prog.update(1, "%s fold %d/%d" % (m.name, f + 1, num_folds))
+            rest = folds < 0
+            if rest.any():
+                (P[rest],) = _fit_predict(m, X[lab], labels[lab], [X[rest]], K, seed)
+            prog.update(1)
+            member_probs.append(P)
+        emb_cache.clear()
+
+        MP = np.stack(member_probs).astype(np.float32)
+        probs = MP.mean(0)
+        probs /= probs.sum(1, keepdims=True)
+        # one bulk update writes the ensemble and every member field
+        out = {pred_field: _classification_docs(probs, classes, logits)}
+        mfields = []
+        if member_fields:
+            for m, P in zip(mlist, MP):
+                fname = "%s_%s" % (pred_field, m.name)
+                out[fname] = _classification_docs(P, classes, member_logits)
+                mfields.append(fname)
+        write_fields(samples, ids, out, types={f: "classification" for f in out})
+        del out
+        prog.update(1, "writing")
+
+        key = predictions_run_key(pred_field)
+        acc = {}
+        for m, P in zip(mlist, MP):
+            acc[m.name] = float((P[lab].argmax(1) == labels[lab]).mean())
+        ens_acc = float((probs[lab].argmax(1) == labels[lab]).mean())
+        ddr.record_run(
+            samples, key, _METHOD,
+            results={
+                "sample_ids": ids,
+                "classes": classes,
+                "members": [m.name for m in mlist],
+                "probs": _encode(probs),
+                "member_probs": [_encode(P.astype(np.float16)) for P in MP],
+            },
+            label_field=label_field,
+            pred_field=pred_field,
+            members=[m.to_dict() for m in mlist],
+            member_fields=mfields,
+            num_folds=num_folds,
+            group_field=group_field if groups is not None else None,
+            seed=seed,
+            classes=classes,
+            logits=bool(logits),
+            member_logits=bool(member_logits and member_fields),
+        )
+        prog.update(1, "done")
+
+    return PredictionsReport(
+        key=key,
+        pred_field=pred_field,
+        classes=classes,
+        members=[m.to_dict() for m in mlist],
+        member_fields=mfields,
+        num_samples=n,
+        num_labelled=int(lab.sum()),
+        num_unlabelled=int(num_missing),
+        num_unknown_labels=num_unknown,
+        small_classes=small,
+        grouped=groups is not None,
+        member_accuracy=acc,
+        accuracy=ens_acc,
+        seconds=time.time() - t0,
+    )
+
+
+def _read_embeddings(samples, field):
+    """Reads a vector field as an N x D float32 array.
+
+    Vector fields are stored as zlib-compressed ``.npy`` bytes; decoding them
+    one ``np.load`` at a time costs ~50 us per sample, so the raw bytes are
+    decompressed and parsed with one header (all rows share shape and dtype).
+    Lists and odd rows fall back to the generic path.
+    """
+    raw = samples.values(field, _raw=True)
+    bad = sum(v is None for v in raw)
+    if bad:
+        raise ValueError(
+            "%d samples have no embedding in field %r: compute embeddings for "
+            "the whole collection first" % (bad, field)
+        )
+    X = _decode_vectors(raw)
+    if X is None:
+        vals = samples.values(field)
+        try:
+            X = np.stack([np.asarray(v, dtype=np.float32).ravel() for v in vals])
+        except ValueError:
+            raise ValueError("Embeddings in field %r have different lengths" % field)
+    if not np.isfinite(X).all():
+        raise ValueError("Embeddings in field %r contain NaN or inf" % field)
+    return X
+
+
+def _decode_vectors(raw):
+    """Fast path of :func:`_read_embeddings`; ``None`` if it does not apply."""
+    import io
+    import zlib
+
+    if not raw or not all(isinstance(v, (bytes, bytearray)) for v in raw):
+        return None
+    try:
+        bufs = [zlib.decompress(v) for v in raw]
+    except zlib.error:
+        return None
+    size = len(bufs[0])
+    if any(len(b) != size for b in bufs):
+        return None
+    with io.BytesIO(bufs[0]) as f:
+        version = np.lib.format.read_magic(f)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+        else:
+            return None
+        hdr = f.tell()
+    if fortran or dtype.hasobject or size - hdr != int(np.prod(shape)) * dtype.itemsize:
+        return None
+    if any(b[:hdr] != bufs[0][:hdr] for b in bufs):
+        return None
+    flat = np.frombuffer(b"".join(bufs), dtype=np.uint8).reshape(len(bufs), size)
+    body = np.ascontiguousarray(flat[:, hdr:])
+    return body.view(dtype).reshape(len(bufs), -1).astype(np.float32, copy=False)
+
+
+def _npy_header(dtype, shape):
+    """The ``.npy`` header FiftyOne's VectorField writes before the data."""
+    import io
+
+    with io.BytesIO() as f:
+        np.save(f, np.zeros(shape, dtype=dtype))
+        return f.getvalue()[: -int(np.prod(shape)) * np.dtype(dtype).itemsize]
+
+
+def _vector_bytes(rows):
+    """Serialises each row of a 2-D array like ``VectorField.to_mongo`` (zlib-
+    compressed ``.npy``), with one header built once instead of per row."""
+    import zlib
+
+    from bson import Binary
+
+    rows = np.ascontiguousarray(rows)
+    hdr = _npy_header(rows.dtype, rows.shape[1:])
+    return [Binary(zlib.compress(hdr + r.tobytes(), 1)) for r in rows]
+
+
+def _classification_docs(P, classes, logits=True):
+    """Builds the stored form of one ``fo.Classification`` per row of ``P``
+    (label = argmax, confidence = max, logits = log P) without creating and
+    validating 100k label objects."""
+    from bson import ObjectId
+
+    am = P.argmax(1)
+    conf = P[np.arange(len(P)), am].astype(np.float64).tolist()
+    labels = [classes[a] for a in am.tolist()]
+    logs = None
+    if logits:
+        logs = _vector_bytes(np.log(np.maximum(P, _EPS)).astype(np.float32))
+    docs = []
+    for i in range(len(P)):
+        d = {"_id": ObjectId(), "_cls": "Classification", "tags": [],
+             "label": labels[i], "confidence": conf[i]}
+        if logs is not None:
+            d["logits"] = logs[i]
+        docs.append(d)
+    return docs
+
+
+def write_fields(samples, ids, values, types=None):
+    """Writes several top-level fields of ``samples`` in one bulk update (one
+    ``$set`` per sample instead of one ``set_values`` pass per field).
+
+    Args:
+        samples: the FiftyOne dataset or view owning the samples
+        ids: sample ids (strings or ObjectIds), one per value row
+        values: dict field name -> list of already-serialisable values (float,
+            bool, str, None, or documents from :func:`_classification_docs`)
+        types (None): dict field name -> ``fo.Field`` class (or
+            ``"classification"``) used to declare missing fields
+
+    Returns:
+        None
+    """
+    import datetime
+
+    from bson import ObjectId
+    from pymongo import UpdateOne
+
+    ds = samples._dataset
+    types = types or {}
+    for f in values:
+        fd = ds.get_field(f)
+        if fd is not None and types.get(f) == "classification" and not (
+                isinstance(fd, fo.EmbeddedDocumentField)
+                and issubclass(fd.document_type, fo.Classification)):
+            raise ValueError("Field %r exists and is not a Classification field" % f)
+        if fd is None:
+            ft = types.get(f, fo.FloatField)
+            if ft == "classification":
+                ds.add_sample_field(f, fo.EmbeddedDocumentField,
+                                    embedded_doc_type=fo.Classification)
+            else:
+                ds.add_sample_field(f, ft)
+    now = datetime.datetime.utcnow()
+    names = list(values)
+    cols = [values[f] for f in names]
+    oids = [i if isinstance(i, ObjectId) else ObjectId(i) for i in ids]
+    ops = []
+    for j, _id in enumerate(oids):
+        upd = {f: c[j] for f, c in zip(names, cols)}
+        upd["last_modified_at"] = now
+        ops.append(UpdateOne({"_id": _id}, {"$set": upd}))
+    if ops:
+        ds._bulk_write(ops, ids=oids)
+
+
+def _write_predictions(samples, field, P, classes, ids=None, logits=True):
+    if ids is None:
+        ids = samples.values("id")
+    write_fields(samples, ids, {field: _classification_docs(P, classes, logits)},
+                 types={field: "classification"})

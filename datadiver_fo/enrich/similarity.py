@@ -1,0 +1,410 @@
+"""Neighbours and search over one embeddings field.
+
+-   :func:`compute_similarity` builds a fiftyone-brain similarity index from a
+    precomputed embeddings field (no model is run), with cosine or euclidean
+    distance. Backends: ``"sklearn"`` (default, in memory), ``"lancedb"``
+    (embedded, on disk: large sets), ``"qdrant"`` / ``"milvus"`` (a server
+    shared by a team), configured by keyword arguments::
+
+        compute_similarity(ds, backend="lancedb", uri="/data/lancedb")
+        compute_similarity(ds, backend="qdrant", url="http://qdrant:6333",
+                           collection_name="tinyimagenet_c")
+        compute_similarity(ds, backend="milvus", uri="http://milvus:19530",
+                           collection_name="tinyimagenet_c")
+
+    (the Qdrant and Milvus clients are the ``qdrant-client`` and ``pymilvus``
+    packages; credentials may also come from FiftyOne's brain config).
+-   :func:`sort_by_similarity` sorts a view by distance to sample ids, a
+    vector, or a text prompt (embedded by the text tower of the model that
+    computed the index's embeddings, rebuilt from its recorded run), and can
+    store the distance in a field.
+-   :func:`write_neighbors` stores each sample's k nearest neighbours (ids and
+    distances) for the relationship explorer.
+-   :func:`compute_uniqueness` / :func:`compute_representativeness` reuse the
+    same index (or embeddings field), so every score comes from one model.
+"""
+import re
+
+import numpy as np
+
+from datadiver_fo.internal import runs as ddr
+from datadiver_fo.enrich.embeddings import EMBEDDINGS, get_embeddings, get_embeddings_info, load_embeddings_model
+from datadiver_fo.internal.progress import Progress
+
+_METRICS = ("cosine", "euclidean")
+_BACKENDS = ("sklearn", "lancedb", "qdrant", "milvus")
+_OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
+
+
+def similarity_key(embeddings=EMBEDDINGS, metric="cosine"):
+    """The default brain key of the index over ``embeddings`` with ``metric``."""
+    return ddr.run_key("sim", f"{embeddings}_{metric}")
+
+
+def _check_embeddings(samples, embeddings):
+    if not isinstance(embeddings, str):
+        raise ValueError("embeddings must be the name of an embeddings field")
+    if not samples.has_field(embeddings):
+        raise ValueError(
+            f"Field '{embeddings}' does not exist; run compute_embeddings(samples, field="
+            f"'{embeddings}') first"
+        )
+
+
+def compute_similarity(samples, embeddings=EMBEDDINGS, brain_key=None, metric="cosine",
+                       backend="sklearn", progress=None, **backend_kwargs):
+    """Builds a similarity index over a precomputed embeddings field.
+
+    Args:
+        samples: a FiftyOne dataset or view; samples without a vector are left
+            out of the index
+        embeddings ("embeddings"): the embeddings field (see
+            :func:`datadiver_fo.compute_embeddings`)
+        brain_key (None): the brain key to store the index under; ``None`` =
+            ``datadiver_sim_<embeddings>_<metric>``. An existing index with
+            this key is replaced (re-running is idempotent)
+        metric ("cosine"): ``"cosine"`` or ``"euclidean"``
+        backend ("sklearn"): ``"sklearn"``, ``"lancedb"``, ``"qdrant"`` or
+            ``"milvus"``
+        progress (None): passed to fiftyone-brain
+        **backend_kwargs: backend settings, e.g. ``uri=`` / ``table_name=``
+            (lancedb), ``url=`` / ``collection_name=`` (qdrant),
+            ``uri=`` / ``collection_name=`` (milvus)
+
+    Returns:
+        a :class:`fiftyone.brain.similarity.SimilarityIndex`
+    """
+    import fiftyone.brain as fob
+
+    _check_embeddings(samples, embeddings)
+    if metric not in _METRICS:
+        raise ValueError(f"metric must be one of {_METRICS}, got {metric!r}")
+    if backend not in _BACKENDS:
+        raise ValueError(f"backend must be one of {_BACKENDS}, got {backend!r}")
+    brain_key = brain_key or similarity_key(embeddings, metric)
+    view = samples.exists(embeddings)
+    if view.count() == 0:
+        raise ValueError(f"No sample in the view has '{embeddings}'; compute embeddings first")
+    dataset = samples._dataset
+    if brain_key in dataset.list_brain_runs():
+        dataset.delete_brain_run(brain_key)
+    if backend == "lancedb":
+        backend_kwargs.setdefault("table_name", f"{dataset._doc.id}_{brain_key}")
+    return fob.compute_similarity(
+        view,
+        embeddings=embeddings,
+        brain_key=brain_key,
+        backend=backend,
+        metric=metric,
+        progress=progress,
+        **backend_kwargs,
+    )
+
+
+def _similarity_keys(samples):
+    dataset = samples._dataset
+    out = []
+    for key in dataset.list_brain_runs():
+        info = dataset.get_brain_info(key)
+        if getattr(info.config, "embeddings_field", None) is not None and \
+                info.config.cls.endswith("SimilarityConfig"):
+            out.append(key)
+    return out
+
+
+def _resolve_index(samples, brain_key):
+    dataset = samples._dataset
+    if brain_key is None:
+        keys = _similarity_keys(samples)
+        default = similarity_key()
+        if default in keys:
+            brain_key = default
+        elif len(keys) == 1:
+            brain_key = keys[0]
+        elif not keys:
+            raise ValueError("No similarity index on this dataset; run compute_similarity first")
+        else:
+            raise ValueError(f"Several similarity indexes exist ({keys}); pass brain_key=")
+    if brain_key not in dataset.list_brain_runs():
+        raise ValueError(f"No similarity index with brain key '{brain_key}'")
+    return dataset.load_brain_results(brain_key)
+
+
+def query_vector(samples, query, brain_key=None, device="cpu"):
+    """Turns a query into what the index searches with.
+
+    Args:
+        samples: a FiftyOne dataset or view
+        query: a sample id, a list of sample ids, a vector / ``Q x D`` array,
+            or a text prompt (or list of prompts)
+        brain_key (None): the similarity index (default as in
+            :func:`sort_by_similarity`)
+        device ("cpu"): torch device for the text encoder
+
+    Returns:
+        ``(kind, value)`` where kind is ``"ids"`` (value: list of ids),
+        ``"vector"`` (value: float32 array) or ``"text"`` (value: the text
+        embedding, a float32 vector)
+    """
+    index = _resolve_index(samples, brain_key)
+    return _parse_query(samples, index, query, device)
+
+
+def _parse_query(samples, index, query, device="cpu"):
+    if query is None:
+        raise ValueError("query is empty: give sample ids, a vector or a text prompt")
+    if isinstance(query, np.ndarray) or (
+        isinstance(query, (list, tuple)) and query and all(
+            isinstance(q, (int, float, np.floating)) for q in query)
+    ):
+        vec = np.asarray(query, dtype=np.float32)
+        if vec.size == 0:
+            raise ValueError("query vector is empty")
+        return "vector", vec
+    texts = [query] if isinstance(query, str) else list(query)
+    if not texts or not all(isinstance(t, str) for t in texts):
+        raise ValueError("query must be sample id(s), a vector, or non-empty text prompt(s)")
+    texts = [t.strip() for t in texts]
+    if any(not t for t in texts):
+        raise ValueError("query contains an empty string")
+    if all(_OBJECT_ID.match(t) for t in texts):
+        known = set(samples._dataset.select(texts).values("id"))
+        unknown = [t for t in texts if t not in known]
+        if unknown:
+            raise ValueError(f"Unknown sample id(s) in query: {unknown[:5]}")
+        return "ids", texts
+    field = index.config.embeddings_field
+    model = load_embeddings_model(samples, field, device=device)
+    if not model.has_text:
+        raise ValueError(
+            f"Index '{index.key}' uses '{field}' from model '{model.spec}', which has no text "
+            "tower: text queries need e.g. an open_clip model"
+        )
+    vecs = model.embed_texts(texts)
+    vec = vecs.mean(axis=0)
+    return "text", vec / (np.linalg.norm(vec) + 1e-12)
+
+
+def sort_by_similarity(samples, query, k=None, brain_key=None, dist_field=None, reverse=False,
+                       device="cpu"):
+    """Sorts ``samples`` by similarity to a query.
+
+    Args:
+        samples: a FiftyOne dataset or view (only its samples are returned)
+        query: a sample id or list of ids (their vectors are averaged), a
+            ``D`` vector, or a text prompt / list of prompts (needs an index
+            whose embeddings came from a model with a text tower, e.g.
+            ``open_clip:...``)
+        k (None): return only the ``k`` closest; ``None`` sorts everything
+        brain_key (None): the similarity index; ``None`` picks
+            ``datadiver_sim_embeddings_cosine`` or the only index present
+        dist_field (None): a float field to store each returned sample's
+            distance to the query in
+        reverse (False): most dissimilar first
+        device ("cpu"): torch device for the text encoder
+
+    Returns:
+        a :class:`fiftyone.core.view.DatasetView`, closest first
+    """
+    if k is not None and (not isinstance(k, int) or k < 1):
+        raise ValueError(f"k must be a positive integer or None, got {k!r}")
+    if dist_field is not None and (not isinstance(dist_field, str) or not dist_field.isidentifier()):
+        raise ValueError(f"dist_field must be a valid field name, got {dist_field!r}")
+    index = _resolve_index(samples, brain_key)
+    kind, value = _parse_query(samples, index, query, device)
+    if kind != "ids":
+        first = samples._dataset.exists(index.config.embeddings_field).first()
+        dim = len(first[index.config.embeddings_field])
+        if value.shape[-1] != dim:
+            raise ValueError(f"query vector has {value.shape[-1]} dims, the index has {dim}")
+    if kind != "ids" and index.config.method == "sklearn":
+        # fiftyone-brain's sklearn index mean-centres its stored embeddings in
+        # place once its neighbour graph is built, so raw query vectors (text)
+        # would be compared with centred ones: rank exactly here instead.
+        return _sort_by_vector(samples, index, value, k, reverse, dist_field)
+    # results objects are cached on the dataset: restrict to this view, then restore
+    index.use_view(samples)
+    try:
+        return index.sort_by_similarity(value, k=k, reverse=reverse, dist_field=dist_field)
+    finally:
+        index.clear_view()
+
+
+def _sort_by_vector(samples, index, vec, k, reverse, dist_field):
+    field = index.config.embeddings_field
+    ids, X = get_embeddings(samples.select(index.sample_ids), field, missing="drop")
+    if not ids:
+        raise ValueError("No sample of the view is in the index")
+    q = np.asarray(vec, dtype=np.float32).reshape(-1, X.shape[1]).mean(axis=0)
+    if index.config.metric == "cosine":
+        Xn = X / (np.linalg.norm(X, axis=1, keepdims=True) + 1e-12)
+        d = 1.0 - Xn @ (q / (np.linalg.norm(q) + 1e-12))
+    else:
+        d = np.linalg.norm(X - q[None], axis=1)
+    order = np.argsort(-d if reverse else d, kind="stable")
+    if k is not None:
+        order = order[:k]
+    sel = [ids[i] for i in order]
+    view = samples.select(sel, ordered=True)
+    if dist_field is not None:
+        samples._dataset.select(sel, ordered=True).set_values(dist_field, [float(d[i]) for i in order])
+    return view
+
+
+# --------------------------------------------------------------------------- #
+# k nearest neighbours
+# --------------------------------------------------------------------------- #
+
+
+def _knn(X, k, metric, chunk=1024, progress=None):
+    """Exact kNN (self excluded) by chunked matrix products. Returns
+    ``(idx, dist)`` arrays ``N x k``, closest first."""
+    n = X.shape[0]
+    k = min(k, n - 1)
+    idx = np.zeros((n, k), dtype=np.int64)
+    dist = np.zeros((n, k), dtype=np.float32)
+    if metric == "cosine":
+        Y = X / (np.linalg.norm(X, axis=1, keepdims=True) + 1e-12)
+    else:
+        Y = X
+        sq = (X.astype(np.float64) ** 2).sum(1)
+    with Progress(progress, n, desc="neighbours") as prog:
+        for s in range(0, n, chunk):
+            e = min(s + chunk, n)
+            sims = Y[s:e] @ Y.T
+            if metric == "cosine":
+                d = 1.0 - sims
+            else:
+                d = np.sqrt(np.maximum(sq[s:e, None] + sq[None, :] - 2.0 * sims, 0.0))
+            d[np.arange(e - s), np.arange(s, e)] = np.inf
+            part = np.argpartition(d, k - 1, axis=1)[:, :k] if k < n - 1 else \
+                np.tile(np.arange(n), (e - s, 1))
+            pd = np.take_along_axis(d, part, axis=1)
+            order = np.argsort(pd, axis=1, kind="stable")
+            idx[s:e] = np.take_along_axis(part, order, axis=1)[:, :k]
+            dist[s:e] = np.take_along_axis(pd, order, axis=1)[:, :k]
+            prog.update(e - s)
+    return idx, dist
+
+
+def write_neighbors(samples, embeddings=EMBEDDINGS, k=10, field="neighbors", metric="cosine",
+                    progress=None):
+    """Stores each sample's ``k`` nearest neighbours within ``samples``.
+
+    Exact search (chunked matrix products, O(N^2 D)): fine for the
+    miniature and a few tens of thousands of images.
+
+    Args:
+        samples: a FiftyOne dataset or view; samples without a vector are
+            skipped and neighbours are searched among the others
+        embeddings ("embeddings"): the embeddings field
+        k (10): neighbours per sample (>= 1; capped at N - 1)
+        field ("neighbors"): writes ``field`` (list of neighbour sample ids,
+            closest first) and ``field + "_dist"`` (their distances)
+        metric ("cosine"): ``"cosine"`` (1 - cosine similarity) or
+            ``"euclidean"``
+        progress (None): ``None``/``False``, ``True`` or a callable
+
+    Returns:
+        a dict: ``field``, ``dist_field``, ``k``, ``metric``, ``embeddings``,
+        ``num_samples`` (written), ``run_key``
+    """
+    _check_embeddings(samples, embeddings)
+    if metric not in _METRICS:
+        raise ValueError(f"metric must be one of {_METRICS}, got {metric!r}")
+    if not isinstance(k, int) or k < 1:
+        raise ValueError(f"k must be a positive integer, got {k!r}")
+    if not isinstance(field, str) or not field.isidentifier():
+        raise ValueError(f"field must be a valid field name, got {field!r}")
+    if field == embeddings:
+        raise ValueError("field must differ from the embeddings field")
+    ids, X = get_embeddings(samples, embeddings, missing="drop")
+    if len(ids) < 2:
+        raise ValueError(f"Need at least 2 samples with '{embeddings}' to find neighbours")
+    idx, dist = _knn(X, k, metric, progress=progress)
+    ids_arr = np.asarray(ids)
+    nbr_ids = [list(ids_arr[row]) for row in idx]
+    nbr_dist = [[float(v) for v in row] for row in dist]
+    view = samples._dataset.select(ids, ordered=True)
+    dist_field = field + "_dist"
+    view.set_values(field, nbr_ids)
+    view.set_values(dist_field, nbr_dist)
+    key = ddr.run_key("neighbors", field)
+    info = get_embeddings_info(samples, embeddings) or {}
+    ddr.record_run(samples, key, "neighbors", embeddings=embeddings, k=int(idx.shape[1]),
+                   metric=metric, field=field, dist_field=dist_field,
+                   embeddings_model=info.get("model"))
+    return dict(field=field, dist_field=dist_field, k=int(idx.shape[1]), metric=metric,
+                embeddings=embeddings, num_samples=len(ids), run_key=key)
+
+
+# --------------------------------------------------------------------------- #
+# Scores that reuse the index
+# --------------------------------------------------------------------------- #
+
+
+def _index_or_embeddings(samples, embeddings, brain_key):
+    if brain_key is not None:
+        if brain_key not in samples._dataset.list_brain_runs():
+            raise ValueError(f"No similarity index with brain key '{brain_key}'")
+        return dict(similarity_index=brain_key)
+    _check_embeddings(samples, embeddings)
+    return dict(embeddings=embeddings)
+
+
+def compute_uniqueness(samples, embeddings=EMBEDDINGS, brain_key=None, uniqueness_field="uniqueness",
+                       progress=None):
+    """Scores how unique each sample is, from the shared embeddings.
+
+    Args:
+        samples: a FiftyOne dataset or view; every sample needs a vector
+        embeddings ("embeddings"): the embeddings field (used when no
+            ``brain_key`` is given)
+        brain_key (None): a similarity index to reuse (its neighbours)
+        uniqueness_field ("uniqueness"): float field written, in [0, 1]
+        progress (None): passed to fiftyone-brain
+
+    Returns:
+        the name of the field written
+    """
+    import fiftyone.brain as fob
+
+    src = _index_or_embeddings(samples, embeddings, brain_key)
+    view = samples.exists(embeddings) if "embeddings" in src else samples
+    fob.compute_uniqueness(view, uniqueness_field=uniqueness_field, progress=progress, **src)
+    return uniqueness_field
+
+
+def compute_representativeness(samples, embeddings=EMBEDDINGS, brain_key=None,
+                               representativeness_field="representativeness",
+                               method="cluster-center", progress=None):
+    """Scores how representative of its neighbourhood each sample is.
+
+    Args:
+        samples: a FiftyOne dataset or view; every sample needs a vector
+        embeddings ("embeddings"): the embeddings field (used when no
+            ``brain_key`` is given)
+        brain_key (None): a similarity index to reuse (its embeddings)
+        representativeness_field ("representativeness"): float field written
+        method ("cluster-center"): ``"cluster-center"`` or
+            ``"cluster-center-downweight"``
+        progress (None): passed to fiftyone-brain
+
+    Returns:
+        the name of the field written
+    """
+    import fiftyone.brain as fob
+
+    if method not in ("cluster-center", "cluster-center-downweight"):
+        raise ValueError(f"Unknown representativeness method {method!r}")
+    src = _index_or_embeddings(samples, embeddings, brain_key)
+    view = samples.exists(embeddings) if "embeddings" in src else samples
+    fob.compute_representativeness(view, representativeness_field=representativeness_field,
+                                   method=method, progress=progress, **src)
+    # brain divides by a cluster's largest distance: a cluster whose members all
+    # coincide (e.g. variants of one picture) yields NaN; they sit at its centre.
+    vals = view.values(representativeness_field)
+    if any(v is not None and v != v for v in vals):
+        view.set_values(representativeness_field,
+                        [1.0 if (v is not None and v != v) else v for v in vals])
+    return representativeness_field
