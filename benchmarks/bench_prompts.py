@@ -34,8 +34,8 @@ os.environ.setdefault("FIFTYONE_SHOW_PROGRESS_BARS", "false")
 
 
 import datadiver_fo as ddf  # noqa: E402
-from datadiver_fo import prompt_parser as pp  # noqa: E402
-from datadiver_fo import viewspec as vs  # noqa: E402
+from datadiver_fo.customize import prompt_parser as pp  # noqa: E402
+from datadiver_fo.customize import viewspec as vs  # noqa: E402
 
 import prompt_eval_set as pe  # noqa: E402
 
