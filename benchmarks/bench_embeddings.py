@@ -201,11 +201,13 @@ def main():
         # --- where our time goes (each stage alone, serially) ---------------------
         from concurrent.futures import ThreadPoolExecutor
 
+        from datadiver_fo.internal.images import decode_image
+
         paths = speed_view.values("filepath")
         ids = speed_view.values("id")
         t = time.perf_counter()
         with ThreadPoolExecutor(2) as pool:
-            imgs = [r[0] for r in pool.map(lambda p: dde._decode(p, 64, None), paths)]
+            imgs = [r[0] for r in pool.map(lambda p: decode_image(p, 64, None), paths)]
         dec_s = time.perf_counter() - t
         batches = [np.stack(imgs[i:i + bs]) for i in range(0, ns, bs)]
         t = time.perf_counter()

@@ -47,6 +47,7 @@ _EXPORTS = {
     # prompts and saved views
     "text_to_view": "customize.prompts",
     "save_prompt_view": "customize.prompts",
+    "preview_prompt": "customize.prompts",
     "normalize_spec": "customize.viewspec",
     "compile_spec": "customize.viewspec",
     "describe_spec": "customize.viewspec",
@@ -71,6 +72,8 @@ _EXPORTS = {
     "variants": "customize.relations",
     "siblings": "customize.relations",
     "neighbors": "customize.relations",
+    "push_view_history": "customize.relations",
+    "pop_view_history": "customize.relations",
     "export_view": "io.export",
     # overview used by the panel
     "corruption_severity_matrix": "customize.summary",
@@ -79,6 +82,7 @@ _EXPORTS = {
     "score_distributions": "customize.summary",
     "cell_view": "customize.summary",
     "class_view": "customize.summary",
+    "range_view": "customize.summary",
     "saved_views_table": "customize.summary",
     "check_saved_view": "customize.summary",
     # curation

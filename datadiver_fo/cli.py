@@ -2,7 +2,8 @@
 
 ::
 
-    datadiver demo [--launch]                 # the main job (see datadiver_fo/demo.py)
+    datadiver demo [--small] [--launch]       # the main job (see datadiver_fo/demo.py);
+                                              # --small: about a minute on 2 cores
     datadiver miniature OUT [--classes 10]    # write a miniature Tiny-ImageNet-C
     datadiver load ROOT [--name N] [--clean-root DIR]
     datadiver serve DATASET [--brain-key K] [--host H] [--port P]

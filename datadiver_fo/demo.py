@@ -1,7 +1,8 @@
 """The main job: generate a miniature Tiny-ImageNet-C, load it, enrich it,
 customise it, and print what each step produced.
 
-Run ``python -m datadiver_fo.demo --help`` (or ``bash scripts/demo.sh``).
+Run ``python -m datadiver_fo.demo --help`` (or ``bash scripts/demo.sh``);
+``--small`` is a quick run (about a minute on 2 cores; tests/test_cli.py runs it).
 """
 import argparse
 import os
@@ -9,6 +10,10 @@ import sys
 import time
 
 _DEFAULT_OUT = os.path.join(os.path.expanduser("~"), ".datadiver", "demo")
+# --small: every step still has something to show (weather + blur for the
+# medium selection, noise and digital for the rest), in about a minute on 2 cores
+_SMALL = {"classes": 4, "images": 2,
+          "corruptions": ["gaussian_noise", "defocus_blur", "motion_blur", "fog", "snow", "jpeg_compression"]}
 
 
 def _brief(report, limit=6):
@@ -146,13 +151,22 @@ def main(argv=None):
     )
     ap.add_argument("--out", default=_DEFAULT_OUT, help="where the miniature is written")
     ap.add_argument("--name", default="datadiver-demo", help="dataset name")
-    ap.add_argument("--classes", type=int, default=10, help="number of classes")
-    ap.add_argument("--images", type=int, default=4, help="source images per class")
+    ap.add_argument("--classes", type=int, default=None, help="number of classes (default 10)")
+    ap.add_argument("--images", type=int, default=None, help="source images per class (default 4)")
+    ap.add_argument("--corruptions", default=None,
+                    help="comma-separated corruption names (default: all 19)")
+    ap.add_argument("--small", action="store_true",
+                    help=f"a quick run: {_SMALL['classes']} classes x {_SMALL['images']} images, "
+                    f"corruptions {','.join(_SMALL['corruptions'])} (unless given explicitly)")
     ap.add_argument("--seed", type=int, default=51)
     ap.add_argument("--fresh", action="store_true", help="delete and rebuild the dataset")
     ap.add_argument("--launch", action="store_true", help="open the FiftyOne App at the end")
     ap.add_argument("--port", type=int, default=5151)
     args = ap.parse_args(argv)
+    defaults = _SMALL if args.small else {"classes": 10, "images": 4, "corruptions": None}
+    classes = args.classes if args.classes is not None else defaults["classes"]
+    images = args.images if args.images is not None else defaults["images"]
+    corruptions = args.corruptions.split(",") if args.corruptions else defaults["corruptions"]
 
     os.environ.setdefault("FIFTYONE_DATABASE_VALIDATION", "false")
     import fiftyone as fo
@@ -160,8 +174,8 @@ def main(argv=None):
     import datadiver_fo as ddf
 
     t = _step("1. generate a miniature Tiny-ImageNet-C from real photos")
-    info = ddf.make_miniature(args.out, num_classes=args.classes,
-                              images_per_class=args.images, seed=args.seed)
+    info = ddf.make_miniature(args.out, num_classes=classes, images_per_class=images,
+                              corruptions=corruptions, seed=args.seed)
     print(f"    {info.num_files} files under {info.root}")
     print(f"    clean set: {info.clean_root}")
     _done(t)
@@ -187,8 +201,6 @@ def main(argv=None):
         print(f"    App running at {session.url} (Ctrl-C to stop)")
         session.wait()
     return 0
-
-
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ import fiftyone as fo
 
 from datadiver_fo.enrich import label_issues as ddl
 from datadiver_fo.enrich import predictions as ddp
+from datadiver_fo.customize.saved_views import is_generated_record
+from datadiver_fo.customize.view_records import get_view_records
 from datadiver_fo.internal import runs as ddr
 def make_dataset(name, X, labels):
     ds = fo.Dataset(name)
@@ -84,7 +86,7 @@ def test_missing_labels_and_a_single_sample_class(noisy):
     assert ds.count("predictions") == len(ds)
     assert rep.small_classes == {"axolotl": 1}
     assert isinstance(issues[-1], bool)  # the single sample was checked, no crash
-    res = ddr.get_run_results(ds, rep.key)
+    res = ddr.get_run_results(ds, rep.run_key)
     assert res["num_missing_labels"] == 3 and res["small_classes"] == {"axolotl": 1}
 
 
@@ -104,13 +106,15 @@ def test_brain_fields_run_and_saved_view(noisy):
     assert all(ours.values("label_issue"))
     q = ours.values("label_quality")
     assert q == sorted(q)
-    assert ds.get_saved_view_info(rep.view)["description"].startswith("[datadiver]")
+    # ours is recognised by its provenance record, not by its description
+    record = get_view_records(ds)[rep.view]
+    assert record["generator"] == "label_issues" and is_generated_record(record)
     # run listed with its config; re-running keeps one run, one view of ours
-    cfg = ddr.get_run_config(ds, rep.key)
+    cfg = ddr.get_run_config(ds, rep.run_key)
     assert cfg["filter_by"] == "prune_by_noise_rate" and cfg["label_field"] == "ground_truth"
     rep2 = ddl.find_label_issues(ds)
     assert rep2.view == rep.view and rep2.num_issues == rep.num_issues
-    assert ddr.list_datadiver_runs(ds).count(rep.key) == 1
+    assert ddr.list_datadiver_runs(ds).count(rep.run_key) == 1
     assert len(ds.list_saved_views()) == 2
 
 

@@ -13,7 +13,7 @@ import pytest
 import datadiver_fo as ddf
 from datadiver_fo.customize import llm as ddl
 from datadiver_fo.customize import viewspec as vs
-from datadiver_fo.customize.prompts import get_view_records
+from datadiver_fo.customize.view_records import get_view_records
 
 import prompt_eval_set as pe
 from llm_server import ScriptedServer

@@ -103,13 +103,13 @@ def test_compute_ood_scores_bands_run_and_view(dataset):
 
     assert roc_auc_score(held_out, knn) > 0.9
     # run recorded with its config, reloadable
-    assert rep.key in ddr.list_datadiver_runs(ds)
-    cfg = ddr.get_run_config(ds, rep.key)
+    assert rep.run_key in ddr.list_datadiver_runs(ds)
+    cfg = ddr.get_run_config(ds, rep.run_key)
     assert cfg["knn"]["k"] == 5 and cfg["knn"]["grouped"] and cfg["knn"]["among"] == "labelled"
     assert cfg["knn"]["reference_size"] == int((~held_out).sum())
     assert cfg["bands"] == [0.4, 0.6]
 
-    assert ddr.get_run_results(ds, rep.key)["band_counts"] == rep.band_counts
+    assert ddr.get_run_results(ds, rep.run_key)["band_counts"] == rep.band_counts
     # saved view: highest scores first
     assert rep.view == "datadiver/most-ood"
     v = ds.load_saved_view("datadiver/most-ood")
@@ -129,7 +129,7 @@ def test_saved_view_of_a_user_is_not_overwritten(dataset):
     rep2 = ddo.compute_ood(ds)
     assert rep2.view == "datadiver/most-ood-2"
     assert sorted(ds.list_saved_views()) == ["datadiver/most-ood", "datadiver/most-ood-2"]
-    assert ddr.list_datadiver_runs(ds).count(rep.key) == 1
+    assert ddr.list_datadiver_runs(ds).count(rep.run_key) == 1
 
 
 def test_compute_ood_needs_predictions(unique_name):
@@ -154,7 +154,7 @@ def test_auto_k_follows_distinct_pictures_per_class(dataset):
     """12 labelled pictures per known class (3 variants each): k = 12 // 4."""
     rep = ddo.compute_ood(dataset, knn_embeddings="emb", view_name=None)
     assert rep.knn["k"] == 3 and rep.knn["k_requested"] == "auto"
-    assert ddr.get_run_config(dataset, rep.key)["knn"]["k"] == 3
+    assert ddr.get_run_config(dataset, rep.run_key)["knn"]["k"] == 3
     # without groups every sample counts as its own picture: 36 // 4 -> 9
     rep = ddo.compute_ood(dataset, knn_embeddings="emb", group_field=None, view_name=None)
     assert rep.knn["k"] == 9

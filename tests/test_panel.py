@@ -114,6 +114,31 @@ def test_cell_and_class_views_and_bad_input(mini_dataset):
         dds.corruption_severity_matrix([1, 2])
 
 
+def test_range_view_is_a_closed_interval(fresh_dataset):
+    ds = fresh_dataset
+    ds.set_values(sch.OOD_SCORE, [(k % 10) / 10 for k in range(len(ds))])
+    view = dds.range_view(ds, sch.OOD_SCORE, 0.2, 0.4)
+    assert set(view.distinct(sch.OOD_SCORE)) == {0.2, 0.3, 0.4}  # both ends included
+    assert view.count() == ds.match((F(sch.OOD_SCORE) >= 0.2) & (F(sch.OOD_SCORE) <= 0.4)).count()
+    # within a view, on any numeric field (ints and nested paths too)
+    fog = ds.match(F("corruption") == "fog")
+    assert set(dds.range_view(fog, "severity", 4, 5).distinct("corruption")) == {"fog"}
+    assert dds.range_view(ds, "metadata.width", 64, 64).count() == ds.exists("metadata.width").count()
+    assert dds.range_view(ds, sch.OOD_SCORE, 2, 3).count() == 0
+    with pytest.raises(ValueError, match="'corruption' is not a numeric field"):
+        dds.range_view(ds, "corruption", 0, 1)
+    with pytest.raises(ValueError, match="'nope' is not a numeric field"):
+        dds.range_view(ds, "nope", 0, 1)
+    with pytest.raises(ValueError, match="lo must be <= hi"):
+        dds.range_view(ds, sch.OOD_SCORE, 0.5, 0.1)
+    with pytest.raises(ValueError, match="hi must be a finite number"):
+        dds.range_view(ds, sch.OOD_SCORE, 0, float("nan"))
+    with pytest.raises(ValueError, match="lo must be a finite number"):
+        dds.range_view(ds, sch.OOD_SCORE, True, 1)
+    with pytest.raises(ValueError, match="Dataset or DatasetView"):
+        dds.range_view([1], sch.OOD_SCORE, 0, 1)
+
+
 def test_saved_views_table_and_check(fresh_dataset):
     ds = fresh_dataset
     ds.add_sample_field("flag", fo.BooleanField)
@@ -221,6 +246,10 @@ def test_histogram_click_and_saved_view_actions(panel_registered, fresh_dataset)
     )
     target = _set_view_target(reqs, ds)
     assert set(target.distinct(sch.OOD_SCORE)) == {0.2, 0.3}
+    # a click on a field that is not numeric notifies instead of setting a view
+    reqs = _run_panel("on_histogram_click", ds, path="hist_corruption", range=[0, 1])
+    assert not _find(reqs, "set_view")
+    assert "not a numeric field" in _find(reqs, "notify")[0]["message"]
 
     ds.save_view("fog", ds.match(F("corruption") == "fog"))
     reqs = _run_panel("on_load", ds)
@@ -234,18 +263,7 @@ def test_histogram_click_and_saved_view_actions(panel_registered, fresh_dataset)
     assert f"{n} samples" in _find(reqs, "notify")[0]["message"]
 
 
-def _prompts_installed():
-    try:
-        import datadiver_fo as ddf
-
-        return callable(ddf.text_to_view) and callable(ddf.save_prompt_view)
-    except Exception:
-        return False
-
-
 def test_prompt_preview_apply_save(panel_registered, fresh_dataset):
-    if not _prompts_installed():
-        pytest.skip("datadiver_fo.text_to_view is not installed yet (issue 5)")
     import datadiver_fo as ddf
 
     ds = fresh_dataset

@@ -111,8 +111,8 @@ def test_ensemble_writes_predictions_members_and_run(cleanup, unique_name):
     for f in rep.member_fields:
         assert ds.count(f) == len(ds)
     # the run is listed, its config reloads, the probabilities reload
-    assert rep.key in ddr.list_datadiver_runs(ds)
-    cfg = ddr.get_run_config(ds, rep.key)
+    assert rep.run_key in ddr.list_datadiver_runs(ds)
+    cfg = ddr.get_run_config(ds, rep.run_key)
     assert cfg["num_folds"] == 5 and cfg["group_field"] == "source_id"
     assert [m["name"] for m in cfg["members"]] == ["logreg_emb", "knn_emb", "mlp_emb2"]
     data = ddp.load_probabilities(ds)
@@ -127,7 +127,7 @@ def test_ensemble_writes_predictions_members_and_run(cleanup, unique_name):
     ddp.compute_predictions(ds, members=["emb", ("emb", "knn"), {
         "embeddings": "emb2", "classifier": "mlp", "params": {"steps": 50}}])
     assert len(ds.get_field_schema()) == n_fields
-    assert ddr.list_datadiver_runs(ds).count(rep.key) == 1
+    assert ddr.list_datadiver_runs(ds).count(rep.run_key) == 1
 
 
 def test_bad_inputs_raise_value_errors(cleanup, unique_name):

@@ -1,9 +1,12 @@
 """The relationship explorer: variants, siblings, neighbours, counts with
 empty cells, the class tree, the confusion, and hopping there and back
 through the operators."""
+import json
+
 import numpy as np
 import fiftyone as fo
 import pytest
+from bson import json_util
 
 import datadiver_fo as ddf
 from datadiver_fo.customize import relations as ddr
@@ -125,3 +128,76 @@ def test_operators_hop_and_back(fresh_dataset, run_operator):
     assert res.result["count"] == 81
     res = run_operator("class_summary", ds, params={})
     assert res.result["num_empty_cells"] == 0 and "espresso" in res.result["grid_markdown"]
+
+
+def test_view_history_round_trip(fresh_dataset):
+    ds = fresh_dataset
+    fog = ds.match(fo.ViewField("corruption") == "fog").sort_by("severity", reverse=True)
+    ids = fog.limit(2).values("id")
+    history = ddf.push_view_history(None, fog, selected=ids)
+    history = ddf.push_view_history(history, ds)
+    assert len(history) == 2 and json.loads(json.dumps(history)) == history  # storable anywhere
+    view, selected, rest = ddf.pop_view_history(ds, history)
+    assert view.count() == len(ds) and selected == [] and len(rest) == 1 and len(history) == 2
+    view, selected, rest = ddf.pop_view_history(ds, rest)
+    assert view.values("id") == fog.values("id") and selected == ids and rest == []
+    with pytest.raises(ValueError, match="No previous view to go back to"):
+        ddf.pop_view_history(ds, rest)
+    history = []
+    for n in range(1, 6):
+        history = ddf.push_view_history(history, ds.limit(n), max_len=3)
+    assert len(history) == 3 and ddf.pop_view_history(ds, history)[0].count() == 5
+    with pytest.raises(ValueError, match="max_len must be a positive integer"):
+        ddf.push_view_history(history, ds, max_len=0)
+    with pytest.raises(ValueError, match="history must be a list"):
+        ddf.push_view_history("views", ds)
+
+
+def _entry(ds, stages, selected=()):
+    return {"dataset_id": str(ds._doc.id), "stages": json_util.dumps(stages), "selected": list(selected)}
+
+
+def test_view_history_is_checked_as_data_when_read_back(fresh_dataset, mini_dataset):
+    ds = fresh_dataset
+    n = len(ds)
+    hostile = [{"_cls": "fiftyone.core.stages.Mongo", "kwargs": [["pipeline", [{"$out": "stolen"}]]]}]
+    with pytest.raises(ValueError, match=r"explore history.*raw MongoDB pipeline"):
+        ddf.pop_view_history(ds, [_entry(ds, hostile)])
+    outside = [{"_cls": "os.system", "kwargs": [["command", "true"]]}]
+    with pytest.raises(ValueError, match="explore history"):
+        ddf.pop_view_history(ds, [_entry(ds, outside)])
+    assert len(ds) == n and "stolen" not in fo.core.odm.get_db_conn().list_collection_names()
+    with pytest.raises(ValueError, match="belongs to another dataset"):
+        ddf.pop_view_history(ds, ddf.push_view_history([], mini_dataset.limit(3)))
+    with pytest.raises(ValueError, match="malformed"):
+        ddf.pop_view_history(ds, [{"stages": 3, "selected": []}])
+    with pytest.raises(ValueError, match="malformed"):
+        ddf.pop_view_history(ds, [dict(_entry(ds, []), selected=[{"$oid": "x"}])])
+    with pytest.raises(ValueError, match="unreadable stages"):
+        ddf.pop_view_history(ds, [dict(_entry(ds, []), stages="{not json")])
+    with pytest.raises(ValueError, match="history must be a list"):
+        ddf.pop_view_history(ds, "views")
+    # entries written before dataset ids were recorded still work
+    old = {"stages": json_util.dumps(ds.limit(4)._serialize()), "selected": []}
+    assert ddf.pop_view_history(ds, [old])[0].count() == 4
+
+
+def test_explore_back_drops_a_refused_stored_entry(fresh_dataset, run_operator):
+    from fiftyone.operators.store import ExecutionStore
+
+    ds = fresh_dataset
+    good = ddf.push_view_history([], ds.limit(7))
+    hostile = [{"_cls": "fiftyone.core.stages.Mongo", "kwargs": [["pipeline", [{"$merge": "x"}]]]}]
+    # what another process could have written into the plugin's store
+    store = ExecutionStore.create("datadiver_explore", ds._doc.id)
+    store.set("history", good + [_entry(ds, hostile)])
+    with pytest.raises(Exception, match="raw MongoDB pipeline"):
+        run_operator("explore_back", ds, params={})
+    res = run_operator("explore_back", ds, params={})  # the refused entry is gone
+    assert res.result["count"] == 7 and res.result["remaining"] == 0
+    # a history that is not a list at all is replaced, not a dead end for hops
+    store.set("history", {"stages": "x"})
+    sid = ds.first().id
+    assert run_operator("show_variants", ds, params={"sample_id": sid}).result["count"] == 25
+    res = run_operator("explore_back", ds, params={})
+    assert res.result["count"] == len(ds) and res.result["remaining"] == 0

@@ -9,7 +9,7 @@ import datadiver_fo as ddf
 from datadiver_fo.customize import selection as ddc
 from datadiver_fo.customize import saved_views as ddsv
 from datadiver_fo.customize import stage_guard as sg
-from datadiver_fo.customize.prompts import get_view_records, set_view_record
+from datadiver_fo.customize.view_records import get_view_records, set_view_record
 
 NAMES = ["race/a", "race/b", "race/c", "race/d", "race/e"]
 

@@ -206,7 +206,7 @@ def test_size_caps(fresh_dataset, tmp_path):
 
 
 def ddf_record_cap():
-    from datadiver_fo.customize.prompts import MAX_RECORD_BYTES
+    from datadiver_fo.customize.view_records import MAX_RECORD_BYTES
 
     return MAX_RECORD_BYTES
 

@@ -9,7 +9,7 @@ import pytest
 from fiftyone.operators.executor import ExecutionError
 
 import datadiver_fo as ddf
-from datadiver_fo.customize.prompts import get_view_records
+from datadiver_fo.customize.view_records import get_view_records
 
 import prompt_eval_set as pe
 
@@ -44,7 +44,7 @@ def test_save_with_provenance_and_overwrite_refusal(ds, monkeypatch):
     ddf.save_prompt_view(ds, "cats in heavy fog", name=name, overwrite=True, llm="offline")
     assert all("cat" in h for h in ds.load_saved_view(name).values("hypernyms"))
     assert get_view_records(ds)[name]["prompt"] == "cats in heavy fog"
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="'giraffes' is not a class, WordNet group, corruption or tag"):
         ddf.save_prompt_view(ds, "giraffes", llm="offline")
     assert len(ds.list_saved_views()) == 1
 

@@ -31,8 +31,10 @@ import fiftyone as fo
 import fiftyone.core.fields as fof
 
 from datadiver_fo.internal import runs as ddr
+from datadiver_fo.internal.report import Report
 from datadiver_fo.internal import schema as dds
 from datadiver_fo.internal.progress import Progress
+from datadiver_fo.internal.vectors import read_embeddings
 
 LABEL_TAG_PREFIX = "label:"
 TO_LABEL_TAG = "to_label"
@@ -197,13 +199,7 @@ def _write_labels(samples, label_field, ids, labels):
 
 def _embeddings(samples, embeddings):
     if isinstance(embeddings, str):
-        if samples.get_field(embeddings) is None:
-            raise ValueError(f"Embeddings field '{embeddings}' does not exist")
-        vals = samples.values(embeddings)
-        if any(v is None for v in vals):
-            n = sum(v is None for v in vals)
-            raise ValueError(f"Embeddings field '{embeddings}' is empty for {n} samples")
-        return np.asarray([np.asarray(v, dtype=float) for v in vals])
+        return read_embeddings(samples, embeddings, dtype=np.float64)[1]
     X = np.asarray(embeddings, dtype=float)
     if X.ndim != 2 or X.shape[0] != len(samples):
         raise ValueError(
@@ -246,17 +242,21 @@ def propose_labels(
         name ("default"): the loop's name; its state is the run
             ``datadiver_active_learning_<name>``
         seed (51): random state of k-means and of the probe
-        progress (None): ``None``/``False``, ``True`` or ``callable(frac, label)``
+        progress (None): whether to render a progress bar (True/False), use
+            the default value ``fiftyone.config.show_progress_bars`` (None),
+            or a progress callback function that receives a
+            ``fiftyone.core.utils.ProgressBar`` (see ``fo.report_progress``)
 
     Proposed samples get the tag ``to_label`` (removed from the previous
     batch); uncertainty rounds write ``al_margin`` on the unlabelled pool.
 
     Returns:
-        a dict: ``proposed`` (ids of the last batch), ``strategy``
-        (``"kmeans"`` or ``"margin"``), ``round`` (number of rounds so far),
-        ``num_labeled``, ``classes`` (labels seen), ``pending`` (proposed ids
-        still without a label) and ``history`` (per round: strategy, proposed
-        ids, labels count)
+        a read-only :class:`datadiver_fo.internal.report.Report`:
+        ``proposed`` (ids of the last batch), ``strategy`` (``"kmeans"`` or
+        ``"margin"``), ``round`` (number of rounds so far), ``num_labeled``,
+        ``classes`` (labels seen), ``pending`` (proposed ids still without a
+        label), ``history`` (per round: strategy, proposed ids, labels
+        count) and ``run_key`` (the run holding the loop's state)
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
@@ -337,7 +337,7 @@ def propose_labels(
         cold_start_size=None if cold_start_size is None else int(cold_start_size),
         seed=int(seed),
     )
-    return {
+    return Report({
         "proposed": list(last["proposed"]),
         "strategy": last["strategy"],
         "round": len(state["rounds"]),
@@ -345,4 +345,5 @@ def propose_labels(
         "classes": sorted(set(lab.values())),
         "pending": pending,
         "history": state["rounds"],
-    }
+        "run_key": _state_key(name),
+    }, title="propose_labels")

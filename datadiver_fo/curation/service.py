@@ -266,7 +266,7 @@ class _Backend:
         if not fo.dataset_exists(dataset_name):
             raise ValueError(f"Dataset '{dataset_name}' does not exist")
         self.dataset = fo.load_dataset(dataset_name)
-        self.index = dsim._resolve_index(self.dataset, brain_key)
+        self.index = dsim.resolve_index(self.dataset, brain_key)
         self.brain_key = self.index.key
         self.field = self.index.config.embeddings_field
         self.device = device
@@ -374,7 +374,7 @@ class _Backend:
         """
         from PIL import Image
 
-        from datadiver_fo.enrich.embeddings import _stack
+        from datadiver_fo.internal.images import stack_images
 
         model, err = self.model()
         if model is None:
@@ -384,7 +384,7 @@ class _Backend:
         if size and im.size != (size, size):
             im = im.resize((size, size), Image.BILINEAR)
         item = model.preprocess(im) if model.preprocess is not None else np.asarray(im, np.uint8)
-        return model.embed_batch(_stack([item]))[0]
+        return model.embed_batch(stack_images([item]))[0]
 
     def embed_text(self, text):
         model, err = self.model()

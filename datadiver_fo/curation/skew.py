@@ -22,7 +22,10 @@ import numpy as np
 import fiftyone.core.fields as fof
 
 from datadiver_fo.internal import runs as ddr
+from datadiver_fo.internal.progress import Progress
+from datadiver_fo.internal.report import Report
 from datadiver_fo.internal import schema as dds
+from datadiver_fo.internal.vectors import read_embeddings
 _DEFAULT_CATEGORICAL = (dds.GROUND_TRUTH, dds.CORRUPTION, dds.CORRUPTION_FAMILY)
 _DEFAULT_NUMERIC = (
     "quality_brightness",
@@ -141,13 +144,7 @@ def categorical_distances(a, b):
 
 
 def _vectors(samples, embeddings):
-    if samples.get_field(embeddings) is None:
-        raise ValueError(f"Embeddings field '{embeddings}' does not exist")
-    vals = samples.values(embeddings)
-    n = sum(v is None for v in vals)
-    if n:
-        raise ValueError(f"Embeddings field '{embeddings}' is empty for {n} samples")
-    return np.asarray([np.asarray(v, dtype=float) for v in vals])
+    return read_embeddings(samples, embeddings, dtype=np.float64)[1]
 
 
 def domain_classifier_auc(X_a, X_b, groups=None, cv=5, seed=51):
@@ -231,10 +228,14 @@ def compute_skew(
         seed (51): random state
         plots (True): build plotly figures (returned, never shown)
         name_a ("A"), name_b ("B"): names used in the figures
-        progress (None): ``None``/``False``, ``True`` or ``callable(frac, label)``
+        progress (None): whether to render a progress bar (True/False), use
+            the default value ``fiftyone.config.show_progress_bars`` (None),
+            or a progress callback function that receives a
+            ``fiftyone.core.utils.ProgressBar`` (see ``fo.report_progress``)
 
     Returns:
-        a dict with ``attributes`` (one row per field: ``field``, ``kind`` and
+        a read-only :class:`datadiver_fo.internal.report.Report` with
+        ``attributes`` (one row per field: ``field``, ``kind`` and
         the distances of :func:`numeric_distances` or
         :func:`categorical_distances`), sorted by ``js`` descending,
         ``domain_auc`` (``None`` without embeddings), ``domain_folds``,
@@ -264,34 +265,34 @@ def compute_skew(
                 )
     steps = len(fields) + (1 if embeddings else 0)
     rows = []
-    for k, f in enumerate(fields):
-        kind = _kind(a, f)
-        va, vb = a.values(_path(f)), b.values(_path(f))
-        if kind == "numeric":
-            fa = np.array([np.nan if v is None else v for v in va], dtype=float)
-            fb = np.array([np.nan if v is None else v for v in vb], dtype=float)
-            if not np.isfinite(fa).any() or not np.isfinite(fb).any():
-                continue
-            row = numeric_distances(fa, fb, bins=bins)
-        else:
-            row = categorical_distances(va, vb)
-        rows.append({"field": f, "kind": kind, **row})
-        if callable(progress):
-            progress((k + 1) / max(steps, 1), f"skew {f}")
-    rows.sort(key=lambda r: -(r["js"] if np.isfinite(r["js"]) else -1))
-
     auc = folds = None
-    if embeddings:
-        Xa, Xb = _vectors(a, embeddings), _vectors(b, embeddings)
-        groups = None
-        if a.get_field(dds.SOURCE_ID) is not None:
-            g = a.values(dds.SOURCE_ID) + b.values(dds.SOURCE_ID)
-            if all(x is not None for x in g):
-                groups = g
-        dom = domain_classifier_auc(Xa, Xb, groups=groups, cv=cv, seed=seed)
-        auc, folds = dom["auc"], dom["folds"]
-        if callable(progress):
-            progress(1.0, "domain classifier")
+    with Progress(progress, steps, "skew") as prog:
+        for f in fields:
+            kind = _kind(a, f)
+            va, vb = a.values(_path(f)), b.values(_path(f))
+            if kind == "numeric":
+                fa = np.array([np.nan if v is None else v for v in va], dtype=float)
+                fb = np.array([np.nan if v is None else v for v in vb], dtype=float)
+                if not np.isfinite(fa).any() or not np.isfinite(fb).any():
+                    prog.update(1, f"skew {f}")
+                    continue
+                row = numeric_distances(fa, fb, bins=bins)
+            else:
+                row = categorical_distances(va, vb)
+            rows.append({"field": f, "kind": kind, **row})
+            prog.update(1, f"skew {f}")
+        rows.sort(key=lambda r: -(r["js"] if np.isfinite(r["js"]) else -1))
+
+        if embeddings:
+            Xa, Xb = _vectors(a, embeddings), _vectors(b, embeddings)
+            groups = None
+            if a.get_field(dds.SOURCE_ID) is not None:
+                g = a.values(dds.SOURCE_ID) + b.values(dds.SOURCE_ID)
+                if all(x is not None for x in g):
+                    groups = g
+            dom = domain_classifier_auc(Xa, Xb, groups=groups, cv=cv, seed=seed)
+            auc, folds = dom["auc"], dom["folds"]
+            prog.update(1, "domain classifier")
 
     figures = skew_figures(rows, auc, name_a, name_b) if plots else {}
     key = ddr.run_key("skew")
@@ -308,7 +309,7 @@ def compute_skew(
         cv=int(cv),
         bins=int(bins),
     )
-    return {
+    return Report({
         "attributes": rows,
         "domain_auc": auc,
         "domain_folds": folds,
@@ -316,7 +317,7 @@ def compute_skew(
         "n_a": len(ids_a),
         "n_b": len(ids_b),
         "run_key": key,
-    }
+    }, title="compute_skew")
 
 
 def skew_figures(rows, auc=None, name_a="A", name_b="B"):

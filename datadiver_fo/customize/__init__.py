@@ -4,8 +4,10 @@
   compiled by ``viewspec`` to read-only stages
 - medium: ``selection`` (``select``, ``save_selection``)
 - fine: ``edits`` (exclude, relabel, undo; the log's storage is ``edit_log``)
-- saved views: ``saved_views`` (the one save path, share as files),
-  ``stage_guard`` (stored stages are checked as data before they are built)
+- saved views: ``saved_views`` (the one save path, the policy for views
+  DataDiver saves by itself, share as files), ``view_records`` (their
+  provenance records), ``stage_guard`` (stored stages are checked as data
+  before they are built)
 - exploring: ``relations`` (variants, siblings, class tree), ``summary``
   (the panel's aggregations)
 """

@@ -47,8 +47,6 @@ import datetime
 import logging
 import uuid
 
-import fiftyone.core.odm as foo
-from bson import ObjectId
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
@@ -270,12 +268,8 @@ def mark_undone(dataset, edit_id, user):
 def _legacy_log(dataset):
     """The old log stored in the dataset document (read straight from the
     database, not from a possibly stale ``dataset.info``), or None."""
-    dsid = ObjectId(store.dataset_id(dataset))
-    doc = foo.get_db_conn()[foo.DatasetDocument._get_collection_name()].find_one(
-        {"_id": dsid}, {f"info.{LEGACY_INFO_KEY}": 1}
-    )
-    info = (doc or {}).get("info") or {}
-    return info.get(LEGACY_INFO_KEY) if LEGACY_INFO_KEY in info else None
+    found, old = store.dataset_info_value(dataset, LEGACY_INFO_KEY)
+    return old if found else None
 
 
 def migrate(dataset):
@@ -327,9 +321,7 @@ def migrate(dataset):
             )
             migrated += 1
         # $unset touches only this key: other info keys written meanwhile stay.
-        foo.get_db_conn()[foo.DatasetDocument._get_collection_name()].update_one(
-            {"_id": ObjectId(store.dataset_id(ds))}, {"$unset": {f"info.{LEGACY_INFO_KEY}": ""}}
-        )
+        store.unset_dataset_info_key(ds, LEGACY_INFO_KEY)
     ds.reload()  # drop the key from the in-memory info too
     if skipped:
         logger.warning("Edit log of dataset %r: skipped %d damaged entries while migrating", ds.name, skipped)

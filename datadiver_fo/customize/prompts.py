@@ -4,42 +4,48 @@ Two engines produce the same :mod:`datadiver_fo.customize.viewspec` spec: the of
 deterministic parser (:mod:`datadiver_fo.customize.prompt_parser`) and one call to an
 OpenAI-compatible LLM (:mod:`datadiver_fo.customize.llm`). The spec is then compiled to
 read-only stages and explained in plain English, so the user sees exactly
-what was understood before saving anything.
+what was understood before saving anything. :func:`preview_prompt` keeps
+that preview, so saving it (:func:`save_prompt_view`) does not ask the LLM
+again.
 
 Saved prompt views carry their provenance in two places:
 
 -   the saved view's description (explanation, prompt, engine/model, user,
     time), visible in the App's saved-view list;
--   a provenance record (:func:`get_view_records`): ``prompt``, ``spec``,
+-   a provenance record
+    (:func:`datadiver_fo.customize.view_records.get_view_records`): ``prompt``, ``spec``,
     ``explanation``, ``source`` (``"offline"``/``"openai"``), ``model``,
     ``endpoint`` (host of the base URL), ``user`` (env ``USER``),
     ``created_at`` (UTC ISO), ``llm_calls``, ``warnings``.
     :mod:`datadiver_fo.customize.saved_views` exports, imports and re-checks views
     with it.
 
-Records live in the side collection ``datadiver.view_records`` (see
-:mod:`datadiver_fo.internal.store`), one document per (dataset id, view name), each
-written by one atomic upsert: concurrent writers of different views never
-overwrite each other. Records kept by older versions in
-``dataset.info["datadiver_views"]`` are moved there on first access.
+Records are stored by :mod:`datadiver_fo.customize.view_records` (a side
+collection, one document per view).
 """
+import collections
 import datetime
-import json
-import logging
-import os
 import re
+import threading
 import time
 
 from datadiver_fo.internal import schema as sch
 from datadiver_fo.internal import store
 from datadiver_fo.internal.provenance import user_name
 from datadiver_fo.customize import viewspec as vs
-logger = logging.getLogger(__name__)
+from datadiver_fo.customize.llm import choose_engine, llm_spec, resolve_settings
+from datadiver_fo.customize.saved_views import check_view_name, save_view
+# Record storage moved to view_records (it was here); kept importable from
+# this module for callers of earlier versions.
+from datadiver_fo.customize.view_records import (
+    INFO_KEY as INFO_KEY,
+    MAX_RECORD_BYTES as MAX_RECORD_BYTES,
+    RECORDS_KIND as RECORDS_KIND,
+    get_view_records as get_view_records,
+    record_json as record_json,
+    set_view_record as set_view_record,
+)
 
-INFO_KEY = "datadiver_views"  # where older versions kept records in dataset.info
-RECORDS_KIND = "view_records"  # side collection datadiver.view_records
-MAX_RECORD_BYTES = 64 * 1024  # JSON of one provenance record
-_LLM_CHOICES = ("auto", "openai", "offline")
 
 
 class PromptResult:
@@ -50,7 +56,10 @@ class PromptResult:
         view: the FiftyOne view (read-only stages)
         spec: the normalised view spec (JSON-serialisable dict)
         explanation: plain-English description of the spec
-        warnings: list of strings (ignored words, approximations)
+        warnings: list of strings: notes on how words were read (a typo, a
+            WordNet or slang word read as a class or group, a repaired LLM
+            reply); never dropped meaning (a word that is not understood is
+            an error)
         llm_calls: HTTP calls made to an LLM (0 offline, 1 on the happy path)
         source: ``"offline"`` or ``"openai"``
         model: the LLM model name, or None offline
@@ -122,20 +131,23 @@ def text_to_view(
         ``.warnings``, ``.llm_calls``, ``.source``)
 
     Raises:
-        ValueError: empty prompt, unknown class / field / value (with
+        ValueError: empty prompt, a word the offline parser does not
+            understand or an unknown class / field / value (quoted, with
             suggestions), a prompt that selects nothing recognisable, an
             invalid LLM reply after one repair, or a bad ``llm`` choice
         datadiver_fo.customize.llm.LLMError: the LLM endpoint kept failing
     """
-    if llm not in _LLM_CHOICES:
-        raise ValueError(f"llm must be one of {list(_LLM_CHOICES)}, got {llm!r}")
+    settings = resolve_settings(model, base_url, api_key, llm=llm, timeout=timeout, max_retries=max_retries)
+    return _run_prompt(dataset, text, settings, allow_all)
+
+
+def _run_prompt(dataset, text, settings, allow_all):
+    """:func:`text_to_view` with its LLM arguments resolved once into an
+    :class:`datadiver_fo.customize.llm.LLMSettings`."""
     if not isinstance(text, str) or not text.strip():
         raise ValueError("The prompt is empty; describe the samples you want, e.g. 'dogs in heavy fog'")
     start = time.perf_counter()
-    source = llm
-    if llm == "auto":
-        key = api_key or os.environ.get("OPENAI_API_KEY")
-        source = "openai" if key else "offline"
+    source = settings.engine
     warnings = []
     model_used, base_used, calls = None, None, 0
     if source == "offline":
@@ -144,12 +156,7 @@ def text_to_view(
         parsed = parse_prompt(dataset, text, allow_all=allow_all)
         spec, warnings = parsed.spec, parsed.warnings
     else:
-        from datadiver_fo.customize.llm import llm_spec
-
-        spec, info = llm_spec(
-            dataset, text, model=model, base_url=base_url, api_key=api_key, timeout=timeout,
-            max_retries=max_retries, allow_all=allow_all,
-        )
+        spec, info = llm_spec(dataset, text, allow_all=allow_all, settings=settings)
         calls, model_used, base_used = info["llm_calls"], info["model"], info["base_url"]
         if info["repaired"]:
             warnings.append("the first LLM reply was invalid and was repaired once")
@@ -158,6 +165,143 @@ def text_to_view(
         text, view, spec, vs.describe_spec(spec), warnings, calls, source, model=model_used,
         base_url=base_used, seconds=time.perf_counter() - start,
     )
+
+
+# --- preview cache ------------------------------------------------------------------
+# A prompt is previewed (App form, panel, notebook) before it is run or saved.
+# The preview is kept in this process so that the LLM is called once per
+# prompt: a later preview_prompt / save_prompt_view with the same prompt,
+# collection, dataset state and LLM settings returns the stored result.
+PREVIEW_TTL = 600.0  # seconds a stored preview stays reusable
+PREVIEW_MAX = 64  # previews kept; the oldest stored goes first
+_PREVIEWS = collections.OrderedDict()  # key -> (monotonic time, vocabulary state, PromptResult)
+_PREVIEWS_LOCK = threading.Lock()
+
+
+def prompt_engine(llm="auto", api_key=None):
+    """The engine :func:`text_to_view` sends a prompt to.
+
+    Args:
+        llm ("auto"): ``"auto"``, ``"openai"`` or ``"offline"``
+        api_key (None): the key that would be passed (str or None); with
+            ``"auto"`` the environment's ``OPENAI_API_KEY`` counts too
+
+    Returns:
+        ``"openai"`` for ``llm="openai"``, or ``"auto"`` with a key given or
+        set in the environment; else ``"offline"``
+
+    Raises:
+        ValueError: ``llm`` is not one of the three choices
+    """
+    return choose_engine(llm, api_key)
+
+
+def _preview_key(samples, text, settings, allow_all):
+    from bson import json_util
+    from fiftyone.core.view import DatasetView
+
+    # a view's stages are part of the key: the spec is compiled on that view
+    stages = json_util.dumps(samples._serialize(include_uuids=False)) if isinstance(samples, DatasetView) else None
+    # identity(): whether a key is set, never the key itself
+    return (store.dataset_id(samples), stages, text, bool(allow_all)) + settings.identity()
+
+
+def _vocabulary_state(vocab):
+    """A vocabulary's public values as one comparable tuple. A spec depends on
+    them only (edits that leave them alone, such as saving a view, keep a
+    preview valid; a new tag, class or field does not)."""
+    out = []
+    for name, value in sorted(vars(vocab).items()):
+        if name.startswith("_"):  # lookups derived from the public values
+            continue
+        if isinstance(value, dict):
+            value = tuple(sorted(value.items(), key=repr))
+        elif isinstance(value, (list, set)):
+            value = tuple(value)
+        out.append((name, value))
+    return tuple(out)
+
+
+def preview_prompt(
+    dataset,
+    text,
+    llm="auto",
+    model=None,
+    base_url=None,
+    api_key=None,
+    timeout=20,
+    max_retries=2,
+    allow_all=False,
+    max_age=PREVIEW_TTL,
+):
+    """:func:`text_to_view`, reusing the result of an earlier identical call.
+
+    A result is reused when the prompt text, the collection (dataset id and,
+    for a view, its stages), the dataset's vocabulary (everything a spec may
+    name: classes, WordNet groups, corruptions, severities, tags, fields,
+    similarity indexes; see :func:`datadiver_fo.customize.viewspec.vocabulary`),
+    ``allow_all`` and the LLM settings (engine,
+    model, endpoint, whether a key is set; never the key itself) are the same,
+    and it is at most ``max_age`` seconds old. Previews live in this process
+    only (at most :data:`PREVIEW_MAX`). :func:`save_prompt_view` reads the
+    same store, so preview then save calls the LLM once.
+
+    Args:
+        dataset: a FiftyOne dataset or view; the result is a view of it
+        text: the prompt (str)
+        llm, model, base_url, api_key, timeout, max_retries, allow_all: see
+            :func:`text_to_view`
+        max_age (600): seconds a stored preview may be reused; 0 always
+            computes anew (and stores the new result)
+
+    Returns:
+        a :class:`PromptResult`: the stored object itself when reused (its
+        ``llm_calls`` counts the calls made when it was computed)
+
+    Raises:
+        ValueError, datadiver_fo.customize.llm.LLMError: as
+        :func:`text_to_view`; a failure is not stored, the next call tries
+        again
+    """
+    settings = resolve_settings(model, base_url, api_key, llm=llm, timeout=timeout, max_retries=max_retries)
+    return _preview(dataset, text, settings, allow_all, max_age)
+
+
+def _preview(dataset, text, settings, allow_all, max_age):
+    """:func:`preview_prompt` with its LLM arguments resolved once
+    (:func:`datadiver_fo.customize.llm.resolve_settings`)."""
+    key = _preview_key(dataset, text, settings, allow_all)
+    state = _vocabulary_state(vs.vocabulary(dataset))
+    now = time.monotonic()
+    with _PREVIEWS_LOCK:
+        hit = _PREVIEWS.get(key)
+        if hit is not None and now - hit[0] < max_age and hit[1] == state:
+            return hit[2]
+    result = _run_prompt(dataset, text, settings, allow_all)
+    with _PREVIEWS_LOCK:
+        _PREVIEWS.pop(key, None)
+        _PREVIEWS[key] = (now, state, result)
+        while len(_PREVIEWS) > PREVIEW_MAX:
+            _PREVIEWS.popitem(last=False)
+    return result
+
+
+def forget_previews(dataset=None):
+    """Drops stored previews (see :func:`preview_prompt`).
+
+    Args:
+        dataset (None): a FiftyOne dataset or view: only its dataset's
+            previews are dropped; None drops all
+
+    Returns:
+        the number of previews dropped
+    """
+    did = None if dataset is None else store.dataset_id(dataset)
+    with _PREVIEWS_LOCK:
+        keys = [k for k in _PREVIEWS if did is None or k[0] == did]
+        for k in keys:
+            del _PREVIEWS[k]
+    return len(keys)
 
 
 def slugify(text, max_len=48):
@@ -192,150 +336,6 @@ def provenance_description(record):
     return desc[:1000]
 
 
-def _records():
-    return store.collection(
-        RECORDS_KIND, indexes=[([("dataset_id", 1), ("name", 1)], {"unique": True})]
-    )
-
-
-def record_json(name, record):
-    """The JSON text stored for one provenance record.
-
-    Args:
-        name: the saved view's name (for messages)
-        record: a dict of JSON values
-
-    Returns:
-        the compact JSON string (at most :data:`MAX_RECORD_BYTES` bytes)
-
-    Raises:
-        ValueError: if ``record`` is not a dict, is not JSON-serialisable or
-            is larger than :data:`MAX_RECORD_BYTES`
-    """
-    if not isinstance(record, dict):
-        raise ValueError(f"The provenance record of view {name!r} must be a dict, got {type(record).__name__}")
-    try:
-        text = json.dumps(record, separators=(",", ":"))
-    except (TypeError, ValueError, RecursionError) as e:
-        raise ValueError(f"The provenance record of view {name!r} is not JSON-serialisable: {e}") from None
-    size = len(text.encode("utf-8"))
-    if size > MAX_RECORD_BYTES:
-        raise ValueError(
-            f"The provenance record of view {name!r} is {size} bytes, more than the "
-            f"{MAX_RECORD_BYTES} allowed; drop large entries (long warnings, sample id lists)"
-        )
-    return text
-
-
-def _now():
-    return datetime.datetime.now(datetime.timezone.utc)
-
-
-def _migrate_info_records(ds):
-    """Moves ``dataset.info["datadiver_views"]`` (older versions) into the
-    side collection once, then removes the info key."""
-    import fiftyone.core.odm as foo
-
-    datasets = foo.get_db_conn().datasets
-    key = f"info.{INFO_KEY}"
-    query = {"_id": ds._doc.id, key: {"$exists": True}}
-    # Read from the database, not ds.info: another process may have migrated.
-    if datasets.count_documents(query, limit=1) == 0:
-        return
-    did = store.dataset_id(ds)
-    coll = _records()
-    with store.lock(ds, "view-records"):
-        doc = datasets.find_one(query, {key: 1})
-        if doc is not None:
-            old = (doc.get("info") or {}).get(INFO_KEY)
-            # A marker makes the move happen once: an info key written back
-            # later by a stale in-memory dataset must not resurrect records
-            # deleted since.
-            done = coll.count_documents({"dataset_id": did, "name": None, "migrated_info": True}, limit=1)
-            if not done and isinstance(old, dict):
-                for name, rec in old.items():
-                    try:
-                        text = record_json(name, rec)
-                    except ValueError as e:
-                        logger.warning("Dropping the old provenance record of view %r: %s", name, e)
-                        continue
-                    # $setOnInsert: a record already written here is newer
-                    coll.update_one(
-                        {"dataset_id": did, "name": name},
-                        {"$setOnInsert": {"record": text, "updated_at": _now()}},
-                        upsert=True,
-                    )
-            coll.update_one(
-                {"dataset_id": did, "name": None},
-                {"$set": {"migrated_info": True, "updated_at": _now()}},
-                upsert=True,
-            )
-            # $unset of our key alone: the rest of info is left untouched
-            datasets.update_one({"_id": ds._doc.id}, {"$unset": {key: ""}})
-    ds._doc.reload("info")
-
-
-def get_view_records(dataset):
-    """Returns the provenance records of a dataset's saved views.
-
-    Args:
-        dataset: a FiftyOne dataset or view (its root dataset is read)
-
-    Returns:
-        a dict ``{view name: record dict}``; records are written by
-        :func:`save_prompt_view`, ``datadiver_fo.customize.selection.save_selection``
-        and ``datadiver_fo.customize.saved_views.import_saved_views``. A record whose
-        view was deleted stays until :func:`set_view_record` removes it
-        (``check_saved_views`` lists them as orphans)
-    """
-    ds = dataset._root_dataset
-    _migrate_info_records(ds)
-    out = {}
-    for doc in _records().find({"dataset_id": store.dataset_id(ds), "name": {"$type": "string"}}):
-        try:
-            rec = json.loads(doc.get("record") or "null")
-        except (ValueError, RecursionError):
-            rec = None
-        if isinstance(rec, dict):
-            out[doc["name"]] = rec
-        else:
-            logger.warning("Ignoring the unreadable provenance record of view %r", doc["name"])
-    return out
-
-
-def set_view_record(dataset, name, record):
-    """Stores or removes the provenance record of one saved view.
-
-    One atomic upsert of one document: writers of other views are never
-    overwritten.
-
-    Args:
-        dataset: a FiftyOne dataset or view (its root dataset is written)
-        name: the saved view's name
-        record: a dict of JSON values (at most :data:`MAX_RECORD_BYTES`
-            bytes of JSON) to store, or None to remove the record
-
-    Raises:
-        ValueError: if ``name`` is not a non-empty string, or ``record`` is
-            not a JSON dict or is too large (see :func:`record_json`)
-    """
-    from pymongo.errors import DuplicateKeyError
-
-    if not isinstance(name, str) or not name:
-        raise ValueError(f"A view name must be a non-empty string, got {name!r}")
-    ds = dataset._root_dataset
-    _migrate_info_records(ds)
-    key = {"dataset_id": store.dataset_id(ds), "name": name}
-    if record is None:
-        _records().delete_one(key)
-        return
-    update = {"$set": {"record": record_json(name, record), "updated_at": _now()}}
-    try:
-        _records().update_one(key, update, upsert=True)
-    except DuplicateKeyError:  # two first upserts raced; the document now exists
-        _records().update_one(key, update, upsert=True)
-
-
 def save_prompt_view(
     dataset,
     text,
@@ -361,7 +361,10 @@ def save_prompt_view(
         llm, model, base_url, api_key, timeout, max_retries: see
             :func:`text_to_view`
         result (None): a :class:`PromptResult` already computed for ``text``
-            (e.g. the preview the user saw): saved as is, no second LLM call
+            (e.g. the preview the user saw): saved as is, no second LLM call.
+            Without it, a result stored by :func:`preview_prompt` for the
+            same prompt, dataset state and settings is reused, else one is
+            computed (and stored)
         color (None): optional App colour ``"#RRGGBB"``
 
     Returns:
@@ -375,18 +378,14 @@ def save_prompt_view(
             saved view of another name, or if the prompt is invalid (see
             :func:`text_to_view`)
     """
-    from datadiver_fo.customize.saved_views import check_view_name, save_view
-
     ds = dataset._root_dataset
     name = check_view_name(name or default_view_name(text))
     # Early answer before any LLM call; save_view checks again under its lock.
     if ds.has_saved_view(name) and not overwrite:
         raise ValueError(f"A saved view named {name!r} already exists; pass overwrite=True to replace it")
-    if result is None:
-        result = text_to_view(
-            ds, text, llm=llm, model=model, base_url=base_url, api_key=api_key, timeout=timeout,
-            max_retries=max_retries,
-        )
+    if result is None:  # a preview of the same prompt and settings is reused
+        settings = resolve_settings(model, base_url, api_key, llm=llm, timeout=timeout, max_retries=max_retries)
+        result = _preview(ds, text, settings, False, PREVIEW_TTL)
     elif result.text != text:
         raise ValueError("result was computed for another prompt")
     record = {

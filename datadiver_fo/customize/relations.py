@@ -7,7 +7,10 @@ For one sample:
 -   :func:`siblings` / :func:`sibling_classes`: samples and classes that share
     a WordNet parent with the sample's class;
 -   :func:`neighbors`: nearest samples in embedding space (a similarity index
-    from the embeddings feature, or an embeddings field).
+    from the embeddings feature, or an embeddings field);
+-   :func:`push_view_history` / :func:`pop_view_history`: a plain list of
+    serialised views to hop back through ("back"), checked by the stage
+    guard when read back.
 
 Across a dataset or view:
 
@@ -33,6 +36,7 @@ import fiftyone.core.fields as fof
 from fiftyone import ViewField as F
 
 from datadiver_fo.internal import schema as sch
+from datadiver_fo.internal import store
 _SEP = "\u241f"  # separator for composite aggregation keys; never in names
 
 
@@ -248,6 +252,101 @@ def neighbors(samples, sample, k=10, brain_key=None, embeddings_field=None, dist
     sims = mat @ q / (np.linalg.norm(mat, axis=1) * np.linalg.norm(q) + 1e-12)
     order = [i for i in np.argsort(-sims) if ids[i] != s.id][:k]
     return samples.select([ids[i] for i in order], ordered=True)
+
+
+# -----------------------------------------------------------------------------
+# hop history: where "back" returns to
+# -----------------------------------------------------------------------------
+
+HISTORY_MAX = 20  # views remembered by push_view_history
+
+
+def push_view_history(history, view, selected=None, max_len=HISTORY_MAX):
+    """Remembers a view (and a selection) before hopping elsewhere.
+
+    Args:
+        history: the list returned by the previous call, or None / ``[]``
+        view: the FiftyOne dataset or view to come back to
+        selected (None): sample id strings selected in that view
+        max_len (20): entries kept, oldest dropped first (int >= 1)
+
+    Returns:
+        a new list (``history`` is not modified) ending with one entry: a
+        JSON-serialisable dict ``{"dataset_id": str, "stages": str (the
+        view's stages as extended JSON), "selected": [str, ...]}``, so it can
+        be stored anywhere (the App keeps it in its execution store)
+
+    Raises:
+        ValueError: ``view`` is not a FiftyOne collection, ``history`` is not
+            a list, or ``max_len`` < 1
+    """
+    from bson import json_util
+
+    _check_samples(view)
+    if history is None:
+        history = []
+    if not isinstance(history, (list, tuple)):
+        raise ValueError(f"history must be a list, got {type(history).__name__}")
+    if isinstance(max_len, bool) or not isinstance(max_len, int) or max_len < 1:
+        raise ValueError(f"max_len must be a positive integer, got {max_len!r}")
+    stages = view._serialize() if isinstance(view, fo.DatasetView) else []
+    entry = {
+        "dataset_id": store.dataset_id(view),
+        "stages": json_util.dumps(stages),
+        "selected": [str(s) for s in (selected or [])],
+    }
+    return (list(history) + [entry])[-max_len:]
+
+
+def pop_view_history(dataset, history):
+    """Rebuilds the last view of a history, checked as data first.
+
+    The history may come from a store other processes write, so its stages go
+    through :func:`datadiver_fo.customize.stage_guard.validate_stage_dicts`
+    (read-only stage allowlist) before any FiftyOne object is built.
+
+    Args:
+        dataset: the FiftyOne dataset the history belongs to (a view's
+            dataset is used)
+        history: a non-empty list from :func:`push_view_history`
+
+    Returns:
+        ``(view, selected, rest)``: the rebuilt
+        :class:`fiftyone.core.view.DatasetView`, its selected sample ids
+        (list of str) and the remaining history (a new list)
+
+    Raises:
+        ValueError: the history is empty or not a list, its last entry is
+            malformed or belongs to another dataset, or its stages are refused
+            by the stage guard
+    """
+    from bson import json_util
+
+    from datadiver_fo.customize.stage_guard import validate_stage_dicts
+
+    _check_samples(dataset)
+    dataset = dataset._root_dataset
+    if not isinstance(history, (list, tuple)):
+        raise ValueError(f"history must be a list, got {type(history).__name__}")
+    if not history:
+        raise ValueError("No previous view to go back to")
+    last, rest = history[-1], list(history[:-1])
+    if (
+        not isinstance(last, dict)
+        or not isinstance(last.get("stages"), str)
+        or not isinstance(last.get("selected", []), list)
+        or not all(isinstance(s, str) for s in last.get("selected", []))
+    ):
+        raise ValueError("The explore history's last entry is malformed (expected stages text and a list of ids)")
+    if last.get("dataset_id") not in (None, store.dataset_id(dataset)):  # entries of older versions have none
+        raise ValueError("The explore history's last entry belongs to another dataset")
+    try:
+        raw = json_util.loads(last["stages"])
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"The explore history's last entry has unreadable stages: {e}") from None
+    stages = validate_stage_dicts(raw, "explore history")
+    view = fo.DatasetView._build(dataset, stages) if stages else dataset.view()
+    return view, list(last.get("selected", [])), rest
 
 
 # -----------------------------------------------------------------------------

@@ -5,12 +5,14 @@ stages are checked by :mod:`datadiver_fo.customize.stage_guard`, a slug clash wi
 view of another name is refused, ``overwrite`` only replaces the SAME name,
 and the check-then-save runs under a cross-process lock
 (:func:`datadiver_fo.internal.store.lock`) so two processes saving one name end with
-one view.
+one view. Views a computation saves by itself (most OoD, darkest, duplicates...)
+go through :func:`save_generated_view`: ours are replaced, a user's view of
+the name is never touched (ours goes to ``<name>-2``).
 
 FiftyOne shares saved views only inside one database. Here a saved view
 travels as a JSON file holding, per view: its name, description, colour, the
 serialised stages, and, for prompt views, the view spec and provenance record
-(see :mod:`datadiver_fo.customize.prompts`). A file is data, never code: before
+(see :mod:`datadiver_fo.customize.view_records`). A file is data, never code: before
 anything is saved, the whole file is checked against the schema below and
 every entry's stages against :mod:`datadiver_fo.customize.stage_guard`; one bad entry
 refuses the whole file. Then every view is validated against the target
@@ -31,7 +33,7 @@ only version so far, :data:`READ_VERSIONS` lists those read)::
 
 Caps: :data:`MAX_FILE_BYTES` per file, :data:`MAX_VIEWS` views,
 ``stage_guard.MAX_VIEW_BYTES`` of stages per view,
-``prompts.MAX_RECORD_BYTES`` per spec and per provenance record,
+``view_records.MAX_RECORD_BYTES`` per spec and per provenance record,
 :data:`MAX_NAME_CHARS` per name, :data:`MAX_DESCRIPTION_CHARS` per
 description.
 """
@@ -45,8 +47,9 @@ from bson import json_util
 from datadiver_fo.internal import schema as sch
 from datadiver_fo.customize import stage_guard
 from datadiver_fo.internal import store
+from datadiver_fo.internal.report import Report
 from datadiver_fo.customize import viewspec as vs
-from datadiver_fo.customize.prompts import INFO_KEY, MAX_RECORD_BYTES, get_view_records, record_json, set_view_record
+from datadiver_fo.customize.view_records import INFO_KEY, MAX_RECORD_BYTES, get_view_records, record_json, set_view_record
 
 FORMAT = "datadiver-saved-views"
 VERSION = 1
@@ -138,7 +141,7 @@ def _slug(name):
 def _save_locked(ds, name, view, description, color, overwrite, record):
     """Checks and saves one view; the caller holds the lock and reloaded ``ds``."""
     slug = _slug(name)
-    for doc in ds._doc.get_saved_views():
+    for doc in store.saved_view_docs(ds):
         if doc.name == name:
             if not overwrite:
                 raise ValueError(f"A saved view named {name!r} already exists; pass overwrite=True to replace it")
@@ -174,7 +177,7 @@ def save_view(dataset, name, view, description=None, color=None, overwrite=False
         overwrite (False): replace a saved view with the SAME name; a view
             with another name is never removed or replaced
         record (None): the provenance record dict to store with the view
-            (JSON, at most ``prompts.MAX_RECORD_BYTES``); None removes any
+            (JSON, at most ``view_records.MAX_RECORD_BYTES``); None removes any
             record left under this name
 
     Returns:
@@ -192,7 +195,7 @@ def save_view(dataset, name, view, description=None, color=None, overwrite=False
     check_view_name(name)
     description = _check_description(description, name)
     color = _check_color(color, name)
-    if view._root_dataset._doc.id != ds._doc.id:
+    if store.dataset_id(view) != store.dataset_id(ds):
         raise ValueError(f"Saved view {name!r}: the view belongs to dataset {view._root_dataset.name!r}, not {ds.name!r}")
     stage_guard.validate_stage_dicts(view._serialize(include_uuids=False), name)
     if record is not None:
@@ -201,6 +204,113 @@ def save_view(dataset, name, view, description=None, color=None, overwrite=False
         ds.reload()  # the saved-view list lives in the dataset document
         _save_locked(ds, name, view, description, color, overwrite, record)
     return name
+
+
+# -----------------------------------------------------------------------------
+# views DataDiver saves by itself (most-ood, darkest, duplicates, ...)
+# -----------------------------------------------------------------------------
+
+GENERATED_SOURCE = "datadiver"  # record["source"] of a generated view
+# Description prefixes of generated views saved by versions before the
+# provenance record: such views are still ours.
+LEGACY_MARKERS = ("[datadiver]", "DataDiver quality:", "DataDiver duplicates:")
+_MAX_SUFFIX = 1000
+
+
+def is_generated_record(record, view_id=None):
+    """Whether a provenance record marks a view DataDiver generated.
+
+    Args:
+        record: a provenance record dict (or None)
+        view_id (None): the saved view document's id as a string; when
+            given, the record must name this very document (a view saved
+            over ours by hand is not ours)
+
+    Returns:
+        True for ``{"source": "datadiver", "generator": <str>, "view_id": ...}``
+        matching ``view_id``, else False
+    """
+    if not isinstance(record, dict) or record.get("source") != GENERATED_SOURCE:
+        return False
+    if not isinstance(record.get("generator"), str):
+        return False
+    return view_id is None or record.get("view_id") == view_id
+
+
+def _is_ours(doc, record):
+    if is_generated_record(record, str(doc.id)):
+        return True
+    return (doc.description or "").startswith(LEGACY_MARKERS)
+
+
+def save_generated_view(dataset, name, view, what, generator):
+    """Saves a view DataDiver computed (most OoD, darkest, duplicates, ...),
+    never replacing a user's view.
+
+    Policy (the same for every computation): a saved view is DataDiver's own
+    when its provenance record (see
+    :mod:`datadiver_fo.customize.view_records`) is ``{"source": "datadiver",
+    "generator": ..., "view_id": <that view's document id>}``, or, for views
+    saved by earlier versions, when its description starts with one of
+    :data:`LEGACY_MARKERS`. Our own view of that name is replaced. A view of
+    that name that is not ours (the user's, or ours saved over by hand) is
+    left untouched and the view is saved under the first free name
+    ``<name>-2``, ``<name>-3``, ... (re-runs reuse that name: it is ours). A
+    name whose URL slug another view already has counts as taken. Runs
+    under the saved-views lock like :func:`save_view`.
+
+    Args:
+        dataset: the FiftyOne dataset (a view's root dataset is used)
+        name: the wanted name, e.g. ``"datadiver/most-ood"``
+        view: a :class:`fiftyone.core.view.DatasetView` of that dataset
+        what: a short text of what the view holds (its description)
+        generator: what made it, e.g. ``"ood"``, ``"quality"``,
+            ``"duplicates"`` (stored in the record)
+
+    Returns:
+        the name the view was saved under: ``name``, or ``name-<n>`` when a
+        user's view holds ``name`` (callers list this in their report)
+
+    Raises:
+        ValueError: a bad name, description or view (see :func:`save_view`),
+            or no free name among ``name-2`` .. ``name-1000``
+        TimeoutError: another process held the lock for 30 s
+    """
+    from datadiver_fo.internal.provenance import user_name
+
+    ds = dataset._root_dataset
+    check_view_name(name)
+    description = _check_description(f"{what} (saved by DataDiver: {generator})", name)
+    if store.dataset_id(view) != store.dataset_id(ds):
+        raise ValueError(f"Saved view {name!r}: the view belongs to dataset {view._root_dataset.name!r}, not {ds.name!r}")
+    stage_guard.validate_stage_dicts(view._serialize(include_uuids=False), name)
+    record = {
+        "source": GENERATED_SOURCE,
+        "generator": str(generator),
+        "user": user_name(),
+        "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
+    with store.lock(ds, LOCK_NAME):
+        ds.reload()
+        docs = {d.name: d for d in store.saved_view_docs(ds)}
+        slugs = {d.slug for d in docs.values()}
+        records = get_view_records(ds)
+        for n in range(1, _MAX_SUFFIX + 1):
+            candidate = name if n == 1 else f"{name}-{n}"
+            doc = docs.get(candidate)
+            if doc is not None:
+                if not _is_ours(doc, records.get(candidate)):
+                    continue
+            elif _slug(candidate) in slugs:
+                continue  # another name's slug: saving would clash
+            _save_locked(ds, candidate, view, description, None, doc is not None, record)
+            # The record names the new document: a view later saved over it
+            # by hand has another id and is then the user's.
+            store.reload_saved_views(ds)
+            new = next(d for d in store.saved_view_docs(ds) if d.name == candidate)
+            set_view_record(ds, candidate, dict(record, view_id=str(new.id)))
+            return candidate
+    raise ValueError(f"No free saved-view name for {name!r}: {name}-2 .. {name}-{_MAX_SUFFIX} are all taken")
 
 
 # -----------------------------------------------------------------------------
@@ -530,7 +640,8 @@ def import_saved_views(dataset, path, overwrite=False, names=None):
         names (None): only import these names
 
     Returns:
-        a dict ``{"imported": [names], "skipped": [{"name", "reason"}],
+        a read-only :class:`datadiver_fo.internal.report.Report`
+        ``{"imported": [names], "skipped": [{"name", "reason"}],
         "failed": [{"name", "reason"}]}``
 
     Raises:
@@ -576,7 +687,7 @@ def import_saved_views(dataset, path, overwrite=False, names=None):
                 report["failed"].append({"name": name, "reason": str(e)})
                 continue
             report["imported"].append(name)
-    return report
+    return Report(report, title="import_saved_views")
 
 
 # -----------------------------------------------------------------------------
@@ -598,7 +709,8 @@ def check_saved_views(dataset):
         dataset: a FiftyOne dataset
 
     Returns:
-        a dict ``{"ok": [names], "broken": [{"name", "reason"}],
+        a read-only :class:`datadiver_fo.internal.report.Report`
+        ``{"ok": [names], "broken": [{"name", "reason"}],
         "orphan_records": [names]}``; orphan records are provenance records
         whose saved view was deleted
     """
@@ -638,11 +750,15 @@ def check_saved_views(dataset):
             continue
         report["ok"].append(name)
     report["orphan_records"] = sorted(n for n in records if n not in names)
-    return report
+    return Report(report, title="check_saved_views")
 
 
 __all__ = [
     "save_view",
+    "save_generated_view",
+    "is_generated_record",
+    "GENERATED_SOURCE",
+    "LEGACY_MARKERS",
     "check_view_name",
     "validate_file",
     "export_saved_views",

@@ -10,6 +10,7 @@ give the same samples. A saved view recorded with its spec can be reopened with
 Fine-grained edits (exclude, relabel, undo) live in :mod:`datadiver_fo.customize.edits`.
 """
 import copy
+import dataclasses
 import difflib
 
 import fiftyone as fo
@@ -82,75 +83,110 @@ def _sort_spec(sort):
     )
 
 
-def build_spec(
-    classes=None,
-    groups=None,
-    wnids=None,
-    corruptions=None,
-    families=None,
-    severities=None,
-    tags=None,
-    exclude_classes=None,
-    exclude_groups=None,
-    exclude_corruptions=None,
-    exclude_severities=None,
-    missing_labels="include",
-    honor_exclusions=True,
-    filters=None,
-    sort=None,
-    limit=None,
-    take=None,
-    similar_to=None,
-    exclude_wnids=None,
-    exclude_families=None,
-    exclude_tags=None,
-):
+@dataclasses.dataclass(frozen=True)
+class SelectionCriteria:
+    """The criteria of :func:`select`, as given: the one list of them.
+
+    Every field is optional and accepts what the :func:`select` argument of
+    the same name accepts; nothing is checked against a dataset here
+    (:func:`datadiver_fo.customize.viewspec.normalize_spec` does that).
+    ``similar_to`` (a ``{"query", "k", "brain_key"}`` dict) has no
+    :func:`select` argument: it comes from a spec.
+    """
+
+    classes: object = None
+    groups: object = None
+    wnids: object = None
+    corruptions: object = None
+    families: object = None
+    severities: object = None
+    tags: object = None
+    exclude_classes: object = None
+    exclude_groups: object = None
+    exclude_corruptions: object = None
+    exclude_severities: object = None
+    missing_labels: str = "include"
+    honor_exclusions: bool = True
+    filters: object = None
+    sort: object = None
+    limit: object = None
+    take: object = None
+    similar_to: object = None
+    exclude_wnids: object = None
+    exclude_families: object = None
+    exclude_tags: object = None
+
+    @classmethod
+    def from_arguments(cls, arguments):
+        """The criteria among a function's arguments.
+
+        Args:
+            arguments: a dict of argument name -> value (e.g. ``locals()``
+                at the top of :func:`select`); other names are ignored
+
+        Returns:
+            a :class:`SelectionCriteria`
+        """
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in arguments.items() if k in names})
+
+    def to_spec(self):
+        """The criteria as a version-1 view spec.
+
+        Returns:
+            a JSON-serialisable dict in the shared view-spec format
+
+        Raises:
+            ValueError: a malformed criterion (``missing_labels`` not one of
+                ``include``/``exclude``/``only``, severities that are not
+                integers, a dict where a list is expected, ``filters`` not a
+                list, ``limit`` not positive...)
+        """
+        if self.missing_labels not in _MISSING_CHOICES:
+            raise ValueError(f"'missing_labels' must be one of {_MISSING_CHOICES}, got {self.missing_labels!r}")
+        def read(name):  # severities take ints and {"min", "max"} ranges
+            return (_severities if name.endswith("severities") else _as_list)(getattr(self, name), name)
+
+        include = {k: read(k) for k in _SPEC_KEYS}
+        exclude = {k: read("exclude_" + k) for k in _SPEC_KEYS}
+        filters, limit, take = self.filters, self.limit, self.take
+        if filters is not None and not isinstance(filters, (list, tuple)):
+            raise ValueError("'filters' must be a list of {'field', 'op', 'value'} dicts")
+        if limit is not None and (isinstance(limit, bool) or int(limit) <= 0):
+            raise ValueError(f"'limit' must be a positive integer, got {limit!r}")
+        if isinstance(take, int) and not isinstance(take, bool):
+            take = {"n": take, "seed": 51}
+        return {
+            "version": 1,
+            "include": {k: v for k, v in include.items() if v},
+            "exclude": {k: v for k, v in exclude.items() if v},
+            "filters": [dict(f) for f in (filters or [])],
+            "missing_labels": self.missing_labels,
+            "honor_exclusions": bool(self.honor_exclusions),
+            "sort": _sort_spec(self.sort),
+            "similar_to": self.similar_to,
+            "limit": int(limit) if limit is not None else None,
+            "take": take,
+        }
+
+
+def build_spec(**criteria):
     """Builds a version-1 view spec from keyword arguments (no validation
     against a dataset: :func:`datadiver_fo.customize.viewspec.normalize_spec` does that).
 
-    Args: see :func:`select`.
+    Args:
+        **criteria: the criteria of :func:`select` by name (``classes=``,
+            ``exclude_tags=``, ``missing_labels=``, ..., and
+            ``similar_to=``); see :class:`SelectionCriteria`
 
     Returns:
         a JSON-serialisable dict in the shared view-spec format
+
+    Raises:
+        TypeError: an unknown keyword
+        ValueError: a malformed criterion (see :meth:`SelectionCriteria.to_spec`)
     """
-    if missing_labels not in _MISSING_CHOICES:
-        raise ValueError(f"'missing_labels' must be one of {_MISSING_CHOICES}, got {missing_labels!r}")
-    include = {
-        "classes": _as_list(classes, "classes"),
-        "wnids": _as_list(wnids, "wnids"),
-        "groups": _as_list(groups, "groups"),
-        "corruptions": _as_list(corruptions, "corruptions"),
-        "families": _as_list(families, "families"),
-        "severities": _severities(severities),
-        "tags": _as_list(tags, "tags"),
-    }
-    exclude = {
-        "classes": _as_list(exclude_classes, "exclude_classes"),
-        "wnids": _as_list(exclude_wnids, "exclude_wnids"),
-        "groups": _as_list(exclude_groups, "exclude_groups"),
-        "corruptions": _as_list(exclude_corruptions, "exclude_corruptions"),
-        "families": _as_list(exclude_families, "exclude_families"),
-        "severities": _severities(exclude_severities, "exclude_severities"),
-        "tags": _as_list(exclude_tags, "exclude_tags"),
-    }
-    if filters is not None and not isinstance(filters, (list, tuple)):
-        raise ValueError("'filters' must be a list of {'field', 'op', 'value'} dicts")
-    if limit is not None and (isinstance(limit, bool) or int(limit) <= 0):
-        raise ValueError(f"'limit' must be a positive integer, got {limit!r}")
-    if isinstance(take, int) and not isinstance(take, bool):
-        take = {"n": take, "seed": 51}
-    return {
-        "version": 1,
-        "include": {k: v for k, v in include.items() if v},
-        "exclude": {k: v for k, v in exclude.items() if v},
-        "filters": [dict(f) for f in (filters or [])],
-        "missing_labels": missing_labels,
-        "honor_exclusions": bool(honor_exclusions),
-        "sort": _sort_spec(sort),
-        "similar_to": similar_to,
-        "limit": int(limit) if limit is not None else None,
-        "take": take,
-    }
+    return SelectionCriteria(**criteria).to_spec()
 
 
 def merge_spec(base, edits, keep_defaults=True):
@@ -317,33 +353,13 @@ def select(
             message names it and the closest valid names), or a malformed
             argument
     """
+    # first statement: locals() holds exactly the arguments here
+    edits = SelectionCriteria.from_arguments(locals()).to_spec()
     prefix_view = None
     if isinstance(dataset, fo.DatasetView):
         if base_view is None:
             base_view = dataset
         dataset = dataset._dataset
-    edits = build_spec(
-        classes=classes,
-        groups=groups,
-        wnids=wnids,
-        corruptions=corruptions,
-        families=families,
-        severities=severities,
-        tags=tags,
-        exclude_classes=exclude_classes,
-        exclude_groups=exclude_groups,
-        exclude_corruptions=exclude_corruptions,
-        exclude_severities=exclude_severities,
-        missing_labels=missing_labels,
-        honor_exclusions=honor_exclusions,
-        filters=filters,
-        sort=sort,
-        limit=limit,
-        take=take,
-        exclude_wnids=exclude_wnids,
-        exclude_families=exclude_families,
-        exclude_tags=exclude_tags,
-    )
     if base_view is None:
         spec = edits
     elif isinstance(base_view, str):
@@ -398,14 +414,14 @@ def spec_for_saved_view(dataset, name):
 def _prompt_provenance(dataset, name):
     """The provenance record of a saved view (written by the prompt feature,
     :func:`save_selection` or an import), or ``{}``."""
-    from datadiver_fo.customize import prompts
-    return dict(prompts.get_view_records(dataset).get(name) or {})
+    from datadiver_fo.customize import view_records
+    return dict(view_records.get_view_records(dataset).get(name) or {})
 
 
 def _write_record(dataset, name, record):
     """Stores (dict) or removes (None) a saved view's provenance record."""
-    from datadiver_fo.customize import prompts
-    prompts.set_view_record(dataset, name, record)
+    from datadiver_fo.customize import view_records
+    view_records.set_view_record(dataset, name, record)
 
 
 def save_selection(dataset, name, spec, description=None, color=None, overwrite=False):

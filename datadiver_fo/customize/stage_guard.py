@@ -38,6 +38,8 @@ from bson import ObjectId, json_util
 from bson.int64 import Int64
 from bson.regex import Regex
 
+from datadiver_fo.internal import store
+
 MAX_STAGES = 64
 MAX_VIEW_BYTES = 4 * 1024 * 1024  # JSON of one view's stages: ~150k sample ids
 MAX_DEPTH = 48  # nesting of dicts/lists inside one stage
@@ -578,10 +580,11 @@ def saved_view_doc(dataset, name):
         ValueError: if there is no saved view ``name`` (lists the ones there are)
     """
     ds = dataset._root_dataset
-    for doc in ds._doc.get_saved_views():
+    docs = store.saved_view_docs(ds)
+    for doc in docs:
         if doc.name == name:
             return doc
-    names = [d.name for d in ds._doc.get_saved_views()]
+    names = [d.name for d in docs]
     raise ValueError(f"Dataset {ds.name!r} has no saved view {name!r}; saved views: {names}")
 
 
@@ -627,10 +630,7 @@ def load_saved_view(dataset, name):
     doc = saved_view_doc(ds, name)
     cleaned = validate_stage_dicts(stored_stage_dicts(doc, name), name)
     view = fov.DatasetView._build(ds, cleaned, name=name)
-    try:  # what FiftyOne's own loader records (the App sorts by it)
-        doc._update_last_loaded_at()
-    except Exception:
-        pass
+    store.mark_saved_view_loaded(doc)  # what FiftyOne's own loader records (the App sorts by it)
     return view
 
 

@@ -10,8 +10,8 @@ functions a notebook can call too.
     fields, ...);
 -   :func:`saved_views_table` / :func:`check_saved_view`: saved views with
     their provenance and whether they still load;
--   :func:`cell_view` / :func:`class_view`: the view a click on a heatmap cell
-    or a class row selects.
+-   :func:`cell_view` / :func:`class_view` / :func:`range_view`: the view a
+    click on a heatmap cell, a class row or a histogram bar selects.
 
 Every count is a server-side aggregation (one ``CountValues`` over a
 concatenated key), so the cost does not grow with a Python loop over samples.
@@ -399,13 +399,50 @@ def class_view(samples, class_name, label_field=sch.GROUND_TRUTH):
     return samples.match(F(label_field + ".label") == class_name)
 
 
+def _number(value, what):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError("%s must be a finite number, got %r" % (what, value))
+    return value
+
+
+def range_view(samples, field, lo, hi):
+    """The samples whose numeric ``field`` lies in ``[lo, hi]`` (a histogram bar).
+
+    Args:
+        samples: a FiftyOne dataset or view
+        field: an int or float field of ``samples`` (e.g. ``"ood_score"``,
+            any field :func:`score_fields` lists, ``"severity"``,
+            ``"metadata.width"``)
+        lo: lower bound, a finite int or float, included
+        hi: upper bound, a finite int or float >= ``lo``, included
+
+    Returns:
+        a :class:`fiftyone.core.view.DatasetView` of ``samples`` (samples
+        without a value are left out)
+
+    Raises:
+        ValueError: bad ``samples``, a field that is missing or not
+            numeric, a bound that is not a finite number, or ``lo > hi``
+    """
+    _check_samples(samples)
+    schema = samples.get_field_schema(flat=True)
+    kind = schema.get(field) if isinstance(field, str) else None
+    if not isinstance(kind, (fof.FloatField, fof.IntField)) or isinstance(kind, fof.ObjectIdField):
+        raise ValueError(
+            "%r is not a numeric field of this dataset (score fields: %s)"
+            % (field, ", ".join(score_fields(samples)) or "none")
+        )
+    lo, hi = _number(lo, "lo"), _number(hi, "hi")
+    if lo > hi:
+        raise ValueError("lo must be <= hi, got lo=%r > hi=%r" % (lo, hi))
+    return samples.match((F(field) >= lo) & (F(field) <= hi))
+
+
 def _provenance(dataset, name):
     """Provenance recorded by ``save_prompt_view`` (prompt, user, model), or
     ``{}`` for views saved otherwise."""
-    try:
-        from datadiver_fo.customize.prompts import get_view_records
-    except Exception:  # the prompts feature is optional here
-        return {}
+    from datadiver_fo.customize.view_records import get_view_records
+
     return dict(get_view_records(dataset).get(name) or {})
 
 
@@ -469,20 +506,18 @@ def check_saved_view(dataset, name):
             "no saved view named %r (saved: %s)"
             % (name, ", ".join(dataset.list_saved_views()) or "none")
         )
-    try:
-        from datadiver_fo.customize.stage_guard import load_saved_view
+    from datadiver_fo.customize.stage_guard import load_saved_view
 
+    try:
         # stored stages are checked as data before FiftyOne builds anything
         view = load_saved_view(dataset, name)
         count = view.count()
     except Exception as e:  # any failure to rebuild the stages means broken
         return {"name": name, "ok": False, "count": None, "error": "%s: %s" % (type(e).__name__, e)}
-    try:
-        # the saved-views feature also catches stages that read a deleted
-        # field without failing (a match on it silently selects nothing)
-        from datadiver_fo.customize.saved_views import check_saved_views
-    except Exception:
-        return {"name": name, "ok": True, "count": count, "error": None}
+    # check_saved_views also catches stages that read a deleted field without
+    # failing (a match on it silently selects nothing)
+    from datadiver_fo.customize.saved_views import check_saved_views
+
     for broken in check_saved_views(dataset)["broken"]:
         if broken["name"] == name:
             return {"name": name, "ok": False, "count": count, "error": broken["reason"]}

@@ -27,8 +27,10 @@ from PIL import Image
 import fiftyone.core.fields as fof
 
 from datadiver_fo.internal import runs as ddr
+from datadiver_fo.internal.report import Report
 from datadiver_fo.internal import schema as dds
-from datadiver_fo.internal.progress import Progress
+from datadiver_fo.internal.vectors import read_embeddings
+from datadiver_fo.internal.progress import Progress, as_fiftyone, bars_only
 
 CONTENT_HASH = "content_hash"  # str, hash of pixels or bytes
 DUPLICATE_GROUP = "duplicate_group"  # int, component of true duplicates; None if unique
@@ -36,7 +38,6 @@ DUPLICATE_OF = "duplicate_of"  # str, id of the first sample of its group; None 
 LEAK_TAG = "leak"
 
 _METHODS = ("pixels", "bytes")
-_VIEW_MARKER = "DataDiver duplicates:"
 
 
 def content_hash(filepath, method="pixels"):
@@ -71,7 +72,10 @@ def find_exact_duplicates(samples, method="pixels", progress=None):
     Args:
         samples: a FiftyOne dataset or view of images
         method ("pixels"): see :func:`content_hash`
-        progress (None): ``None``/``False``, ``True`` or ``callable(frac, label)``
+        progress (None): whether to render a progress bar (True/False), use
+            the default value ``fiftyone.config.show_progress_bars`` (None),
+            or a progress callback function that receives a
+            ``fiftyone.core.utils.ProgressBar`` (see ``fo.report_progress``)
 
     Returns:
         a tuple ``(hashes, groups)``: ``hashes`` is the list of hashes in the
@@ -99,16 +103,7 @@ def find_exact_duplicates(samples, method="pixels", progress=None):
 
 def _embeddings_array(samples, embeddings):
     if isinstance(embeddings, str):
-        if samples.get_field(embeddings) is None:
-            raise ValueError(f"Embeddings field '{embeddings}' does not exist")
-        vals = samples.values(embeddings)
-        missing = sum(v is None for v in vals)
-        if missing:
-            raise ValueError(
-                f"Embeddings field '{embeddings}' is empty for {missing} samples; "
-                "compute embeddings for the whole collection first"
-            )
-        return np.asarray([np.asarray(v, dtype=float) for v in vals])
+        return read_embeddings(samples, embeddings, dtype=np.float64)[1]
     arr = np.asarray(embeddings, dtype=float)
     if arr.ndim != 2 or arr.shape[0] != len(samples):
         raise ValueError(
@@ -151,7 +146,7 @@ def find_near_duplicates(samples, embeddings, threshold=0.1):
     return pairs
 
 
-def find_leaks(samples, embeddings, threshold=0.1, tag=LEAK_TAG):
+def find_leaks(samples, embeddings, threshold=0.1, tag=LEAK_TAG, progress=None):
     """Finds train/val leaks with fiftyone-brain's ``compute_leaky_splits``.
 
     Args:
@@ -163,6 +158,10 @@ def find_leaks(samples, embeddings, threshold=0.1, tag=LEAK_TAG):
         tag ("leak"): tag applied to the leaking samples (the tag is first
             removed from ``samples`` so a re-run does not accumulate); ``None``
             to tag nothing
+        progress (None): whether to render a progress bar (True/False), use
+            the default value ``fiftyone.config.show_progress_bars`` (None),
+            or a progress callback function that receives a
+            ``fiftyone.core.utils.ProgressBar`` (see ``fo.report_progress``)
 
     Returns:
         the list of leaking sample ids, or ``None`` when ``samples`` lacks one
@@ -183,7 +182,8 @@ def find_leaks(samples, embeddings, threshold=0.1, tag=LEAK_TAG):
         pos = {sid: i for i, sid in enumerate(samples.values("id"))}
         emb = X[[pos[sid] for sid in split.values("id")]]
     index = fob.compute_leaky_splits(
-        split, splits=[dds.TAG_TRAIN, dds.TAG_VAL], embeddings=emb, threshold=threshold
+        split, splits=[dds.TAG_TRAIN, dds.TAG_VAL], embeddings=emb, threshold=threshold,
+        progress=as_fiftyone(progress),
     )
     leak_ids = list(dict.fromkeys(index.leak_ids or []))
     if tag:
@@ -236,8 +236,14 @@ def find_duplicates(
         leak_threshold (None): distance threshold for leaks; default
             ``threshold``
         save_views (True): save ``datadiver/duplicates`` (and
-            ``datadiver/leaks``) unless a user's view has the name
-        progress (None): ``None``/``False``, ``True`` or ``callable(frac, label)``
+            ``datadiver/leaks``) through
+            :func:`datadiver_fo.customize.saved_views.save_generated_view`:
+            our own view is replaced, a user's view of that name is left
+            untouched and ours goes to ``<name>-2`` (``-3``, ...)
+        progress (None): whether to render a progress bar (True/False), use
+            the default value ``fiftyone.config.show_progress_bars`` (None),
+            or a progress callback function that receives a
+            ``fiftyone.core.utils.ProgressBar`` (see ``fo.report_progress``)
 
     Writes ``content_hash`` (when ``exact``), ``duplicate_group`` (int id of a
     connected group of true duplicates, else ``None``) and ``duplicate_of``
@@ -245,13 +251,16 @@ def find_duplicates(
     for unique ones); tags leaks with ``leak``.
 
     Returns:
-        a dict with ``exact_groups`` (lists of ids with identical content),
+        a read-only :class:`datadiver_fo.internal.report.Report` with
+        ``exact_groups`` (lists of ids with identical content),
         ``duplicates`` and ``same_source`` (lists of dicts ``{a, b, kind,
         distance}`` with ``kind`` ``"exact"`` or ``"near"``), ``num_groups``,
         ``cross_split_pairs`` (the pairs above whose samples are one in
         ``train`` and one in ``val``), ``leaks`` (ids: the brain's leaky
         splits plus the cross-split pairs; ``None`` without both split tags),
-        ``views`` and ``run_key``
+        ``views`` (names the views were saved under), ``renamed_views``
+        (``{wanted name: name used}`` where a user's view held the name) and
+        ``run_key``
     """
     if len(samples) == 0:
         raise ValueError("find_duplicates needs a non-empty collection")
@@ -263,29 +272,26 @@ def find_duplicates(
     src = dict(zip(ids, sources))
     order = {sid: i for i, sid in enumerate(ids)}
 
-    steps = (1 if exact else 0) + (1 if embeddings is not None else 0)
-
-    def sub(k):  # maps a sub-step's progress into the overall fraction
-        if not callable(progress):
-            return progress
-        return lambda f, label=None: progress((k + f) / max(steps, 1), label)
-
+    # one bar: hashing advances it file by file, near duplicates in one block
+    # of the same weight
+    n_ids = len(ids)
+    total = (n_ids if exact else 0) + (n_ids if embeddings is not None else 0)
     pairs = {}
     exact_groups = []
-    if exact:
-        hashes, exact_groups = find_exact_duplicates(samples, method, progress=sub(0))
-        _ensure_field(samples, CONTENT_HASH, fof.StringField)
-        samples.set_values(CONTENT_HASH, dict(zip(ids, hashes)), key_field="id")
-        for g in exact_groups:
-            for i, a in enumerate(g):
-                for b in g[i + 1 :]:
-                    pairs[(a, b)] = ("exact", 0.0)
-    if embeddings is not None:
-        near = find_near_duplicates(samples, embeddings, threshold)
-        for a, b, d in near:
-            pairs.setdefault((a, b), ("near", d))
-        if callable(progress):
-            progress(1.0, "near duplicates")
+    with Progress(progress, total, "duplicates") as prog:
+        if exact:
+            hashes, exact_groups = find_exact_duplicates(samples, method, progress=prog.span(n_ids))
+            _ensure_field(samples, CONTENT_HASH, fof.StringField)
+            samples.set_values(CONTENT_HASH, dict(zip(ids, hashes)), key_field="id")
+            for g in exact_groups:
+                for i, a in enumerate(g):
+                    for b in g[i + 1 :]:
+                        pairs[(a, b)] = ("exact", 0.0)
+        if embeddings is not None:
+            near = find_near_duplicates(samples, embeddings, threshold)
+            for a, b, d in near:
+                pairs.setdefault((a, b), ("near", d))
+            prog.update(n_ids, "near duplicates")
 
     dups, same = [], []
     uf = _UnionFind()
@@ -327,7 +333,8 @@ def find_duplicates(
                 cross.append(row)
         if embeddings is not None:
             lt = threshold if leak_threshold is None else leak_threshold
-            leak_ids = find_leaks(samples, embeddings, threshold=lt, tag=None)
+            leak_ids = find_leaks(samples, embeddings, threshold=lt, tag=None,
+                                  progress=bars_only(progress))
         counts = samples.count_sample_tags()
         if counts.get(dds.TAG_TRAIN) and counts.get(dds.TAG_VAL):
             leak_ids = list(
@@ -337,15 +344,19 @@ def find_duplicates(
             if leak_ids:
                 samples.select(leak_ids).tag_samples(LEAK_TAG)
 
-    views = []
+    views, renamed = [], {}
     if save_views:
-        dup_view = samples.exists(DUPLICATE_GROUP).sort_by(DUPLICATE_GROUP)
-        if _save_view(samples, dds.VIEW_PREFIX + "duplicates", dup_view, "true duplicates"):
-            views.append(dds.VIEW_PREFIX + "duplicates")
+        from datadiver_fo.customize.saved_views import save_generated_view
+
+        wanted = [(dds.VIEW_PREFIX + "duplicates", samples.exists(DUPLICATE_GROUP).sort_by(DUPLICATE_GROUP),
+                   "true duplicates")]
         if leak_ids is not None:
-            leak_view = samples.match_tags(LEAK_TAG)
-            if _save_view(samples, dds.VIEW_PREFIX + "leaks", leak_view, "train/val leaks"):
-                views.append(dds.VIEW_PREFIX + "leaks")
+            wanted.append((dds.VIEW_PREFIX + "leaks", samples.match_tags(LEAK_TAG), "train/val leaks"))
+        for name, view, what in wanted:
+            used = save_generated_view(samples, name, view, what, "duplicates")
+            views.append(used)
+            if used != name:
+                renamed[name] = used
 
     key = ddr.run_key("duplicates")
     ddr.record_run(
@@ -364,8 +375,9 @@ def find_duplicates(
         exact=bool(exact),
         hash_method=method,
         leak_threshold=None if leak_threshold is None else float(leak_threshold),
+        fields=([CONTENT_HASH] if exact else []) + [DUPLICATE_GROUP, DUPLICATE_OF],
     )
-    return {
+    return Report({
         "exact_groups": exact_groups,
         "duplicates": dups,
         "same_source": same,
@@ -373,23 +385,12 @@ def find_duplicates(
         "leaks": leak_ids,
         "cross_split_pairs": cross,
         "views": views,
+        "renamed_views": renamed,
         "run_key": key,
-    }
+    }, title="find_duplicates")
 
 
 def _ensure_field(samples, name, ftype):
     """Declares a field so that writing all-``None`` values works."""
     if samples.get_field(name) is None:
         samples._dataset.add_sample_field(name, ftype)
-
-
-def _save_view(samples, name, view, what):
-    dataset = samples._dataset
-    for info in dataset.list_saved_views(info=True):
-        if info["name"] == name and not (info.get("description") or "").startswith(_VIEW_MARKER):
-            return False
-    try:
-        dataset.save_view(name, view, description=f"{_VIEW_MARKER} {what}", overwrite=True)
-    except ValueError:  # slug clash with a user's view
-        return False
-    return True

@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from datadiver_fo.internal import runs as ddr
+from datadiver_fo.internal.report import Report
 from datadiver_fo.enrich.models import (  # noqa: F401  (re-exported: the public face lists them here)
     EmbeddingModel,
     WeightlessEmbedder,
@@ -35,7 +36,9 @@ from datadiver_fo.enrich.models import (  # noqa: F401  (re-exported: the public
     register_model,
     unregister_model,
 )
+from datadiver_fo.internal.images import decode_image, stack_images
 from datadiver_fo.internal.progress import Progress
+from datadiver_fo.internal.vectors import read_embeddings
 
 logger = logging.getLogger(__name__)
 
@@ -58,11 +61,16 @@ def get_embeddings_info(samples, field=EMBEDDINGS):
 
     Returns:
         a dict with at least ``model`` (the model string), ``fingerprint``,
-        ``field``, ``status`` (``"running"`` while a job is in progress or was
-        killed, ``"complete"`` after it finished), or ``None`` if no DataDiver
-        run recorded this field
+        ``field`` (the run config's parameters) and ``status``
+        (``"running"`` while a job is in progress or was killed,
+        ``"complete"`` after it finished; kept with the run's results), or
+        ``None`` if no DataDiver run recorded this field
     """
-    return ddr.get_run_config(samples, embeddings_run_key(field))
+    key = embeddings_run_key(field)
+    info = ddr.get_run_config(samples, key)
+    if info is not None:
+        info["status"] = ddr.get_run_status(samples, key)
+    return info
 
 
 def load_embeddings_model(samples, field=EMBEDDINGS, device="cpu"):
@@ -96,66 +104,15 @@ def get_embeddings(samples, field=EMBEDDINGS, missing="raise"):
             ``"raise"`` (ValueError) or ``"drop"``
 
     Returns:
-        a tuple ``(ids, X)``: a list of sample ids and an ``N x D`` float32 array
+        a tuple ``(ids, X)``: a list of sample ids and an ``N x D`` float32
+        array (``0 x 0`` when no sample has a vector); see
+        :func:`datadiver_fo.internal.vectors.read_embeddings`
     """
     if missing not in ("raise", "drop"):
         raise ValueError(f"missing must be 'raise' or 'drop', got {missing!r}")
     if not samples.has_field(field):
         raise ValueError(f"Field '{field}' does not exist; run compute_embeddings first")
-    ids, vecs = samples.values(["id", field])
-    keep = [i for i, v in enumerate(vecs) if v is not None]
-    if len(keep) < len(ids) and missing == "raise":
-        raise ValueError(
-            f"{len(ids) - len(keep)} of {len(ids)} samples have no '{field}'; run "
-            "compute_embeddings on them or pass missing='drop'"
-        )
-    if not keep:
-        return [], np.zeros((0, 0), dtype=np.float32)
-    return [ids[i] for i in keep], np.stack([np.asarray(vecs[i], dtype=np.float32) for i in keep])
-
-
-# --------------------------------------------------------------------------- #
-# Decoding
-# --------------------------------------------------------------------------- #
-
-
-def _decode(path, size, preprocess):
-    """Opens one image as RGB (resized to ``size`` when set). Returns
-    ``(array_or_preprocessed, None)`` or ``(None, reason)``."""
-    from PIL import Image
-
-    try:
-        with Image.open(path) as im:
-            if size and im.format == "JPEG" and min(im.size) >= 2 * size:
-                im.draft("RGB", (size, size))  # decode large JPEGs at reduced scale
-            im = im.convert("RGB")
-            if size and im.size != (size, size):
-                im = im.resize((size, size), Image.BILINEAR)
-            if preprocess is not None:
-                return preprocess(im), None
-            return np.asarray(im, dtype=np.uint8), None
-    except Exception as e:  # unreadable, truncated, not an image, missing
-        return None, f"{type(e).__name__}: {e}"
-
-
-def _stack(items):
-    first = items[0]
-    try:
-        import torch
-
-        if isinstance(first, torch.Tensor):
-            return torch.stack(items)
-    except ImportError:  # pragma: no cover
-        pass
-    if isinstance(first, np.ndarray) and first.dtype == np.uint8 and first.ndim == 3:
-        shapes = {a.shape for a in items}
-        if len(shapes) > 1:  # images of different sizes and no fixed size: use the first's
-            from PIL import Image
-
-            h, w = first.shape[:2]
-            items = [a if a.shape == first.shape else
-                     np.asarray(Image.fromarray(a).resize((w, h), Image.BILINEAR)) for a in items]
-    return np.stack(items)
+    return read_embeddings(samples, field, dtype=np.float32, missing=missing)
 
 
 # --------------------------------------------------------------------------- #
@@ -196,8 +153,10 @@ def compute_embeddings(
             rest only); ``False`` re-embeds every sample of ``samples``
         num_workers (0): image-decoding threads; ``0`` picks
             ``min(4, cpu_count)``
-        progress (None): ``None``/``False``, ``True`` (tqdm) or a callable
-            ``progress(fraction, label)``
+        progress (None): whether to render a progress bar (True/False), use
+            the default value ``fiftyone.config.show_progress_bars`` (None),
+            or a progress callback function that receives a
+            ``fiftyone.core.utils.ProgressBar`` (see ``fo.report_progress``)
         image_size (None): square input size; ``None`` = the model's default
             (weightless: 64; timm/open_clip: their configured size)
         overwrite (False): if ``field`` holds vectors from a *different* model
@@ -216,7 +175,8 @@ def compute_embeddings(
             faster when decoding and the model fight over very few cores)
 
     Returns:
-        a dict: ``model`` (model string), ``field``, ``run_key``,
+        a read-only :class:`datadiver_fo.internal.report.Report`: ``model``
+        (model string), ``field``, ``run_key``,
         ``fingerprint``, ``num_samples`` (in ``samples``), ``embedded`` (this
         call), ``skipped`` (already embedded), ``failed`` (list of dicts
         ``{"id", "filepath", "error"}``), ``num_failed``, ``dim``,
@@ -326,10 +286,10 @@ def compute_embeddings(
         """Decodes one batch (on the look-ahead thread) and stacks the
         readable images: returns ``(ok_positions, batch_or_None, errors)``."""
         bpaths = paths[start:start + batch_size]
-        decoded = list(pool.map(lambda p: _decode(p, size, pre), bpaths))
+        decoded = list(pool.map(lambda p: decode_image(p, size, pre), bpaths))
         ok = [i for i, (_, err) in enumerate(decoded) if err is None]
         errors = [(i, err) for i, (_, err) in enumerate(decoded) if err is not None]
-        batch = _stack([decoded[i][0] for i in ok]) if ok else None
+        batch = stack_images([decoded[i][0] for i in ok]) if ok else None
         return ok, batch, errors
 
     starts = list(range(0, len(ids), batch_size))
@@ -389,7 +349,7 @@ def compute_embeddings(
     )
     results = {k: v for k, v in report.items() if k not in ("failed", "fingerprint", "run_key")}
     results["failed"] = failed[:_MAX_REPORTED_FAILURES]
-    ddr.record_run(samples, key, _METHOD, results=results, status="complete", dim=dim, **run_config)
+    ddr.finish_run(samples, key, results=results, dim=dim)
     if failed:
         logger.warning("compute_embeddings: %d unreadable files (see report['failed'])", len(failed))
-    return report
+    return Report(report, title="compute_embeddings")

@@ -23,16 +23,18 @@ from fiftyone import ViewField as F
 from datadiver_fo.enrich import predictions as ddp
 from datadiver_fo.internal import runs as ddr
 from datadiver_fo.internal import schema as dds
+from datadiver_fo.internal import store
+from datadiver_fo.internal.report import Report
 from datadiver_fo.internal.progress import Progress
 
 _METHOD = "label_issues"
 LABEL_ISSUES_VIEW = dds.VIEW_PREFIX + "label-issues"
 
 
-class LabelIssuesReport(dict):
-    """What :func:`find_label_issues` did (a dict with attribute access)."""
-
-    __getattr__ = dict.get
+class LabelIssuesReport(Report):
+    """What :func:`find_label_issues` did: a read-only
+    :class:`datadiver_fo.internal.report.Report`; its keys are listed under
+    "Returns" of :func:`find_label_issues`."""
 
 
 def find_label_issues(
@@ -76,18 +78,24 @@ def find_label_issues(
         hardness (True): also run ``fiftyone.brain.compute_hardness`` (field
             ``hardness``) from the logits of ``pred_field``
         view_name ("datadiver/label-issues"): saved view of flagged samples,
-            worst first (``None`` = do not save); a view of that name we did
-            not create is never overwritten
-        progress (None): ``None``/``False``, ``True`` or ``callable(fraction,
-            label)``
+            worst first (``None`` = do not save); saved by
+            :func:`datadiver_fo.customize.saved_views.save_generated_view`:
+            a user's view of that name is never replaced, ours then goes to
+            ``<name>-2`` (``-3``, ...)
+        progress (None): whether to render a progress bar (True/False), use
+            the default value ``fiftyone.config.show_progress_bars`` (None),
+            or a progress callback function that receives a
+            ``fiftyone.core.utils.ProgressBar`` (see ``fo.report_progress``)
 
     Returns:
-        a :class:`LabelIssuesReport` dict: ``key``, ``num_samples``,
+        a :class:`LabelIssuesReport`: ``run_key``, ``num_samples``,
         ``num_checked``, ``num_missing_labels``, ``num_unknown_labels``
         (labels not among the predicted classes), ``num_issues``,
         ``issues_per_class`` (given class -> count), ``small_classes``
-        (class -> count), ``view`` (saved view name or ``None``),
-        ``brain_fields``, ``seconds``
+        (class -> count), ``view`` (the name the view was saved under, or
+        ``None``), ``renamed_views`` (``{view_name: name used}`` when a
+        user's view held ``view_name``, else ``{}``), ``brain_fields``,
+        ``seconds``
 
     Raises:
         ValueError: no predictions run, unknown label field, bad method
@@ -118,7 +126,8 @@ def find_label_issues(
     small = {classes[i]: int(counts[i]) for i in range(len(classes))
              if 0 < counts[i] < min_examples_per_class}
 
-    with Progress(progress, 4, "label issues") as prog:
+    # 4 steps, plus one per brain method (each reports through its own bar)
+    with Progress(progress, 4 + bool(mistakenness) + bool(hardness), "label issues") as prog:
         P = data["probs"][ok].astype(np.float64)
         P /= P.sum(1, keepdims=True)
         y = labels[ok]
@@ -145,7 +154,7 @@ def find_label_issues(
             quality_vals[i] = float(q)
         flagged = np.flatnonzero(issues)
         if len(flagged):
-            docs = ddp._classification_docs(P[flagged], classes, logits=False)
+            docs = store.classification_values(P[flagged], classes, logits=False)
             for j, d in zip(flagged.tolist(), docs):
                 sugg_vals[pos[j]] = d
         fd = samples._dataset.get_field(suggested_field)
@@ -170,20 +179,24 @@ def find_label_issues(
 
             if mistakenness:
                 fob.compute_mistakenness(checked, pred_field, label_field,
-                                         mistakenness_field="mistakenness")
+                                         mistakenness_field="mistakenness",
+                                         progress=prog.forward(1))
                 brain_fields.append("mistakenness")
             if hardness:
-                fob.compute_hardness(checked, pred_field, hardness_field="hardness")
+                fob.compute_hardness(checked, pred_field, hardness_field="hardness",
+                                     progress=prog.forward(1))
                 brain_fields.append("hardness")
         prog.update(1, "brain")
 
         name = None
         if view_name:
             view = samples.match(F(issue_field) == True).sort_by(quality_field)  # noqa: E712
-            name = ddp.save_marked_view(
+            from datadiver_fo.customize.saved_views import save_generated_view
+
+            name = save_generated_view(
                 samples, view_name, view,
                 "samples whose %s cleanlab flags, lowest %s first"
-                % (label_field, quality_field),
+                % (label_field, quality_field), "label_issues",
             )
         per_class = {}
         for c in y[issues]:
@@ -207,7 +220,7 @@ def find_label_issues(
         prog.update(1, "done")
 
     return LabelIssuesReport(
-        key=key,
+        run_key=key,
         num_samples=n,
         num_checked=int(ok.sum()),
         num_missing_labels=int(num_missing),
@@ -216,6 +229,7 @@ def find_label_issues(
         issues_per_class=per_class,
         small_classes=small,
         view=name,
+        renamed_views={view_name: name} if name and name != view_name else {},
         brain_fields=brain_fields,
         seconds=time.time() - t0,
     )

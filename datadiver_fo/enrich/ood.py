@@ -28,7 +28,9 @@ import fiftyone as fo
 from datadiver_fo.enrich import predictions as ddp
 from datadiver_fo.internal import runs as ddr
 from datadiver_fo.internal import schema as dds
+from datadiver_fo.internal.report import Report
 from datadiver_fo.internal.progress import Progress
+from datadiver_fo.internal.vectors import group_codes, l2_normalize, read_embeddings
 
 _METHOD = "ood"
 _BANDS = (0.4, 0.6)
@@ -95,7 +97,10 @@ def knn_distances(embeddings, k=10, groups=None, dims=None, reference=None,
             many randomly chosen samples, a bool mask or index array = those
         seed (51): seed for the reference subset
         batch_size (4096): queries per matrix product
-        progress (None): callable(num_done) or None
+        progress (None): whether to render a progress bar (True/False), use
+            the default value ``fiftyone.config.show_progress_bars`` (None),
+            or a progress callback function that receives a
+            ``fiftyone.core.utils.ProgressBar`` (see ``fo.report_progress``)
 
     Returns:
         a float array of length N (``nan`` where fewer than ``k`` eligible
@@ -109,7 +114,7 @@ def knn_distances(embeddings, k=10, groups=None, dims=None, reference=None,
     n = len(X)
     if k < 1:
         raise ValueError("k must be >= 1, got %r" % k)
-    X = ddp._l2norm(X)
+    X = l2_normalize(X)
     if dims and dims < X.shape[1]:
         # principal axes from the covariance of a 10k subsample (D x D eigh:
         # cheaper than an SVD of the 10k x D block)
@@ -119,7 +124,7 @@ def knn_distances(embeddings, k=10, groups=None, dims=None, reference=None,
         _, vecs = np.linalg.eigh(np.cov(sub - mu, rowvar=False))
         V = vecs[:, ::-1][:, :dims].astype(np.float32)
         X = np.ascontiguousarray((X - mu.astype(np.float32)) @ V, dtype=np.float32)
-    codes = ddp._group_codes(groups, n) if groups is not None else np.arange(n)
+    codes = group_codes(groups, n) if groups is not None else np.arange(n)
     ref = np.arange(n)
     if isinstance(reference, (int, np.integer)) and not isinstance(reference, bool):
         if reference < n:
@@ -140,12 +145,13 @@ def knn_distances(embeddings, k=10, groups=None, dims=None, reference=None,
     gmax = int(np.bincount(np.unique(rcodes, return_inverse=True)[1]).max())
     kk = min(k + gmax, len(ref)) if gmax <= 64 else None
     out = np.full(n, np.nan, dtype=np.float64)
-    with ddp.torch_threads(min(n, batch_size) * len(ref) * X.shape[1]):
-        _knn_loop(X, R, rn, rc, codes, k, kk, batch_size, out, progress)
+    with ddp.torch_threads(min(n, batch_size) * len(ref) * X.shape[1]), \
+            Progress(progress, n, "knn") as prog:
+        _knn_loop(X, R, rn, rc, codes, k, kk, batch_size, out, prog)
     return out
 
 
-def _knn_loop(X, R, rn, rc, codes, k, kk, batch_size, out, progress):
+def _knn_loop(X, R, rn, rc, codes, k, kk, batch_size, out, prog):
     import torch
 
     n = len(X)
@@ -168,8 +174,7 @@ def _knn_loop(X, R, rn, rc, codes, k, kk, batch_size, out, progress):
         d = (tot / k).numpy()
         d[(cnt < k).numpy()] = np.nan
         out[s:s + batch_size] = d
-        if progress:
-            progress(len(Q))
+        prog.update(len(Q))
 
 
 def _auto_k(labels, groups, pool, max_k=10):
@@ -187,10 +192,10 @@ def _auto_k(labels, groups, pool, max_k=10):
     return int(min(max_k, max(1, med // 4)))
 
 
-class OodReport(dict):
-    """What :func:`compute_ood` did (a dict with attribute access)."""
-
-    __getattr__ = dict.get
+class OodReport(Report):
+    """What :func:`compute_ood` did: a read-only
+    :class:`datadiver_fo.internal.report.Report`; its keys are listed under
+    "Returns" of :func:`compute_ood`."""
 
 
 def compute_ood(
@@ -249,17 +254,23 @@ def compute_ood(
             (``None`` = all; ``"auto"``: all unless too costly, then 20,000)
         seed (51): seed of the reduction above
         view_name ("datadiver/most-ood"): saved view of the ``view_size``
-            highest ``ood_score`` samples (``None`` = do not save); a view of
-            that name we did not create is never overwritten
+            highest ``ood_score`` samples (``None`` = do not save); saved
+            by :func:`datadiver_fo.customize.saved_views.save_generated_view`:
+            a user's view of that name is never replaced, ours then goes to
+            ``<name>-2`` (``-3``, ...)
         view_size (200): samples in that view
-        progress (None): ``None``/``False``, ``True`` or ``callable(fraction,
-            label)``
+        progress (None): whether to render a progress bar (True/False), use
+            the default value ``fiftyone.config.show_progress_bars`` (None),
+            or a progress callback function that receives a
+            ``fiftyone.core.utils.ProgressBar`` (see ``fo.report_progress``)
 
     Returns:
-        an :class:`OodReport` dict: ``key``, ``num_samples``, ``classes``,
+        an :class:`OodReport`: ``run_key``, ``num_samples``, ``classes``,
         ``mean_score``, ``band_counts``, ``member_mean_entropy`` (member name
         -> mean normalised entropy), ``knn`` (settings used, or ``None``),
-        ``view`` (saved view name or ``None``), ``seconds``
+        ``view`` (the name the view was saved under, or ``None``),
+        ``renamed_views`` (``{view_name: name used}`` when a user's view
+        held ``view_name``, else ``{}``), ``seconds``
 
     Raises:
         ValueError: no predictions run, unknown embedding field, bad bands
@@ -285,7 +296,7 @@ def compute_ood(
 
         knn_cfg = None
         if knn_embeddings is not None:
-            X = ddp._read_embeddings(samples, knn_embeddings)
+            _, X = read_embeddings(samples, knn_embeddings, missing="raise", finite=True)
             groups = None
             if group_field and samples.get_field(group_field) is not None:
                 groups = samples.values(group_field)
@@ -315,7 +326,7 @@ def compute_ood(
                 rng = np.random.default_rng(seed)
                 pool = np.sort(rng.choice(pool, ref, replace=False))
             d = knn_distances(X, k=k_used, groups=groups, dims=dims, reference=pool,
-                              seed=seed, progress=lambda m: prog.update(m, "knn"))
+                              seed=seed, progress=prog.span(n))
             del X
             out[knn_field] = [None if v != v else v for v in d.tolist()]
             types[knn_field] = fo.FloatField
@@ -334,10 +345,12 @@ def compute_ood(
         name = None
         if view_name:
             view = samples.sort_by(score_field, reverse=True).limit(view_size)
-            name = ddp.save_marked_view(
+            from datadiver_fo.customize.saved_views import save_generated_view
+
+            name = save_generated_view(
                 samples, view_name, view,
                 "%d samples with the highest %s (ensemble entropy)"
-                % (view_size, score_field),
+                % (view_size, score_field), "ood",
             )
         counts = {b: band.count(b) for b in ("low", "mid", "high")}
         member_mean = {m: float(h.mean()) for m, h in zip(data["members"], member_h)}
@@ -357,7 +370,7 @@ def compute_ood(
         )
         prog.update(1, "done")
     return OodReport(
-        key=key,
+        run_key=key,
         num_samples=n,
         classes=data["classes"],
         mean_score=float(score.mean()),
@@ -365,5 +378,6 @@ def compute_ood(
         member_mean_entropy=member_mean,
         knn=knn_cfg,
         view=name,
+        renamed_views={view_name: name} if name and name != view_name else {},
         seconds=time.time() - t0,
     )

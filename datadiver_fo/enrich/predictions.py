@@ -36,14 +36,16 @@ import eta.core.serial as etas
 
 from datadiver_fo.internal import runs as ddr
 from datadiver_fo.internal import schema as dds
+from datadiver_fo.internal.report import Report
+from datadiver_fo.internal import store
 from datadiver_fo.internal.progress import Progress
+from datadiver_fo.internal.vectors import group_codes, l2_normalize, read_embeddings
 
 logger = logging.getLogger(__name__)
 
 _CLASSIFIERS = ("logreg", "knn", "mlp")
 _METHOD = "predictions"
 _EPS = 1e-6
-_MARK = "[datadiver]"  # saved views we create carry this in their description
 
 
 # --------------------------------------------------------------------------- #
@@ -209,7 +211,7 @@ def grouped_folds(labels, groups, num_folds=5, seed=51):
     n = len(labels)
     if num_folds < 2:
         raise ValueError("num_folds must be >= 2, got %r" % num_folds)
-    codes = _group_codes(groups, n)
+    codes = group_codes(groups, n)
     rng = np.random.default_rng(seed)
     lab = labels >= 0
     # label of each group = label of its first labelled sample
@@ -232,14 +234,6 @@ def grouped_folds(labels, groups, num_folds=5, seed=51):
         group_fold[gs] = (start + np.arange(len(gs))) % num_folds
     del first
     return group_fold[codes]
-
-
-def _group_codes(groups, n):
-    if groups is None:
-        return np.arange(n, dtype=np.int64)
-    keys = ["\x00%d" % i if g is None else str(g) for i, g in enumerate(groups)]
-    _, codes = np.unique(np.asarray(keys, dtype=object), return_inverse=True)
-    return codes.astype(np.int64)
 
 
 # --------------------------------------------------------------------------- #
@@ -267,10 +261,6 @@ class torch_threads(object):
 
         torch.set_num_threads(self.prev)
         return False
-
-
-def _l2norm(X):
-    return X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)
 
 
 def _fit_predict_torch(Xtr, ytr, Xte_list, K, hidden=0, steps=150,
@@ -335,13 +325,13 @@ def _fit_predict_knn(Xtr, ytr, Xte_list, K, k=10, temperature=0.05, smoothing=0.
     """Cosine kNN classifier: neighbour votes weighted by exp(sim / T)."""
     import torch
 
-    R = torch.from_numpy(_l2norm(Xtr).astype(np.float32))
+    R = torch.from_numpy(l2_normalize(Xtr).astype(np.float32))
     y = torch.from_numpy(ytr.astype(np.int64))
     kk = min(k, len(R))
     outs = []
     for Xte in Xte_list:
         P = np.zeros((len(Xte), K), np.float32)
-        Q = _l2norm(Xte).astype(np.float32)
+        Q = l2_normalize(Xte).astype(np.float32)
         for s in range(0, len(Q), 2048):
             sims = torch.from_numpy(Q[s:s + 2048]) @ R.T
             v, i = torch.topk(sims, kk, dim=1)
@@ -432,7 +422,8 @@ def _load_timm(member):
 
 def _predict_timm(member, samples, classes, progress=None):
     """Runs a timm ImageNet-1k classifier over the images and keeps the
-    outputs of the dataset's classes (softmax renormalised over them)."""
+    outputs of the dataset's classes (softmax renormalised over them);
+    ``progress`` as in :mod:`datadiver_fo.internal.progress`."""
     import torch
     import timm.data
     from PIL import Image
@@ -457,13 +448,12 @@ def _predict_timm(member, samples, classes, progress=None):
     bs = int(member.params.get("batch_size", 64))
     src = np.array([cols[i] for i in mapped])
     P = np.zeros((len(paths), len(classes)), np.float32)
-    with torch.no_grad():
+    with torch.no_grad(), Progress(progress, len(paths), "timm " + member.name) as prog:
         for s in range(0, len(paths), bs):
             x = torch.stack([tf(Image.open(p).convert("RGB")) for p in paths[s:s + bs]])
             logits = model(x)[:, src]
             P[s:s + bs, mapped] = torch.softmax(logits, dim=1).numpy()
-            if progress:
-                progress(len(x))
+            prog.update(len(x))
     return (1 - 1e-3) * P + 1e-3 / len(classes), len(mapped)
 
 
@@ -544,56 +534,14 @@ def load_probabilities(samples, pred_field=dds.PREDICTIONS, key=None):
 
 
 # --------------------------------------------------------------------------- #
-# saved views (shared by the OoD and label-issue steps)
-# --------------------------------------------------------------------------- #
-
-
-def save_marked_view(samples, name, view, description):
-    """Saves ``view`` under ``name`` unless a view of that name exists that we
-    did not create; then tries ``name-2``, ``name-3``, ... Our views carry
-    ``[datadiver]`` at the start of their description.
-
-    Args:
-        samples: the dataset or view whose dataset receives the view
-        name: the wanted saved-view name, e.g. ``"datadiver/most-ood"``
-        view: a :class:`fiftyone.core.view.DatasetView`
-        description: text stored after the ``[datadiver]`` marker
-
-    Returns:
-        the name actually used
-    """
-    ds = samples._dataset
-    infos = {i["name"]: i for i in ds.list_saved_views(info=True)}
-    slugs = {i.get("slug") for i in infos.values()}
-    candidate, n = name, 1
-    while True:
-        info = infos.get(candidate)
-        if info is not None and (info.get("description") or "").startswith(_MARK):
-            ds.save_view(candidate, view, description=_MARK + " " + description,
-                         overwrite=True)
-            return candidate
-        if info is None and _slugify(candidate) not in slugs:
-            ds.save_view(candidate, view, description=_MARK + " " + description)
-            return candidate
-        n += 1
-        candidate = "%s-%d" % (name, n)
-
-
-def _slugify(name):
-    import fiftyone.core.utils as fou
-
-    return fou.to_slug(name)
-
-
-# --------------------------------------------------------------------------- #
 # main entry point
 # --------------------------------------------------------------------------- #
 
 
-class PredictionsReport(dict):
-    """What :func:`compute_predictions` did (a dict with attribute access)."""
-
-    __getattr__ = dict.get
+class PredictionsReport(Report):
+    """What :func:`compute_predictions` did: a read-only
+    :class:`datadiver_fo.internal.report.Report`; its keys are listed under
+    "Returns" of :func:`compute_predictions`."""
 
 
 def compute_predictions(
@@ -642,16 +590,19 @@ def compute_predictions(
         member_logits (False): also store them on the member fields (K
             floats per sample and member: costly on large collections; the
             member probabilities are kept in the run results anyway)
-        progress (None): ``None``/``False``, ``True`` or ``callable(fraction,
-            label)``
+        progress (None): whether to render a progress bar (True/False), use
+            the default value ``fiftyone.config.show_progress_bars`` (None),
+            or a progress callback function that receives a
+            ``fiftyone.core.utils.ProgressBar`` (see ``fo.report_progress``)
 
     Returns:
-        a :class:`PredictionsReport` dict: ``key`` (run key), ``classes``,
+        a :class:`PredictionsReport`: ``run_key``, ``pred_field``, ``classes``,
         ``members`` (member dicts), ``member_fields``, ``num_samples``,
         ``num_labelled``, ``num_unlabelled``, ``num_unknown_labels``,
         ``small_classes`` (classes with fewer than ``num_folds`` samples),
         ``member_accuracy`` (out-of-sample accuracy per member on labelled
-        samples), ``accuracy`` (ensemble), ``seconds``
+        samples), ``accuracy`` (ensemble), ``grouped`` (whether folds
+        kept groups together), ``seconds``
 
     Raises:
         ValueError: unknown fields, no labelled samples, fewer labelled groups
@@ -703,7 +654,7 @@ def compute_predictions(
             if m.classifier == "timm":
                 P, nmapped = _predict_timm(
                     m, samples, classes,
-                    progress=lambda k: prog.update(max(k // 64, 1), "timm " + m.name),
+                    progress=prog.span(max(n // 64, 1)),
                 )
                 m.params["mapped_classes"] = nmapped
                 member_probs.append(P)
@@ -731,12 +682,12 @@ def compute_predictions(
         probs = MP.mean(0)
         probs /= probs.sum(1, keepdims=True)
         # one bulk update writes the ensemble and every member field
-        out = {pred_field: _classification_docs(probs, classes, logits)}
+        out = {pred_field: store.classification_values(probs, classes, logits, eps=_EPS)}
         mfields = []
         if member_fields:
             for m, P in zip(mlist, MP):
                 fname = "%s_%s" % (pred_field, m.name)
-                out[fname] = _classification_docs(P, classes, member_logits)
+                out[fname] = store.classification_values(P, classes, member_logits, eps=_EPS)
                 mfields.append(fname)
         write_fields(samples, ids, out, types={f: "classification" for f in out})
         del out
@@ -770,7 +721,7 @@ def compute_predictions(
         prog.update(1, "done")
 
     return PredictionsReport(
-        key=key,
+        run_key=key,
         pred_field=pred_field,
         classes=classes,
         members=[m.to_dict() for m in mlist],
@@ -788,127 +739,29 @@ def compute_predictions(
 
 
 def _read_embeddings(samples, field):
-    """Reads a vector field as an N x D float32 array.
-
-    Vector fields are stored as zlib-compressed ``.npy`` bytes; decoding them
-    one ``np.load`` at a time costs ~50 us per sample, so the raw bytes are
-    decompressed and parsed with one header (all rows share shape and dtype).
-    Lists and odd rows fall back to the generic path.
-    """
-    raw = samples.values(field, _raw=True)
-    bad = sum(v is None for v in raw)
-    if bad:
-        raise ValueError(
-            "%d samples have no embedding in field %r: compute embeddings for "
-            "the whole collection first" % (bad, field)
-        )
-    X = _decode_vectors(raw)
-    if X is None:
-        vals = samples.values(field)
-        try:
-            X = np.stack([np.asarray(v, dtype=np.float32).ravel() for v in vals])
-        except ValueError:
-            raise ValueError("Embeddings in field %r have different lengths" % field)
-    if not np.isfinite(X).all():
-        raise ValueError("Embeddings in field %r contain NaN or inf" % field)
-    return X
-
-
-def _decode_vectors(raw):
-    """Fast path of :func:`_read_embeddings`; ``None`` if it does not apply."""
-    import io
-    import zlib
-
-    if not raw or not all(isinstance(v, (bytes, bytearray)) for v in raw):
-        return None
-    try:
-        bufs = [zlib.decompress(v) for v in raw]
-    except zlib.error:
-        return None
-    size = len(bufs[0])
-    if any(len(b) != size for b in bufs):
-        return None
-    with io.BytesIO(bufs[0]) as f:
-        version = np.lib.format.read_magic(f)
-        if version == (1, 0):
-            shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
-        elif version == (2, 0):
-            shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
-        else:
-            return None
-        hdr = f.tell()
-    if fortran or dtype.hasobject or size - hdr != int(np.prod(shape)) * dtype.itemsize:
-        return None
-    if any(b[:hdr] != bufs[0][:hdr] for b in bufs):
-        return None
-    flat = np.frombuffer(b"".join(bufs), dtype=np.uint8).reshape(len(bufs), size)
-    body = np.ascontiguousarray(flat[:, hdr:])
-    return body.view(dtype).reshape(len(bufs), -1).astype(np.float32, copy=False)
-
-
-def _npy_header(dtype, shape):
-    """The ``.npy`` header FiftyOne's VectorField writes before the data."""
-    import io
-
-    with io.BytesIO() as f:
-        np.save(f, np.zeros(shape, dtype=dtype))
-        return f.getvalue()[: -int(np.prod(shape)) * np.dtype(dtype).itemsize]
-
-
-def _vector_bytes(rows):
-    """Serialises each row of a 2-D array like ``VectorField.to_mongo`` (zlib-
-    compressed ``.npy``), with one header built once instead of per row."""
-    import zlib
-
-    from bson import Binary
-
-    rows = np.ascontiguousarray(rows)
-    hdr = _npy_header(rows.dtype, rows.shape[1:])
-    return [Binary(zlib.compress(hdr + r.tobytes(), 1)) for r in rows]
-
-
-def _classification_docs(P, classes, logits=True):
-    """Builds the stored form of one ``fo.Classification`` per row of ``P``
-    (label = argmax, confidence = max, logits = log P) without creating and
-    validating 100k label objects."""
-    from bson import ObjectId
-
-    am = P.argmax(1)
-    conf = P[np.arange(len(P)), am].astype(np.float64).tolist()
-    labels = [classes[a] for a in am.tolist()]
-    logs = None
-    if logits:
-        logs = _vector_bytes(np.log(np.maximum(P, _EPS)).astype(np.float32))
-    docs = []
-    for i in range(len(P)):
-        d = {"_id": ObjectId(), "_cls": "Classification", "tags": [],
-             "label": labels[i], "confidence": conf[i]}
-        if logs is not None:
-            d["logits"] = logs[i]
-        docs.append(d)
-    return docs
+    """Reads a vector field of every sample of ``samples`` as an N x D float32
+    array; a sample without a vector, vectors of different lengths, or NaN /
+    inf raise a ValueError."""
+    return read_embeddings(samples, field, dtype=np.float32, missing="raise", finite=True)[1]
 
 
 def write_fields(samples, ids, values, types=None):
     """Writes several top-level fields of ``samples`` in one bulk update (one
-    ``$set`` per sample instead of one ``set_values`` pass per field).
+    ``$set`` per sample instead of one ``set_values`` pass per field; see
+    :func:`datadiver_fo.internal.store.set_sample_fields`).
 
     Args:
         samples: the FiftyOne dataset or view owning the samples
         ids: sample ids (strings or ObjectIds), one per value row
-        values: dict field name -> list of already-serialisable values (float,
-            bool, str, None, or documents from :func:`_classification_docs`)
+        values: dict field name -> list of values (float, bool, str, None, or
+            what :func:`datadiver_fo.internal.store.classification_values`
+            returned)
         types (None): dict field name -> ``fo.Field`` class (or
             ``"classification"``) used to declare missing fields
 
     Returns:
         None
     """
-    import datetime
-
-    from bson import ObjectId
-    from pymongo import UpdateOne
-
     ds = samples._dataset
     types = types or {}
     for f in values:
@@ -924,21 +777,11 @@ def write_fields(samples, ids, values, types=None):
                                     embedded_doc_type=fo.Classification)
             else:
                 ds.add_sample_field(f, ft)
-    now = datetime.datetime.utcnow()
-    names = list(values)
-    cols = [values[f] for f in names]
-    oids = [i if isinstance(i, ObjectId) else ObjectId(i) for i in ids]
-    ops = []
-    for j, _id in enumerate(oids):
-        upd = {f: c[j] for f, c in zip(names, cols)}
-        upd["last_modified_at"] = now
-        ops.append(UpdateOne({"_id": _id}, {"$set": upd}))
-    if ops:
-        ds._bulk_write(ops, ids=oids)
+    store.set_sample_fields(ds, ids, values)
 
 
 def _write_predictions(samples, field, P, classes, ids=None, logits=True):
     if ids is None:
         ids = samples.values("id")
-    write_fields(samples, ids, {field: _classification_docs(P, classes, logits)},
+    write_fields(samples, ids, {field: store.classification_values(P, classes, logits, eps=_EPS)},
                  types={field: "classification"})

@@ -18,6 +18,7 @@ import logging
 import numpy as np
 
 from datadiver_fo.enrich.embeddings import EMBEDDINGS, get_embeddings, get_embeddings_info
+from datadiver_fo.internal.progress import as_fiftyone
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +131,10 @@ def compute_projection(samples, embeddings=EMBEDDINGS, method="umap", num_dims=2
             doc); ``None`` fits on all
         stratify_field ("ground_truth.label"): field used to stratify the
             fitting subset (ignored when it does not exist)
-        progress (None): passed to fiftyone-brain
+        progress (None): whether to render a progress bar (True/False), use
+            the default value ``fiftyone.config.show_progress_bars`` (None),
+            or a progress callback function that receives a
+            ``fiftyone.core.utils.ProgressBar`` (see ``fo.report_progress``)
         **method_kwargs: extra parameters of the reducer (e.g.
             ``n_neighbors=`` for UMAP, ``perplexity=`` for t-SNE,
             ``pca_dims=`` for PCA+t-SNE)
@@ -182,7 +186,7 @@ def compute_projection(samples, embeddings=EMBEDDINGS, method="umap", num_dims=2
         extras.pop("seed")
         return fob.compute_visualization(view, embeddings=embeddings, method=method,
                                          num_dims=num_dims, seed=seed, brain_key=brain_key,
-                                         progress=progress, **kw, **extras)
+                                         progress=as_fiftyone(progress), **kw, **extras)
 
     if subsample:
         labels = None
@@ -205,4 +209,4 @@ def compute_projection(samples, embeddings=EMBEDDINGS, method="umap", num_dims=2
             points[rest] = _place_by_neighbours(X[fit_idx], fit_pts, X[rest])
             extras["placement"] = "knn_interpolation"
     return fob.compute_visualization(view, points=points, brain_key=brain_key, num_dims=num_dims,
-                                     progress=progress, **extras)
+                                     progress=as_fiftyone(progress), **extras)

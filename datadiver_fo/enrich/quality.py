@@ -32,6 +32,7 @@ import fiftyone.core.fields as fof
 from fiftyone import ViewField as F
 
 from datadiver_fo.internal import runs as ddr
+from datadiver_fo.internal.report import Report
 from datadiver_fo.internal import schema as dds
 from datadiver_fo.internal.progress import Progress
 
@@ -39,7 +40,6 @@ QUALITY_METRICS = ("brightness", "contrast", "sharpness", "entropy", "size_bytes
 _FIELD_PREFIX = "quality_"
 _Z_SUFFIX = "_z"
 _MAD_SCALE = 1.4826  # makes the MAD a consistent estimator of a normal sigma
-_VIEW_MARKER = "DataDiver quality:"  # descriptions of the views this module owns
 _JPEG_EXTS = (".jpg", ".jpeg")
 
 # name -> (metric, direction) : direction -1 = low extreme, +1 = high extreme
@@ -203,14 +203,20 @@ def compute_quality(
         z_threshold (3.0): ``|z|`` beyond which a sample enters an extreme view
         batch_size (256): images decoded per vectorised batch
         save_views (True): save the ``datadiver/<extreme>`` views on the dataset
-        progress (None): ``None``/``False``, ``True`` or ``callable(frac, label)``
+        progress (None): whether to render a progress bar (True/False), use
+            the default value ``fiftyone.config.show_progress_bars`` (None),
+            or a progress callback function that receives a
+            ``fiftyone.core.utils.ProgressBar`` (see ``fo.report_progress``)
 
     Returns:
-        a dict with ``fields`` (written field names), ``table`` (per
+        a read-only :class:`datadiver_fo.internal.report.Report` with
+        ``fields`` (written field names), ``table`` (per
         corruption x severity distribution rows, see :func:`quality_table`),
-        ``views`` (saved view names), ``skipped_views`` (names left alone
-        because a user owns them), ``failures`` (filepaths that could not be
-        decoded; their scores are ``None``) and ``run_key``
+        ``views`` (the names the views were saved under), ``renamed_views``
+        (``{wanted name: name used}`` where a user's view held the name: it
+        is left untouched, ours goes to ``<name>-2``...), ``skipped_views``
+        (those wanted names, a list), ``failures`` (filepaths that could not
+        be decoded; their scores are ``None``) and ``run_key``
     """
     if len(samples) == 0:
         raise ValueError("compute_quality needs a non-empty collection")
@@ -264,9 +270,11 @@ def compute_quality(
             fields.append(name)
 
     table = quality_table(samples)
-    views, skipped = [], []
+    views, skipped, renamed = [], [], {}
     if save_views:
         views, skipped = save_extreme_views(samples, z_threshold=z_threshold)
+        wanted = [dds.VIEW_PREFIX + short for short in _EXTREME_VIEWS]
+        renamed = {w: u for w, u in zip(wanted, views) if w != u}
 
     key = ddr.run_key("quality")
     ddr.record_run(
@@ -279,14 +287,15 @@ def compute_quality(
         z_threshold=float(z_threshold),
         fields=fields,
     )
-    return {
+    return Report({
         "fields": fields,
         "table": table,
         "views": views,
+        "renamed_views": renamed,
         "skipped_views": skipped,
         "failures": failures,
         "run_key": key,
-    }
+    }, title="compute_quality")
 
 
 def quality_table(samples, metrics=QUALITY_METRICS):
@@ -335,39 +344,36 @@ def save_extreme_views(samples, z_threshold=3.0):
     """Saves one view per extreme (``datadiver/darkest``, ...) on the dataset.
 
     Each view holds the samples of ``samples`` whose robust z-score is beyond
-    ``z_threshold`` in that direction, most extreme first. A saved view with
-    the same name that this module did not create (its description does not
-    start with ``"DataDiver quality:"``) is left untouched.
+    ``z_threshold`` in that direction, most extreme first. Saved through
+    :func:`datadiver_fo.customize.saved_views.save_generated_view`: our own
+    view of that name is replaced; a user's view of that name is left
+    untouched and ours is saved as ``<name>-2`` (``-3``, ...).
 
     Args:
         samples: a collection on which :func:`compute_quality` has run
         z_threshold (3.0): the ``|z|`` cut-off
 
     Returns:
-        a tuple ``(saved_names, skipped_names)``
+        a tuple ``(saved_names, skipped_names)``: the names the views were
+        saved under (darkest, brightest, ..., largest_files), and the wanted names
+        left to a user's view (those views went to a suffixed name)
     """
-    dataset = samples._dataset
-    existing = {v["name"]: v for v in dataset.list_saved_views(info=True)}
+    from datadiver_fo.customize.saved_views import save_generated_view
+
     saved, skipped = [], []
     for short, (metric, direction) in _EXTREME_VIEWS.items():
         name = dds.VIEW_PREFIX + short
-        info = existing.get(name)
-        if info is not None and not (info.get("description") or "").startswith(_VIEW_MARKER):
-            skipped.append(name)
-            continue
         zf = quality_field(metric, z=True)
         if direction < 0:
             view = samples.match(F(zf) <= -z_threshold).sort_by(zf)
         else:
             view = samples.match(F(zf) >= z_threshold).sort_by(zf, reverse=True)
-        desc = (
-            f"{_VIEW_MARKER} {metric} robust z {'<=' if direction < 0 else '>='} "
+        what = (
+            f"{metric} robust z {'<=' if direction < 0 else '>='} "
             f"{'-' if direction < 0 else ''}{z_threshold:g} within class x corruption"
         )
-        try:
-            dataset.save_view(name, view, description=desc, overwrite=True)
-        except ValueError:  # another view's slug clashes with ours: leave it
+        used = save_generated_view(samples, name, view, what, "quality")
+        saved.append(used)
+        if used != name:
             skipped.append(name)
-            continue
-        saved.append(name)
     return saved, skipped

@@ -28,8 +28,10 @@ import re
 import numpy as np
 
 from datadiver_fo.internal import runs as ddr
+from datadiver_fo.internal import store
+from datadiver_fo.internal.report import Report
 from datadiver_fo.enrich.embeddings import EMBEDDINGS, get_embeddings, get_embeddings_info, load_embeddings_model
-from datadiver_fo.internal.progress import Progress
+from datadiver_fo.internal.progress import Progress, as_fiftyone
 
 _METRICS = ("cosine", "euclidean")
 _BACKENDS = ("sklearn", "lancedb", "qdrant", "milvus")
@@ -66,7 +68,10 @@ def compute_similarity(samples, embeddings=EMBEDDINGS, brain_key=None, metric="c
         metric ("cosine"): ``"cosine"`` or ``"euclidean"``
         backend ("sklearn"): ``"sklearn"``, ``"lancedb"``, ``"qdrant"`` or
             ``"milvus"``
-        progress (None): passed to fiftyone-brain
+        progress (None): whether to render a progress bar (True/False), use
+            the default value ``fiftyone.config.show_progress_bars`` (None),
+            or a progress callback function that receives a
+            ``fiftyone.core.utils.ProgressBar`` (see ``fo.report_progress``)
         **backend_kwargs: backend settings, e.g. ``uri=`` / ``table_name=``
             (lancedb), ``url=`` / ``collection_name=`` (qdrant),
             ``uri=`` / ``collection_name=`` (milvus)
@@ -89,14 +94,14 @@ def compute_similarity(samples, embeddings=EMBEDDINGS, brain_key=None, metric="c
     if brain_key in dataset.list_brain_runs():
         dataset.delete_brain_run(brain_key)
     if backend == "lancedb":
-        backend_kwargs.setdefault("table_name", f"{dataset._doc.id}_{brain_key}")
+        backend_kwargs.setdefault("table_name", f"{store.dataset_id(dataset)}_{brain_key}")
     return fob.compute_similarity(
         view,
         embeddings=embeddings,
         brain_key=brain_key,
         backend=backend,
         metric=metric,
-        progress=progress,
+        progress=as_fiftyone(progress),
         **backend_kwargs,
     )
 
@@ -112,7 +117,21 @@ def _similarity_keys(samples):
     return out
 
 
-def _resolve_index(samples, brain_key):
+def resolve_index(samples, brain_key):
+    """Loads a similarity index of the dataset of ``samples``.
+
+    Args:
+        samples: a FiftyOne dataset or view
+        brain_key: a brain key, or None for the default index (or the only
+            one there is)
+
+    Returns:
+        the index, a fiftyone-brain ``SimilarityIndex``
+
+    Raises:
+        ValueError: no such index, no index at all, or several and
+            ``brain_key`` None (the message lists them)
+    """
     dataset = samples._dataset
     if brain_key is None:
         keys = _similarity_keys(samples)
@@ -146,7 +165,7 @@ def query_vector(samples, query, brain_key=None, device="cpu"):
         ``"vector"`` (value: float32 array) or ``"text"`` (value: the text
         embedding, a float32 vector)
     """
-    index = _resolve_index(samples, brain_key)
+    index = resolve_index(samples, brain_key)
     return _parse_query(samples, index, query, device)
 
 
@@ -210,7 +229,7 @@ def sort_by_similarity(samples, query, k=None, brain_key=None, dist_field=None, 
         raise ValueError(f"k must be a positive integer or None, got {k!r}")
     if dist_field is not None and (not isinstance(dist_field, str) or not dist_field.isidentifier()):
         raise ValueError(f"dist_field must be a valid field name, got {dist_field!r}")
-    index = _resolve_index(samples, brain_key)
+    index = resolve_index(samples, brain_key)
     kind, value = _parse_query(samples, index, query, device)
     if kind != "ids":
         first = samples._dataset.exists(index.config.embeddings_field).first()
@@ -256,9 +275,10 @@ def _sort_by_vector(samples, index, vec, k, reverse, dist_field):
 # --------------------------------------------------------------------------- #
 
 
-def _knn(X, k, metric, chunk=1024, progress=None):
+def _knn(X, k, metric, chunk=1024, progress=False):
     """Exact kNN (self excluded) by chunked matrix products. Returns
-    ``(idx, dist)`` arrays ``N x k``, closest first."""
+    ``(idx, dist)`` arrays ``N x k``, closest first; silent unless given a
+    ``progress`` (see :mod:`datadiver_fo.internal.progress`)."""
     n = X.shape[0]
     k = min(k, n - 1)
     idx = np.zeros((n, k), dtype=np.int64)
@@ -303,11 +323,15 @@ def write_neighbors(samples, embeddings=EMBEDDINGS, k=10, field="neighbors", met
             closest first) and ``field + "_dist"`` (their distances)
         metric ("cosine"): ``"cosine"`` (1 - cosine similarity) or
             ``"euclidean"``
-        progress (None): ``None``/``False``, ``True`` or a callable
+        progress (None): whether to render a progress bar (True/False), use
+            the default value ``fiftyone.config.show_progress_bars`` (None),
+            or a progress callback function that receives a
+            ``fiftyone.core.utils.ProgressBar`` (see ``fo.report_progress``)
 
     Returns:
-        a dict: ``field``, ``dist_field``, ``k``, ``metric``, ``embeddings``,
-        ``num_samples`` (written), ``run_key``
+        a read-only :class:`datadiver_fo.internal.report.Report`: ``field``,
+        ``dist_field``, ``k``, ``metric``, ``embeddings``, ``num_samples``
+        (written), ``run_key``
     """
     _check_embeddings(samples, embeddings)
     if metric not in _METRICS:
@@ -334,8 +358,8 @@ def write_neighbors(samples, embeddings=EMBEDDINGS, k=10, field="neighbors", met
     ddr.record_run(samples, key, "neighbors", embeddings=embeddings, k=int(idx.shape[1]),
                    metric=metric, field=field, dist_field=dist_field,
                    embeddings_model=info.get("model"))
-    return dict(field=field, dist_field=dist_field, k=int(idx.shape[1]), metric=metric,
-                embeddings=embeddings, num_samples=len(ids), run_key=key)
+    return Report(field=field, dist_field=dist_field, k=int(idx.shape[1]), metric=metric,
+                  embeddings=embeddings, num_samples=len(ids), run_key=key, title="write_neighbors")
 
 
 # --------------------------------------------------------------------------- #
@@ -362,7 +386,10 @@ def compute_uniqueness(samples, embeddings=EMBEDDINGS, brain_key=None, uniquenes
             ``brain_key`` is given)
         brain_key (None): a similarity index to reuse (its neighbours)
         uniqueness_field ("uniqueness"): float field written, in [0, 1]
-        progress (None): passed to fiftyone-brain
+        progress (None): whether to render a progress bar (True/False), use
+            the default value ``fiftyone.config.show_progress_bars`` (None),
+            or a progress callback function that receives a
+            ``fiftyone.core.utils.ProgressBar`` (see ``fo.report_progress``)
 
     Returns:
         the name of the field written
@@ -371,7 +398,8 @@ def compute_uniqueness(samples, embeddings=EMBEDDINGS, brain_key=None, uniquenes
 
     src = _index_or_embeddings(samples, embeddings, brain_key)
     view = samples.exists(embeddings) if "embeddings" in src else samples
-    fob.compute_uniqueness(view, uniqueness_field=uniqueness_field, progress=progress, **src)
+    fob.compute_uniqueness(view, uniqueness_field=uniqueness_field,
+                           progress=as_fiftyone(progress), **src)
     return uniqueness_field
 
 
@@ -388,7 +416,10 @@ def compute_representativeness(samples, embeddings=EMBEDDINGS, brain_key=None,
         representativeness_field ("representativeness"): float field written
         method ("cluster-center"): ``"cluster-center"`` or
             ``"cluster-center-downweight"``
-        progress (None): passed to fiftyone-brain
+        progress (None): whether to render a progress bar (True/False), use
+            the default value ``fiftyone.config.show_progress_bars`` (None),
+            or a progress callback function that receives a
+            ``fiftyone.core.utils.ProgressBar`` (see ``fo.report_progress``)
 
     Returns:
         the name of the field written
@@ -400,7 +431,7 @@ def compute_representativeness(samples, embeddings=EMBEDDINGS, brain_key=None,
     src = _index_or_embeddings(samples, embeddings, brain_key)
     view = samples.exists(embeddings) if "embeddings" in src else samples
     fob.compute_representativeness(view, representativeness_field=representativeness_field,
-                                   method=method, progress=progress, **src)
+                                   method=method, progress=as_fiftyone(progress), **src)
     # brain divides by a cluster's largest distance: a cluster whose members all
     # coincide (e.g. variants of one picture) yields NaN; they sit at its centre.
     vals = view.values(representativeness_field)

@@ -19,8 +19,9 @@ import numpy as np
 import fiftyone as fo
 
 from datadiver_fo.internal import runs as ddr
+from datadiver_fo.internal.report import Report
 from datadiver_fo.internal import schema as dds
-from datadiver_fo.internal.progress import Progress
+from datadiver_fo.internal.progress import Progress, bars_only
 
 DEFAULT_TEMPLATES = (
     "a photo of a {}.",
@@ -62,7 +63,7 @@ def class_text_embeddings(model, classes, templates=DEFAULT_TEMPLATES):
 
 
 def _image_embeddings(samples, model, batch_size, progress):
-    from datadiver_fo.enrich.embeddings import _decode, _stack
+    from datadiver_fo.internal.images import decode_image, stack_images
 
     ids, paths = samples.values(["id", "filepath"])
     vecs = [None] * len(ids)
@@ -71,14 +72,14 @@ def _image_embeddings(samples, model, batch_size, progress):
         for start in range(0, len(ids), batch_size):
             items, idx = [], []
             for i in range(start, min(start + batch_size, len(ids))):
-                arr, err = _decode(paths[i], model.image_size, model.preprocess)
+                arr, err = decode_image(paths[i], model.image_size, model.preprocess)
                 if arr is None:
                     failures.append({"id": ids[i], "filepath": paths[i], "error": err})
                     continue
                 items.append(arr)
                 idx.append(i)
             if items:
-                emb = model.embed_batch(_stack(items))
+                emb = model.embed_batch(stack_images(items))
                 for i, e in zip(idx, emb):
                     vecs[i] = e
             prog.update(min(batch_size, len(ids) - start))
@@ -139,11 +140,14 @@ def zero_shot_classify(
             ``eval_<label_field>``
         batch_size (64): images per forward pass
         device ("cpu"): torch device
-        progress (None): ``None``/``False``, ``True`` or ``callable(frac, label)``
+        progress (None): whether to render a progress bar (True/False), use
+            the default value ``fiftyone.config.show_progress_bars`` (None),
+            or a progress callback function that receives a
+            ``fiftyone.core.utils.ProgressBar`` (see ``fo.report_progress``)
 
     Returns:
-        a dict with ``label_field``, ``classes``, ``eval_key``, ``report``
-        (FiftyOne's per-class report dict, ``None`` without ground truth),
+        a read-only :class:`datadiver_fo.internal.report.Report` with
+        ``label_field``, ``classes``, ``eval_key``, ``report`` (FiftyOne's per-class report dict, ``None`` without ground truth),
         ``comparison`` (``{"zero_shot": {"accuracy", "n", "by": {corruption:
         accuracy}}, "probe": ... or None}``), ``failures`` and ``run_key``
     """
@@ -192,7 +196,8 @@ def zero_shot_classify(
         if eval_key in samples._dataset.list_evaluations():
             samples._dataset.delete_evaluation(eval_key)
         results = ev_view.evaluate_classifications(
-            label_field, gt_field=gt_field, eval_key=eval_key, classes=classes
+            label_field, gt_field=gt_field, eval_key=eval_key, classes=classes,
+            progress=bars_only(progress),
         )
         report = results.report()
     comparison = {
@@ -217,7 +222,7 @@ def zero_shot_classify(
         compare_field=compare_field,
         eval_key=eval_key,
     )
-    return {
+    return Report({
         "label_field": label_field,
         "classes": classes,
         "eval_key": eval_key if has_gt else None,
@@ -225,7 +230,7 @@ def zero_shot_classify(
         "comparison": comparison,
         "failures": failures,
         "run_key": key,
-    }
+    }, title="zero_shot_classify")
 
 
 def comparison_table(result):

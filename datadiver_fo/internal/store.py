@@ -12,18 +12,36 @@ which is one document rewritten whole by every writer (last writer wins, and
 - :func:`lock` is a cross-process mutex held in MongoDB (a lease that expires,
   so a crashed holder never blocks forever). It serialises read-check-write
   sequences FiftyOne itself does not make atomic, such as saving a view.
+
+It is also the one module that touches FiftyOne's private storage (raw sample
+documents and collections, bulk writes, the stored form of vectors and
+labels, dataset documents). Those fast paths were written and tested against
+fiftyone 1.22.x (:data:`TESTED_FIFTYONE`). On another version :data:`FAST` is
+False, a warning names the version once, and each function either uses
+FiftyOne's public API instead (vector reads, sample inserts, field writes:
+same results, slower) or, where there is no public equivalent (the raw
+collections, dataset documents, saved-view documents), still tries and raises
+a ``RuntimeError`` naming the missing internal if FiftyOne no longer has it.
 """
 import contextlib
 import datetime
+import io
 import os
+import random
+import re
 import socket
+import struct
 import time
 import uuid
+import warnings
+import zlib
 
+import numpy as np
+from bson import Binary, ObjectId
 import fiftyone as fo
 import fiftyone.core.odm as foo
 from pymongo import ASCENDING
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 _PREFIX = "datadiver."
 _LOCKS = _PREFIX + "locks"
@@ -35,7 +53,7 @@ def dataset_id(dataset):
     ds = getattr(dataset, "_root_dataset", dataset)
     if not isinstance(ds, fo.Dataset):
         raise ValueError(f"Expected a FiftyOne dataset or view, got {type(dataset).__name__}")
-    return str(ds._doc.id)
+    return str(_internal(ds, "_doc").id)
 
 
 def collection(kind, indexes=()):
@@ -50,7 +68,7 @@ def collection(kind, indexes=()):
     Returns:
         a :class:`pymongo.collection.Collection`
     """
-    coll = foo.get_db_conn()[_PREFIX + kind]
+    coll = _db()[_PREFIX + kind]
     key = (coll.database.name, coll.name)
     if key not in _indexed:
         coll.create_index([("dataset_id", ASCENDING)])
@@ -67,7 +85,7 @@ def purge(dataset_id_str):
     """Deletes every side-collection item of one dataset id (after the
     dataset itself was deleted), in every ``datadiver.*`` collection.
     Returns the number of documents removed."""
-    db = foo.get_db_conn()
+    db = _db()
     names = [n for n in db.list_collection_names() if n.startswith(_PREFIX) and n != _LOCKS]
     return sum(db[n].delete_many({"dataset_id": dataset_id_str}).deleted_count for n in names)
 
@@ -91,7 +109,7 @@ def lock(dataset, name, timeout=30.0, lease=120.0):
         TimeoutError: if another process held the lock for ``timeout``
             seconds; the message names the holder
     """
-    coll = foo.get_db_conn()[_LOCKS]
+    coll = _db()[_LOCKS]
     key = f"{dataset_id(dataset)}:{name}"
     token = uuid.uuid4().hex
     deadline = time.monotonic() + timeout
@@ -123,4 +141,571 @@ def lock(dataset, name, timeout=30.0, lease=120.0):
         coll.delete_one({"_id": key, "token": token})
 
 
-__all__ = ["dataset_id", "collection", "purge", "lock"]
+# --------------------------------------------------------------------------- #
+# FiftyOne's private storage: version guard
+# --------------------------------------------------------------------------- #
+
+#: the FiftyOne minor version (major, minor) the fast paths were tested with
+TESTED_FIFTYONE = (1, 22)
+#: the installed FiftyOne version string
+FIFTYONE_VERSION = str(getattr(fo, "__version__", "unknown"))
+
+
+_PIN = "fiftyone>=%d.%d,<%d.%d" % (TESTED_FIFTYONE + (TESTED_FIFTYONE[0], TESTED_FIFTYONE[1] + 1))
+
+
+def check_fiftyone_version(version):
+    """Whether the fast paths may run on FiftyOne ``version``.
+
+    Args:
+        version: a FiftyOne version string such as ``"1.22.1"``
+
+    Returns:
+        a tuple ``(fast, message)``: ``(True, None)`` for the tested minor
+        version (any patch or pre-release of it), else ``(False, text of the
+        warning, naming the version)``
+    """
+    m = re.match(r"(\d+)\.(\d+)", str(version))
+    if m and (int(m.group(1)), int(m.group(2))) == TESTED_FIFTYONE:
+        return True, None
+    return False, (
+        "datadiver_fo was tested with fiftyone %d.%d.x, but fiftyone %s is installed: "
+        "vector reads, sample inserts and field writes use FiftyOne's public API "
+        "(slower); install %s for the fast paths" % (TESTED_FIFTYONE + (version, _PIN))
+    )
+
+
+#: True when the installed FiftyOne is the tested minor version: the fast
+#: paths below read and write its storage format directly. Tests set it to
+#: False (see :func:`public_api`) to run the public-API fallbacks.
+FAST, _message = check_fiftyone_version(FIFTYONE_VERSION)
+if _message:
+    warnings.warn(_message, RuntimeWarning, stacklevel=2)
+
+
+@contextlib.contextmanager
+def public_api():
+    """Runs the enclosed code on FiftyOne's public API only (:data:`FAST`
+    False), as on an untested FiftyOne version; restores the flag after.
+    Not thread-safe: meant for tests and comparisons."""
+    global FAST
+    old, FAST = FAST, False
+    try:
+        yield
+    finally:
+        FAST = old
+
+
+def _internal(obj, name):
+    """``getattr(obj, name)`` for a FiftyOne internal without a public
+    equivalent: a clear error instead of an AttributeError deep inside."""
+    try:
+        return getattr(obj, name)
+    except AttributeError:
+        raise RuntimeError(
+            "datadiver_fo needs FiftyOne's internal %r, which fiftyone %s does not "
+            "provide; install %s" % (name, FIFTYONE_VERSION, _PIN)
+        ) from None
+
+
+def _db():
+    """FiftyOne's pymongo database."""
+    return _internal(foo, "get_db_conn")()
+
+
+# --------------------------------------------------------------------------- #
+# collections and documents without a public equivalent
+# --------------------------------------------------------------------------- #
+
+
+def sample_collection(dataset):
+    """The pymongo collection holding the raw sample documents of ``dataset``.
+
+    Args:
+        dataset: a FiftyOne dataset (or view: its dataset's collection, with
+            every sample of that dataset, not just the view's)
+
+    Returns:
+        a :class:`pymongo.collection.Collection`; its documents use FiftyOne's
+        stored form (``_id`` an ObjectId, labels with ``_cls``)
+
+    Raises:
+        RuntimeError: FiftyOne no longer exposes the collection
+    """
+    return _internal(dataset, "_sample_collection")
+
+
+def sample_collections():
+    """Every dataset of the database with its raw sample collection.
+
+    Returns:
+        a generator of ``(dataset name, pymongo collection)`` pairs, read from
+        FiftyOne's dataset documents (no dataset is loaded)
+    """
+    db = _db()
+    for doc in dataset_doc_collection().find({}, {"name": 1, "sample_collection_name": 1}):
+        coll = doc.get("sample_collection_name")
+        if coll:
+            yield doc.get("name"), db[coll]
+
+
+def dataset_doc_collection():
+    """The pymongo collection of FiftyOne's dataset documents (one per
+    dataset: ``_id``, ``name``, ``info``, ``sample_collection_name``, ...)."""
+    return _db()[_internal(foo, "DatasetDocument")._get_collection_name()]
+
+
+def dataset_info_value(dataset, key):
+    """Reads one key of ``dataset.info`` straight from the database (another
+    process may have changed it since ``dataset`` was loaded).
+
+    Args:
+        dataset: a FiftyOne dataset or view (its root dataset is read)
+        key: a top-level key of ``info`` (no dots)
+
+    Returns:
+        a tuple ``(found, value)``: ``(False, None)`` if the key is absent
+    """
+    doc = dataset_doc_collection().find_one(
+        {"_id": ObjectId(dataset_id(dataset)), f"info.{key}": {"$exists": True}},
+        {f"info.{key}": 1},
+    )
+    if doc is None:
+        return False, None
+    return True, (doc.get("info") or {}).get(key)
+
+
+def unset_dataset_info_key(dataset, key):
+    """Removes one key of ``dataset.info`` in the database with ``$unset``,
+    leaving the other keys (which other processes may be writing) alone. The
+    in-memory ``info`` is not changed: see :func:`reload_info`.
+
+    Args:
+        dataset: a FiftyOne dataset or view (its root dataset is written)
+        key: a top-level key of ``info``
+
+    Returns:
+        None
+    """
+    dataset_doc_collection().update_one(
+        {"_id": ObjectId(dataset_id(dataset))}, {"$unset": {f"info.{key}": ""}}
+    )
+
+
+def reload_info(dataset):
+    """Reloads ``dataset.info`` (only that field with :data:`FAST`; the whole
+    dataset otherwise) from the database. ``dataset`` is a FiftyOne dataset
+    or view (its root dataset is reloaded). Returns None."""
+    ds = getattr(dataset, "_root_dataset", dataset)
+    if FAST:
+        _internal(ds, "_doc").reload("info")
+    else:
+        ds.reload()
+
+
+def saved_view_docs(dataset):
+    """The stored saved views of the root dataset of ``dataset``, as last
+    loaded (call ``dataset.reload()`` first to see other processes' saves).
+
+    Returns:
+        a list of FiftyOne ``SavedViewDocument`` objects (``name``, ``slug``,
+        ``view_stages`` as stored JSON strings, ``description``, ``color``...)
+    """
+    ds = getattr(dataset, "_root_dataset", dataset)
+    return list(_internal(_internal(ds, "_doc"), "get_saved_views")())
+
+
+def mark_saved_view_loaded(doc):
+    """Stamps a saved view's ``last_loaded_at`` as FiftyOne's own loader does
+    (the App sorts saved views by it). ``doc`` is one of
+    :func:`saved_view_docs`. Best effort: never raises. Returns None."""
+    try:
+        doc._update_last_loaded_at()
+    except Exception:  # a stamp is not worth failing a load for
+        pass
+
+
+def reload_saved_views(dataset):
+    """Reloads the list of saved views of the root dataset of ``dataset``
+    from the database (only that list with :data:`FAST`; the whole dataset
+    otherwise), so :func:`saved_view_docs` sees other processes' saves.
+    Returns None."""
+    ds = getattr(dataset, "_root_dataset", dataset)
+    if FAST:
+        _internal(ds, "_doc").reload("saved_views")
+    else:
+        ds.reload()
+
+
+def bulk_write(dataset, ops, ids=None, ordered=False):
+    """Runs pymongo write operations on the sample documents of ``dataset``
+    and refreshes the samples already loaded in memory.
+
+    Args:
+        dataset: a FiftyOne dataset
+        ops: a list of pymongo ``UpdateOne`` / ``UpdateMany`` / ... on raw
+            sample documents (``_id`` an ObjectId)
+        ids (None): the ObjectIds of the samples the ops change; with
+            :data:`FAST` only those in-memory samples are reloaded (None:
+            all), otherwise the whole dataset is reloaded
+        ordered (False): stop at the first failing op
+
+    Returns:
+        None
+    """
+    if not ops:
+        return
+    if FAST:
+        dataset._bulk_write(ops, ids=ids, ordered=ordered)
+    else:
+        sample_collection(dataset).bulk_write(ops, ordered=ordered)
+        dataset.reload()
+
+
+# --------------------------------------------------------------------------- #
+# new samples in their stored form
+# --------------------------------------------------------------------------- #
+
+
+class _ObjectIds(object):
+    """Generates valid, unique ObjectIds ~10x faster than ``ObjectId()``:
+    4-byte time, 5 random bytes per generator, 3-byte counter (the layout
+    MongoDB uses)."""
+
+    def __init__(self):
+        self._prefix = os.urandom(5)
+        self._counter = random.randrange(1 << 24)
+
+    def __call__(self):
+        self._counter = (self._counter + 1) & 0xFFFFFF
+        if self._counter == 0:
+            self._prefix = os.urandom(5)
+        raw = struct.pack(">I", int(time.time())) + self._prefix + self._counter.to_bytes(3, "big")
+        oid = ObjectId.__new__(ObjectId)
+        oid._ObjectId__id = raw  # bson's private slot: skips validating our own bytes
+        return oid
+
+
+def _fast_ids_work():
+    try:
+        make = _ObjectIds()
+        oid = make()
+        return ObjectId(str(oid)) == oid and len(oid.binary) == 12 and make() != oid
+    except Exception:
+        return False
+
+
+_FAST_IDS = _fast_ids_work()
+
+
+def object_id_factory():
+    """A callable that returns a new, unique :class:`bson.ObjectId` per call
+    (a fast generator with :data:`FAST` when bson's layout is the expected
+    one, else ``ObjectId`` itself)."""
+    return _ObjectIds() if FAST and _FAST_IDS else ObjectId
+
+
+def new_object_ids(n):
+    """A list of ``n`` new, unique :class:`bson.ObjectId`."""
+    make = object_id_factory()
+    return [make() for _ in range(n)]
+
+
+class SampleDocs(object):
+    """Builds new image samples of one dataset in the form
+    :func:`insert_sample_docs` inserts: raw sample documents with
+    :data:`FAST` (no ``fo.Sample`` objects, no validation: ~20x faster),
+    else ``fo.Sample`` objects.
+
+    Args:
+        dataset: the FiftyOne dataset the samples are for
+    """
+
+    def __init__(self, dataset):
+        self.fast = FAST
+        self._dsid = ObjectId(dataset_id(dataset))
+        self._new_id = object_id_factory()
+
+    def image(self, filepath, tags, metadata, fields, labels=None, now=None):
+        """One image sample.
+
+        Args:
+            filepath: the absolute image path (str)
+            tags: a list of str
+            metadata: a dict of ``fo.ImageMetadata`` fields (``size_bytes``,
+                ``mime_type``, ``width``, ``height``, ``num_channels``)
+            fields: a dict of custom field name -> value of a declared field
+                (str, int, float, bool, None or a list of str)
+            labels (None): a dict of field name -> class name (str), each
+                stored as a ``fo.Classification`` with that label
+            now (None): the naive UTC datetime for ``created_at`` and
+                ``last_modified_at`` (default now)
+
+        Returns:
+            a dict (the raw document) or a ``fo.Sample``
+        """
+        if not self.fast:
+            labels = {f: fo.Classification(label=l) for f, l in (labels or {}).items()}
+            return fo.Sample(filepath=filepath, tags=tags,
+                             metadata=fo.ImageMetadata(**metadata), **fields, **labels)
+        now = now or datetime.datetime.utcnow()
+        d = {
+            "_id": self._new_id(),
+            "filepath": filepath,
+            "tags": tags,
+            "metadata": {"_cls": "ImageMetadata", **metadata},
+            "created_at": now,
+            "last_modified_at": now,
+            "_media_type": "image",
+            "_rand": random.random(),
+            "_dataset_id": self._dsid,
+            **fields,
+        }
+        for f, label in (labels or {}).items():
+            d[f] = {"_id": self._new_id(), "_cls": "Classification", "tags": [], "label": label}
+        return d
+
+
+def insert_sample_docs(dataset, docs):
+    """Inserts samples built by :class:`SampleDocs`; a sample whose
+    ``filepath`` is already in ``dataset`` (its unique ``filepath`` index) is
+    skipped and counted, not an error.
+
+    Args:
+        dataset: the FiftyOne dataset (with a unique index on ``filepath``)
+        docs: a list of what :meth:`SampleDocs.image` returned
+
+    Returns:
+        a tuple ``(inserted, already_present)`` of ints
+    """
+    if not docs:
+        return 0, 0
+    if isinstance(docs[0], dict):
+        try:
+            sample_collection(dataset).insert_many(docs, ordered=False)
+            return len(docs), 0
+        except BulkWriteError as bwe:
+            errs = bwe.details.get("writeErrors", [])
+            dups = sum(1 for e in errs if e.get("code") == 11000)
+            if dups != len(errs):
+                raise
+            return len(docs) - dups, dups
+    from fiftyone import ViewField as F
+
+    paths = [s.filepath for s in docs]
+    there = set(dataset.match(F("filepath").is_in(paths)).values("filepath"))
+    new = [s for s in docs if s.filepath not in there]
+    if new:
+        dataset.add_samples(new, progress=False)
+    return len(new), len(docs) - len(new)
+
+
+# --------------------------------------------------------------------------- #
+# vectors and labels in their stored form
+# --------------------------------------------------------------------------- #
+
+
+def read_vectors(samples, field, ids=True):
+    """Reads a vector field (``fo.VectorField`` or a list of numbers).
+
+    With :data:`FAST`, stored ``VectorField`` values (zlib-compressed ``.npy``
+    bytes) are decompressed and parsed with one shared header instead of one
+    ``np.load`` per sample (~50 us each); anything else (lists, rows of other
+    shapes or dtypes) is read with ``samples.values(field)``, which is also
+    the whole path without :data:`FAST`.
+
+    Args:
+        samples: a FiftyOne dataset or view
+        field: the name of a top-level vector field
+        ids (True): also read the sample ids
+
+    Returns:
+        a tuple ``(ids, present, X)``: ``ids`` a list of the N sample ids (str,
+        in ``samples`` order; None when ``ids=False``), ``present`` a bool
+        array of length N (False where the sample has no vector), ``X`` an
+        ``M x D`` array (M = ``present.sum()``, the stored dtype, each vector
+        flattened) of the present vectors in order; ``0 x 0`` float32 when M
+        is 0
+
+    Raises:
+        ValueError: the present vectors do not all have the same length
+    """
+    if FAST:
+        if ids:
+            sids, raw = samples.values(["id", field], _raw=True)
+        else:
+            sids, raw = None, samples.values(field, _raw=True)
+        present = np.fromiter((v is not None for v in raw), dtype=bool, count=len(raw))
+        rows = raw if present.all() else [v for v in raw if v is not None]
+        X = _decode_vectors(rows)
+        if X is not None:
+            return sids, present, X
+        vals = samples.values(field)
+    else:
+        if ids:
+            sids, vals = samples.values(["id", field])
+        else:
+            sids, vals = None, samples.values(field)
+        present = np.fromiter((v is not None for v in vals), dtype=bool, count=len(vals))
+    return sids, present, _stack_rows([v for v in vals if v is not None], field)
+
+
+def _stack_rows(rows, field):
+    if not rows:
+        return np.zeros((0, 0), dtype=np.float32)
+    arrs = [np.asarray(v).ravel() for v in rows]
+    lengths = sorted({len(a) for a in arrs})
+    if len(lengths) > 1:
+        raise ValueError(
+            "Vectors in field %r have different lengths %s%s: recompute them with one model"
+            % (field, lengths[:5], "..." if len(lengths) > 5 else "")
+        )
+    return np.stack(arrs)
+
+
+def _decode_vectors(raw):
+    """The fast path of :func:`read_vectors`: an ``M x D`` array, or None if
+    the rows are not all stored ``.npy`` bytes with one shared header."""
+    if not len(raw) or not all(isinstance(v, (bytes, bytearray)) for v in raw):
+        return None
+    try:
+        bufs = [zlib.decompress(v) for v in raw]
+    except zlib.error:
+        return None
+    size = len(bufs[0])
+    if any(len(b) != size for b in bufs):
+        return None
+    with io.BytesIO(bufs[0]) as f:
+        try:
+            version = np.lib.format.read_magic(f)
+        except ValueError:
+            return None
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+        else:
+            return None
+        hdr = f.tell()
+    if fortran or dtype.hasobject or size - hdr != int(np.prod(shape)) * dtype.itemsize:
+        return None
+    if any(b[:hdr] != bufs[0][:hdr] for b in bufs):
+        return None
+    flat = np.frombuffer(b"".join(bufs), dtype=np.uint8).reshape(len(bufs), size)
+    body = flat[:, hdr:].copy()  # a writable copy, never a view of the read-only buffer
+    return body.view(dtype).reshape(len(bufs), -1)
+
+
+def _npy_header(dtype, shape):
+    """The ``.npy`` header FiftyOne's VectorField writes before the data."""
+    with io.BytesIO() as f:
+        np.save(f, np.zeros(shape, dtype=dtype))
+        return f.getvalue()[: -int(np.prod(shape)) * np.dtype(dtype).itemsize]
+
+
+def vector_values(rows):
+    """One stored ``fo.VectorField`` value per row of a 2-D array, for
+    :func:`set_sample_fields`.
+
+    Args:
+        rows: an ``N x D`` numpy array
+
+    Returns:
+        a list of N values: with :data:`FAST` the bytes ``VectorField.to_mongo``
+        writes (zlib-compressed ``.npy``, one header built once), else the rows
+        as 1-D arrays (FiftyOne serialises them)
+    """
+    rows = np.ascontiguousarray(rows)
+    if not FAST:
+        return list(rows)
+    hdr = _npy_header(rows.dtype, rows.shape[1:])
+    return [Binary(zlib.compress(hdr + r.tobytes(), 1)) for r in rows]
+
+
+def classification_values(P, classes, logits=True, eps=1e-6):
+    """One ``fo.Classification`` per row of a probability matrix, in the form
+    :func:`set_sample_fields` writes.
+
+    Args:
+        P: an ``N x K`` float array of class probabilities (rows sum to 1)
+        classes: the K class names (str), in column order
+        logits (True): also store ``logits = log(max(P, eps))`` (float32)
+        eps (1e-6): the floor of the probabilities before the log
+
+    Returns:
+        a list of N values with ``label = classes[argmax]`` and ``confidence
+        = max`` (a float): raw label documents with :data:`FAST` (no 100k
+        label objects created and validated), else ``fo.Classification``
+    """
+    P = np.asarray(P)
+    am = P.argmax(1)
+    conf = P[np.arange(len(P)), am].astype(np.float64).tolist()
+    labels = [classes[a] for a in am.tolist()]
+    logs = None
+    if logits:
+        logs = vector_values(np.log(np.maximum(P, eps)).astype(np.float32))
+    if not FAST:
+        return [fo.Classification(label=labels[i], confidence=conf[i],
+                                  logits=None if logs is None else logs[i])
+                for i in range(len(P))]
+    docs = []
+    for i in range(len(P)):
+        d = {"_id": ObjectId(), "_cls": "Classification", "tags": [],
+             "label": labels[i], "confidence": conf[i]}
+        if logs is not None:
+            d["logits"] = logs[i]
+        docs.append(d)
+    return docs
+
+
+def set_sample_fields(dataset, ids, values):
+    """Writes several top-level fields of some samples at once: with
+    :data:`FAST` one bulk ``$set`` per sample (instead of one ``set_values``
+    pass per field), else ``set_values`` per field. The fields must already
+    be declared on the dataset; in-memory samples are refreshed.
+
+    Args:
+        dataset: the FiftyOne dataset owning the samples
+        ids: sample ids (str or ObjectId), one per value
+        values: a dict of field name -> list of values, one per id: float,
+            int, bool, str, None, or what :func:`classification_values` /
+            :func:`vector_values` returned
+
+    Returns:
+        None
+    """
+    names = list(values)
+    cols = [values[f] for f in names]
+    if not FAST or any(_is_document(c) for c in cols):
+        sids = [str(i) for i in ids]
+        for f, c in zip(names, cols):
+            dataset.set_values(f, dict(zip(sids, c)), key_field="id")
+        return
+    from pymongo import UpdateOne
+
+    now = datetime.datetime.utcnow()
+    oids = [i if isinstance(i, ObjectId) else ObjectId(i) for i in ids]
+    ops = []
+    for j, _id in enumerate(oids):
+        upd = {f: c[j] for f, c in zip(names, cols)}
+        upd["last_modified_at"] = now
+        ops.append(UpdateOne({"_id": _id}, {"$set": upd}))
+    bulk_write(dataset, ops, ids=oids)
+
+
+def _is_document(col):
+    """Whether a column holds public-API values (FiftyOne labels, arrays)
+    rather than stored ones: its first non-None value decides."""
+    first = next((v for v in col if v is not None), None)
+    return isinstance(first, (fo.core.labels.Label, np.ndarray))
+
+
+__all__ = [
+    "dataset_id", "collection", "purge", "lock",
+    "TESTED_FIFTYONE", "FIFTYONE_VERSION", "FAST", "check_fiftyone_version", "public_api",
+    "sample_collection", "sample_collections", "dataset_doc_collection",
+    "dataset_info_value", "unset_dataset_info_key", "reload_info", "saved_view_docs",
+    "reload_saved_views", "mark_saved_view_loaded",
+    "bulk_write", "object_id_factory", "new_object_ids", "SampleDocs", "insert_sample_docs",
+    "read_vectors", "vector_values", "classification_values", "set_sample_fields",
+]

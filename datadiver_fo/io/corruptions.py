@@ -182,7 +182,16 @@ def _clipped_zoom(x, zoom):
     return x
 
 
-def _rgb_to_hsv(x):
+def rgb_to_hsv(x):
+    """RGB -> HSV for float arrays.
+
+    Args:
+        x: an array of shape ``(..., 3)`` of RGB values in ``[0, 1]``
+
+    Returns:
+        an array of the same shape of ``(h, s, v)``, each in ``[0, 1]`` (hue as
+        a fraction of a turn; 0 for greys)
+    """
     r, g, b = x[..., 0], x[..., 1], x[..., 2]
     maxc = x.max(-1)
     minc = x.min(-1)
@@ -196,7 +205,15 @@ def _rgb_to_hsv(x):
     return np.stack([h, s, v], -1)
 
 
-def _hsv_to_rgb(hsv):
+def hsv_to_rgb(hsv):
+    """HSV -> RGB, the inverse of :func:`rgb_to_hsv`.
+
+    Args:
+        hsv: an array of shape ``(..., 3)`` of ``(h, s, v)`` in ``[0, 1]``
+
+    Returns:
+        an array of the same shape of RGB values in ``[0, 1]``
+    """
     h, s, v = hsv[..., 0], hsv[..., 1], hsv[..., 2]
     i = np.floor(h * 6.0)
     f = h * 6.0 - i
@@ -495,15 +512,15 @@ def _spatter(x, c, rng):
 
 
 def _brightness(x, c, rng):
-    hsv = _rgb_to_hsv(np.clip(x, 0, 1))
+    hsv = rgb_to_hsv(np.clip(x, 0, 1))
     hsv[..., 2] = np.clip(hsv[..., 2] + c, 0, 1)
-    return _hsv_to_rgb(hsv)
+    return hsv_to_rgb(hsv)
 
 
 def _saturate(x, c, rng):
-    hsv = _rgb_to_hsv(np.clip(x, 0, 1))
+    hsv = rgb_to_hsv(np.clip(x, 0, 1))
     hsv[..., 1] = np.clip(hsv[..., 1] * c[0] + c[1], 0, 1)
-    return _hsv_to_rgb(hsv)
+    return hsv_to_rgb(hsv)
 
 
 def _contrast(x, c, rng):

@@ -86,11 +86,12 @@ import uuid
 
 import fiftyone as fo
 import fiftyone.core.fields as fof
-import fiftyone.core.odm as foo
 
 from datadiver_fo.internal import schema as sch
+from datadiver_fo.internal import store
 from datadiver_fo.io import wordnet as wn
-from datadiver_fo.internal.progress import Progress
+from datadiver_fo.internal.progress import Progress, as_fiftyone
+from datadiver_fo.internal.report import Report
 
 FORMATS = ("tiny-imagenet-c", "image-classification-tree", "fiftyone", "csv", "parquet")
 _ALIASES = {
@@ -120,24 +121,34 @@ _WINDOWS_DEVICES = frozenset(
 _MAX_LISTED = 200  # kept files listed in the report (the count stays exact)
 
 
-class ExportReport:
-    """What an export wrote, skipped, renamed and left alone.
+class ExportReport(Report):
+    """What an export wrote, skipped, renamed and left alone: a read-only
+    :class:`datadiver_fo.internal.report.Report` (``rep.x`` or ``rep["x"]``).
 
-    Attributes:
+    Keys:
         export_dir: the absolute folder written to
         format: the export format
         num_exported: samples written
+        num_skipped: ``len(skipped)``
         skipped: list of dicts ``{"id", "filepath", "reason"}``
         outputs: main output paths (manifest file, dataset folder, roots)
         notes: other remarks (renamed labels, unlabeled samples, saved views
             that could not be carried, files left in place)
         renamed_labels: dict ``label -> class folder`` for every label that
             could not be its own folder (see the module doc)
-        removed_files: files of the previous export that ``overwrite=True``
-            removed
+        removed_files: number of files of the previous export that
+            ``overwrite=True`` removed
+        num_kept_files: ``len(kept_files)``
         kept_files: paths (relative to ``export_dir``) of files DataDiver did
             not write, or that changed since it wrote them, left in place
+            (all of them; ``datadiver_export.json`` lists the first 200)
     """
+
+
+class _ExportLog:
+    """Collects what :func:`export_view` does while it runs; its
+    :meth:`to_dict` is ``datadiver_export.json`` and the final
+    :class:`ExportReport`."""
 
     def __init__(self, export_dir, fmt):
         self.export_dir = export_dir
@@ -168,11 +179,6 @@ class ExportReport:
             "kept_files": self.kept_files[:_MAX_LISTED],
         }
 
-    def __repr__(self):
-        return (
-            f"ExportReport(format={self.format!r}, exported={self.num_exported}, "
-            f"skipped={len(self.skipped)}, dir={self.export_dir!r})"
-        )
 
 
 # -----------------------------------------------------------------------------
@@ -217,7 +223,7 @@ def _media_inside(samples, root, root_real):
     """
     dataset = samples._dataset
     folders = {}  # media folder -> (inside export_dir?, names of its entries that are links)
-    for doc in dataset._sample_collection.find({}, {"filepath": 1, "_id": 0}):
+    for doc in store.sample_collection(dataset).find({}, {"filepath": 1, "_id": 0}):
         fp = doc.get("filepath")
         if not isinstance(fp, str) or not fp:
             continue
@@ -236,14 +242,12 @@ def _media_inside(samples, root, root_real):
     prefixes = sorted({os.path.abspath(root).rstrip(os.sep) + os.sep, root_real.rstrip(os.sep) + os.sep})
     # [prefix, prefix with its last character + 1): every string that starts with prefix
     query = {"$or": [{"filepath": {"$gte": p, "$lt": p[:-1] + chr(ord(p[-1]) + 1)}} for p in prefixes]}
-    db = foo.get_db_conn()
-    for doc in db.datasets.find({}, {"name": 1, "sample_collection_name": 1}):
-        coll = doc.get("sample_collection_name")
-        if not coll or doc.get("name") == dataset.name:
+    for name, coll in store.sample_collections():
+        if name == dataset.name:
             continue
-        hit = db[coll].find_one(query, {"filepath": 1})
+        hit = coll.find_one(query, {"filepath": 1})
         if hit is not None:
-            return doc.get("name"), hit["filepath"]
+            return name, hit["filepath"]
     return None
 
 
@@ -950,7 +954,8 @@ def _export_fiftyone(samples, ledger, report, saved_views, progress):
     if isinstance(samples, fo.Dataset) and (
         saved_views is None or set(saved_views) == set(dataset.list_saved_views())
     ):
-        samples.export(export_dir=out, dataset_type=fo.types.FiftyOneDataset, export_media=True, progress=False)
+        samples.export(export_dir=out, dataset_type=fo.types.FiftyOneDataset, export_media=True,
+                       progress=as_fiftyone(progress))
         report.num_exported = len(samples)
     else:
         # A view exports without saved views (FiftyOne only carries them for a
@@ -963,9 +968,9 @@ def _export_fiftyone(samples, ledger, report, saved_views, progress):
                     report.notes.append(f"saved view {name!r} does not exist")
                     continue
                 try:
-                    from datadiver_fo.customize.stage_guard import check_saved_view_doc
+                    from datadiver_fo.customize.stage_guard import check_saved_view_doc, saved_view_doc
 
-                    doc = dataset._get_saved_view_doc(name)
+                    doc = saved_view_doc(dataset, name)
                     # checked as data first: a hostile stored view is never built
                     stages = check_saved_view_doc(dataset, name)
                     view = fo.DatasetView._build(tmp, stages)
@@ -973,9 +978,8 @@ def _export_fiftyone(samples, ledger, report, saved_views, progress):
                     tmp.save_view(name, view, description=doc.description, color=doc.color)
                 except Exception as e:  # a view using a run or field the subset lacks
                     report.notes.append(f"saved view {name!r} not carried: {e}")
-            if progress:
-                progress(0.5, "writing dataset")
-            tmp.export(export_dir=out, dataset_type=fo.types.FiftyOneDataset, export_media=True, progress=False)
+            tmp.export(export_dir=out, dataset_type=fo.types.FiftyOneDataset, export_media=True,
+                       progress=as_fiftyone(progress))
             report.num_exported = len(tmp)
         finally:
             tmp.delete()
@@ -1097,7 +1101,10 @@ def export_view(
             ``"symlink"`` the images
         saved_views (None): for ``"fiftyone"``, the saved view names to carry
             (default: all the dataset's saved views)
-        progress (None): ``True`` or a callable ``progress(fraction, label)``
+        progress (None): whether to render a progress bar (True/False), use
+            the default value ``fiftyone.config.show_progress_bars`` (None),
+            or a progress callback function that receives a
+            ``fiftyone.core.utils.ProgressBar`` (see ``fo.report_progress``)
 
     Returns:
         an :class:`ExportReport` (``num_exported``, ``skipped`` with reasons,
@@ -1120,7 +1127,7 @@ def export_view(
     if saved_views is not None and fmt != "fiftyone":
         raise ValueError("saved_views only applies to format='fiftyone'")
     export_dir_abs = os.path.abspath(os.path.expanduser(str(export_dir))) if export_dir else None
-    report = ExportReport(export_dir_abs, fmt)
+    report = _ExportLog(export_dir_abs, fmt)
     view = samples
     if honor_exclusions and sch.EXCLUDED in samples.get_field_schema():
         excluded = samples.match(fo.ViewField(sch.EXCLUDED) == True)  # noqa: E712
@@ -1159,7 +1166,7 @@ def export_view(
         ledger.finish()
     finally:
         ledger.close()
-    return report
+    return ExportReport(report.to_dict(), kept_files=list(report.kept_files))
 
 
 def read_manifest(path):

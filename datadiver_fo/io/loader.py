@@ -31,24 +31,21 @@ import datetime
 import io
 import logging
 import os
-import random
 import re
 import stat
 import struct
-import time
 import uuid
 import warnings
 from collections import Counter, OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 
-from bson import ObjectId
-from pymongo.errors import BulkWriteError
-
 import fiftyone as fo
 
 from datadiver_fo.internal import schema as S
+from datadiver_fo.internal import store
 from datadiver_fo.io import wordnet as wn
 from datadiver_fo.internal.progress import Progress
+from datadiver_fo.internal.report import Report
 
 logger = logging.getLogger(__name__)
 
@@ -79,13 +76,15 @@ R_BAD_NAME = "name not valid UTF-8"
 R_HIDDEN = "hidden"
 
 
-class ImportReport:
-    """What an import found, loaded, skipped and missed (JSON-serialisable).
+class ImportReport(Report):
+    """What an import found, loaded, skipped and missed: a read-only
+    :class:`datadiver_fo.internal.report.Report` of JSON values
+    (``rep.x`` or ``rep["x"]``), returned by :func:`import_report`.
 
     Every path in it is valid UTF-8: bytes of a file name that are not are
     written as ``\\xNN`` (the file itself is skipped).
 
-    Attributes:
+    Keys:
         root: the Tiny-ImageNet-C folder read
         found: ``{corruption: {severity: number of images}}`` on disk
         added: number of samples inserted by this run
@@ -112,7 +111,13 @@ class ImportReport:
         skipped_wnid_folders: extra class folders skipped (Zenodo ``frost``)
         limits: ``{"max_file_bytes", "max_pixels"}`` the run used
         notes: human-readable anomalies (e.g. the 1000-class frost folder)
+        imported_at: UTC ISO time of the import
     """
+
+
+class _ImportLog:
+    """Collects what the loader finds while it runs; :meth:`to_dict` is what
+    ``dataset.info["datadiver_import"]`` stores (see :class:`ImportReport`)."""
 
     def __init__(self, root, max_file_bytes=MAX_FILE_BYTES, max_pixels=None):
         self.root = root
@@ -358,25 +363,6 @@ def _read_regular(path, max_bytes):
         os.close(fd)
 
 
-class _ObjectIds:
-    """Generates valid, unique ObjectIds ~10x faster than ``ObjectId()``:
-    4-byte time, 5 random bytes per generator, 3-byte counter (the same layout
-    MongoDB uses)."""
-
-    def __init__(self):
-        self._prefix = os.urandom(5)
-        self._counter = random.randrange(1 << 24)
-
-    def __call__(self):
-        self._counter = (self._counter + 1) & 0xFFFFFF
-        if self._counter == 0:
-            self._prefix = os.urandom(5)
-        raw = struct.pack(">I", int(time.time())) + self._prefix + self._counter.to_bytes(3, "big")
-        oid = ObjectId.__new__(ObjectId)
-        oid._ObjectId__id = raw
-        return oid
-
-
 def _inspect(path, max_bytes, max_pixels):
     """inspect_image for a path the listing already found to be a regular file."""
     data, reason = _read_regular(path, max_bytes)
@@ -494,7 +480,7 @@ def _resolve_root(root):
         raise ValueError(f"Tiny-ImageNet-C root '{root}' does not exist")
     if not os.path.isdir(root):
         raise ValueError(f"Tiny-ImageNet-C root '{root}' is a file, not a folder")
-    probe = ImportReport(root)
+    probe = _ImportLog(root)
     dirs, files = _listdir(root, probe)
     if probe.unreadable_dirs:
         raise ValueError(f"cannot list Tiny-ImageNet-C root '{root}': "
@@ -559,7 +545,8 @@ def discover_tiny_imagenet_c(root):
         root: path of the ``Tiny-ImageNet-C`` folder (or a folder containing it)
 
     Returns:
-        a dict with ``root`` (resolved path), ``corruptions`` (``{name:
+        a read-only :class:`datadiver_fo.internal.report.Report` with
+        ``root`` (resolved path), ``corruptions`` (``{name:
         [severities]}``, sorted), ``families`` (``{name: family}``),
         ``unknown`` (folder names that are not corruption/severity folders:
         severity folders must be ASCII ``1``..``5`` exactly, so ``0``, ``6``,
@@ -572,16 +559,16 @@ def discover_tiny_imagenet_c(root):
             Tiny-ImageNet-C tree
     """
     root = _resolve_root(root)
-    rep = ImportReport(root)
+    rep = _ImportLog(root)
     scan = _scan(root, rep)
-    return {
+    return Report({
         "root": root,
         "corruptions": OrderedDict((c, sorted(v[1])) for c, v in scan.items()),
         "families": {c: S.corruption_family(c) for c in scan},
         "unknown": rep.unknown_folders,
         "unreadable": rep.unreadable_dirs,
         "skipped": dict(rep.skipped),
-    }
+    }, title="discover_tiny_imagenet_c")
 
 
 # --- schema ----------------------------------------------------------------------
@@ -662,24 +649,15 @@ class _Namer:
 
 
 def _existing_paths(dataset, prefix):
-    coll = dataset._sample_collection
+    coll = store.sample_collection(dataset)
     rx = "^" + re.escape(prefix)
     return {d["filepath"] for d in coll.find({"filepath": {"$regex": rx}}, {"filepath": 1})}
 
 
 def _insert(dataset, docs, report):
-    if not docs:
-        return
-    try:
-        dataset._sample_collection.insert_many(docs, ordered=False)
-        report.added += len(docs)
-    except BulkWriteError as bwe:
-        errs = bwe.details.get("writeErrors", [])
-        dups = sum(1 for e in errs if e.get("code") == 11000)
-        if dups != len(errs):
-            raise
-        report.added += len(docs) - dups
-        report.already_present += dups
+    added, dups = store.insert_sample_docs(dataset, docs)
+    report.added += added
+    report.already_present += dups
 
 
 class _Leaf:
@@ -691,17 +669,9 @@ class _Leaf:
         self.files = None
 
 
-def _doc(new_id, dataset_id, now, path, meta, leaf, label, hypernyms, source_id, tags):
-    d = {
-        "_id": new_id(),
-        "filepath": path,
-        "tags": tags,
-        "metadata": {"_cls": "ImageMetadata", **meta},
-        "created_at": now,
-        "last_modified_at": now,
-        "_media_type": "image",
-        "_rand": random.random(),
-        "_dataset_id": dataset_id,
+def _doc(make, now, path, meta, leaf, label, hypernyms, source_id, tags):
+    """One sample to insert (``make`` is a :class:`store.SampleDocs`)."""
+    fields = {
         S.CORRUPTION: leaf.corruption,
         S.CORRUPTION_FAMILY: S.corruption_family(leaf.corruption),
         S.SEVERITY: leaf.severity,
@@ -709,17 +679,15 @@ def _doc(new_id, dataset_id, now, path, meta, leaf, label, hypernyms, source_id,
         S.HYPERNYMS: hypernyms,
     }
     if leaf.wnid:
-        d[S.WNID] = leaf.wnid
-    if label is not None:
-        d[S.GROUND_TRUTH] = {"_id": new_id(), "_cls": "Classification", "tags": [], "label": label}
-    return d
+        fields[S.WNID] = leaf.wnid
+    labels = {S.GROUND_TRUTH: label} if label is not None else None
+    return make.image(path, tags, meta, fields, labels, now=now)
 
 
 def _import_leaves(dataset, leaves, namer, report, progress, batch_size, max_bytes, max_pixels):
     total = sum(len(l.files) for l in leaves)
-    dataset_id = dataset._doc.id
     resuming = len(dataset) > 0
-    new_id = _ObjectIds()
+    make = store.SampleDocs(dataset)
     existing_by_dir = {}
     docs = []
     pending = None
@@ -759,7 +727,7 @@ def _import_leaves(dataset, leaves, namer, report, progress, batch_size, max_byt
                     continue
                 dot = entry.rfind(".")
                 source_id = entry[:dot] if dot > 0 else entry
-                docs.append(_doc(new_id, dataset_id, now, path, meta, leaf, label,
+                docs.append(_doc(make, now, path, meta, leaf, label,
                                  list(hypernyms), source_id, list(tags)))
                 if len(docs) >= batch_size:
                     flush()
@@ -1041,8 +1009,10 @@ def load_tiny_imagenet_c(
             classes plus more (the Zenodo ``frost`` defect), which is reported
         persistent (True): whether the dataset persists across sessions
         batch_size (2000): documents per database write
-        progress (None): ``True`` for a progress bar, or a callable
-            ``progress(fraction, label)``
+        progress (None): whether to render a progress bar (True/False), use
+            the default value ``fiftyone.config.show_progress_bars`` (None),
+            or a progress callback function that receives a
+            ``fiftyone.core.utils.ProgressBar`` (see ``fo.report_progress``)
         max_file_bytes (64 MiB): files larger than this are skipped as ``"too
             large"`` without being read (reads stop there too)
         max_pixels (None): image headers claiming more pixels than this are
@@ -1071,7 +1041,7 @@ def load_tiny_imagenet_c(
         raise ValueError(f"max_pixels must be a positive integer or None; got {max_pixels!r}")
     max_pixels = _pixel_cap(max_pixels)
     root = _resolve_root(root)
-    report = ImportReport(root, max_file_bytes, max_pixels)
+    report = _ImportLog(root, max_file_bytes, max_pixels)
     tiny = set(wn.class_wnids())
     words = _load_words(words_txt, clean_root, report, max_file_bytes, root=root)
 
@@ -1135,7 +1105,7 @@ def import_report(dataset):
         dataset: a FiftyOne dataset loaded by :func:`load_tiny_imagenet_c`
 
     Returns:
-        a dict (see :class:`ImportReport`) with ``root``, ``found``,
+        an :class:`ImportReport` (read-only) with ``root``, ``found``,
         ``added``, ``already_present``, ``skipped`` (``{reason: count}``),
         ``skipped_files`` (``[path, reason]`` examples), ``unreadable_dirs``
         (``[path, reason]`` of folders that could not be listed),
@@ -1144,7 +1114,8 @@ def import_report(dataset):
         (``max_file_bytes``, ``max_pixels``), ``notes`` and ``imported_at``;
         None if the dataset was not loaded by this loader
     """
-    return (dataset.info or {}).get("datadiver_import")
+    rep = (dataset.info or {}).get("datadiver_import")
+    return None if rep is None else ImportReport(rep)
 
 
 def summarize(dataset):

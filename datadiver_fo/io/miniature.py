@@ -205,14 +205,14 @@ def _classes(num_classes):
 def _variant(crop, v):
     """Makes a crop of a reused photo distinguishable (variant v >= 1)."""
     x = crop.astype(np.float32) / 255.0
-    hsv = _corr._rgb_to_hsv(x)
+    hsv = _corr.rgb_to_hsv(x)
     shift = (v * 0.6180339887) % 1.0
     if hsv[..., 1].mean() > 0.08:
         hsv[..., 0] = (hsv[..., 0] + shift) % 1.0
     else:
         hsv[..., 0] = shift
         hsv[..., 1] = 0.55
-    x = _corr._hsv_to_rgb(hsv)
+    x = _corr.hsv_to_rgb(hsv)
     yy, xx = np.mgrid[0:_SIZE, 0:_SIZE].astype(np.float32)
     ang = np.deg2rad(v * 37.0)
     period = 5.0 + (v % 4) * 3.0
@@ -331,8 +331,10 @@ def make_miniature(
             ``<wnid>_boxes.txt``), ``images_per_class`` val images per class
             (other crops than the C images, as in the real data) with
             ``val_annotations.txt``, and a few unlabelled test images
-        progress (None): ``None``/``False``, ``True`` (a bar) or a callable
-            ``progress(fraction, label)``
+        progress (None): whether to render a progress bar (True/False), use
+            the default value ``fiftyone.config.show_progress_bars`` (None),
+            or a progress callback function that receives a
+            ``fiftyone.core.utils.ProgressBar`` (see ``fo.report_progress``)
 
     Returns:
         a :class:`MiniatureInfo` (``.root``, ``.clean_root``, ``.wnids``,
@@ -500,7 +502,7 @@ def main(argv=None):
             severities=severities,
             seed=args.seed,
             with_clean=not args.no_clean,
-            progress=sys.stderr.isatty() or None,
+            progress=sys.stderr.isatty(),  # a bar on a terminal only
         )
     except ValueError as e:
         parser.error(str(e))

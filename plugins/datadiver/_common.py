@@ -9,14 +9,23 @@ def path_param(value):
     return (value or "").strip() or None
 
 
+_PROGRESS_DT = 1.0  # seconds between App updates (each is a database write when delegated)
+
+
 def progress_callback(ctx):
-    """Returns a ``progress(fraction, label)`` callable that forwards library
-    progress to the App (``ctx.set_progress``)."""
+    """Returns a FiftyOne progress callback (``fo.report_progress``) that
+    forwards the progress of a library call to the App: at most every
+    ``_PROGRESS_DT`` seconds and once at completion, it calls
+    ``ctx.set_progress(progress=pb.progress, label=pb.label)`` (the label
+    DataDiver's bars carry; ``None`` for FiftyOne's and brain's bars). Pass
+    it as the ``progress`` argument of any library function."""
+    import fiftyone as fo
 
-    def _cb(fraction, label=None):
-        ctx.set_progress(progress=float(fraction), label=label)
+    def _set(pb):
+        if pb.progress is not None:  # a bar without a total has no fraction
+            ctx.set_progress(progress=pb.progress, label=getattr(pb, "label", None))
 
-    return _cb
+    return fo.report_progress(_set, dt=_PROGRESS_DT)
 
 
 def target_view_input(ctx, inputs):
@@ -53,4 +62,81 @@ def vector_fields(ctx):
         for name, field in schema.items()
         if isinstance(field, (fof.VectorField, fof.ArrayField))
         or (isinstance(field, fof.ListField) and isinstance(field.field, fof.FloatField))
+    )
+
+
+# --- form pieces -------------------------------------------------------------------
+
+
+def int_param(ctx, name, default):
+    """``ctx.params[name]`` as an int, or ``default`` when missing or None."""
+    value = ctx.params.get(name)
+    return default if value is None else int(value)
+
+
+def float_param(ctx, name, default):
+    """``ctx.params[name]`` as a float, or ``default`` when missing or None."""
+    value = ctx.params.get(name)
+    return default if value is None else float(value)
+
+
+def field_dropdown(inputs, name, fields, label, description=None, default=None, required=True):
+    """Adds an enum property ``name`` choosing one of ``fields`` (a list of
+    field names) from a dropdown; returns the property."""
+    import fiftyone.operators.types as types
+
+    choices = types.DropdownView()
+    for f in fields:
+        choices.add_choice(f, label=f)
+    return inputs.enum(name, list(fields), required=required, label=label, description=description,
+                       default=default, view=choices)
+
+
+def form_error(inputs, name, label, description=None, warning=False):
+    """Adds a notice ``name`` (an error, or a warning when ``warning``) that
+    marks the form invalid (the App disables Execute); returns the property."""
+    import fiftyone.operators.types as types
+
+    kind = types.Warning if warning else types.Error
+    prop = inputs.view(name, kind(label=label, description=description))
+    prop.invalid = True
+    return prop
+
+
+# --- LLM settings and secrets: the one place the App layer reads them -----------------
+
+def secret(ctx, key):
+    """The plugin secret ``key`` (one fiftyone.yml lists under ``secrets``) as
+    a non-empty str, or None when it is unset or the secrets cannot be read."""
+    try:
+        value = ctx.secrets.get(key)
+    except Exception:  # unreadable secrets count as unset: the offline parser still works
+        value = None
+    return value or None
+
+
+def llm_settings(ctx, engine=None, model=None, base_url=None):
+    """The LLM keyword arguments of ``datadiver_fo.customize.prompts``'s
+    ``text_to_view`` / ``preview_prompt`` / ``save_prompt_view``.
+
+    Args:
+        ctx: the operator or panel execution context (its ``secrets``)
+        engine (None): ``"auto"``, ``"openai"`` or ``"offline"``; None or ""
+            means ``"auto"`` (the LLM when a key is set, else offline)
+        model (None): a model typed in a form; blank falls back to the
+            ``DATADIVER_LLM_MODEL`` secret
+        base_url (None): an endpoint typed in a form; blank falls back to the
+            ``OPENAI_BASE_URL`` secret
+
+    Returns:
+        a dict with ``llm``, ``model``, ``base_url`` and ``api_key`` (the
+        ``OPENAI_API_KEY`` secret); values may be None. The key is passed to
+        the library as an argument only: never logged, stored or copied into
+        ``os.environ``
+    """
+    return dict(
+        llm=engine or "auto",
+        model=(model or "").strip() or secret(ctx, "DATADIVER_LLM_MODEL"),
+        base_url=(base_url or "").strip() or secret(ctx, "OPENAI_BASE_URL"),
+        api_key=secret(ctx, "OPENAI_API_KEY"),
     )

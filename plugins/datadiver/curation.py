@@ -8,27 +8,15 @@ import fiftyone.operators.types as types
 
 from datadiver_fo.customize.stage_guard import load_saved_view
 
-from ._common import delegation_config, progress_callback, target_view_input, vector_fields
-
-
-def _float(ctx, name, default):
-    value = ctx.params.get(name, default)
-    return default if value is None else float(value)
+from ._common import (
+    delegation_config, field_dropdown, float_param, progress_callback, target_view_input, vector_fields,
+)
 
 
 def _embeddings_input(ctx, inputs, required=True):
     fields = vector_fields(ctx)
-    choices = types.DropdownView()
-    for f in fields:
-        choices.add_choice(f, label=f)
-    inputs.enum(
-        "embeddings",
-        fields,
-        required=required,
-        label="Embeddings field",
-        description="A field of per-sample vectors (see compute_embeddings)",
-        view=choices,
-    )
+    field_dropdown(inputs, "embeddings", fields, "Embeddings field",
+                   "A field of per-sample vectors (see compute_embeddings)", required=required)
     return bool(fields)
 
 
@@ -70,7 +58,7 @@ class ComputeQuality(foo.Operator):
         res = ddq.compute_quality(
             ctx.target_view(),
             group_by=group_by,
-            z_threshold=_float(ctx, "z_threshold", 3.0),
+            z_threshold=float_param(ctx, "z_threshold", 3.0),
             progress=progress_callback(ctx),
         )
         if not ctx.delegated:
@@ -85,7 +73,7 @@ class ComputeQuality(foo.Operator):
     def resolve_output(self, ctx):
         outputs = types.Object()
         outputs.list("views", types.String(), label="Saved views")
-        outputs.list("skipped_views", types.String(), label="Views left alone (yours)")
+        outputs.list("skipped_views", types.String(), label="Your views left alone (ours saved as <name>-2)")
         outputs.int("num_failures", label="Unreadable images")
         return types.Property(outputs)
 
@@ -121,7 +109,7 @@ class FindDuplicates(foo.Operator):
         res = ddd.find_duplicates(
             ctx.target_view(),
             embeddings=ctx.params.get("embeddings") or None,
-            threshold=_float(ctx, "threshold", 0.1),
+            threshold=float_param(ctx, "threshold", 0.1),
             exact=bool(ctx.params.get("exact", True)),
             leaks=bool(ctx.params.get("leaks", True)),
             progress=progress_callback(ctx),
@@ -186,6 +174,7 @@ class ProposeLabels(foo.Operator):
             batch_size=int(ctx.params.get("batch_size") or 10),
             label_field=ctx.params.get("label_field") or "ground_truth",
             name=name,
+            progress=progress_callback(ctx),
         )
         ctx.trigger("reload_dataset")
         return {

@@ -9,6 +9,8 @@ from datadiver_fo.customize import edits as dde
 from datadiver_fo.customize import selection as ddc
 from datadiver_fo.customize import viewspec as ddv
 
+from ._common import form_error
+
 _LIST_KEYS = (
     ("classes", "Classes", "classes"),
     ("groups", "WordNet groups", "groups"),
@@ -128,8 +130,7 @@ class Customize(foo.Operator):
                 types.Notice(label=f"{len(view)} samples. {ddv.describe_spec(spec)}"),
             )
         except ValueError as e:
-            prop = inputs.view("preview_error", types.Error(label="Invalid selection", description=str(e)))
-            prop.invalid = True
+            form_error(inputs, "preview_error", "Invalid selection", str(e))
         return types.Property(inputs, view=types.View(label="Customize selection"))
 
     def execute(self, ctx):
@@ -186,8 +187,7 @@ def _target_inputs(ctx, inputs, verb):
             label=f"No samples selected: {verb.lower()} the whole current view ({len(ctx.view)} samples)?",
         )
         if not ctx.params.get("apply_to_view") and not ctx.params.get("sample_ids"):
-            prop = inputs.view("no_target", types.Warning(label="Select samples in the grid, or tick the box"))
-            prop.invalid = True
+            form_error(inputs, "no_target", "Select samples in the grid, or tick the box", warning=True)
 
 
 def _user(ctx):
@@ -273,8 +273,7 @@ class UndoEdit(foo.Operator):
         inputs = types.Object()
         edits = [e for e in dde.list_edits(ctx.dataset) if not e["undone"]]
         if not edits:
-            prop = inputs.view("nothing", types.Warning(label="No edit to undo"))
-            prop.invalid = True
+            form_error(inputs, "nothing", "No edit to undo", warning=True)
             return types.Property(inputs)
         choices = types.DropdownView()
         for e in reversed(edits):

@@ -10,7 +10,9 @@ import os
 import fiftyone.operators as foo
 import fiftyone.operators.types as types
 
-from ._common import delegation_config, progress_callback, target_view_input, vector_fields
+from ._common import (
+    delegation_config, field_dropdown, progress_callback, target_view_input, vector_fields,
+)
 
 _MODEL_CHOICES = [
     ("auto", "auto (best offline model: weightless)"),
@@ -26,11 +28,8 @@ def _embeddings_choice(ctx, inputs, name="embeddings"):
         inputs.view("no_embeddings", types.Warning(
             label="No embeddings field", description="Run 'DataDiver: compute embeddings' first"))
         return False
-    dd = types.DropdownView()
-    for f in fields:
-        dd.add_choice(f, label=f)
     default = "embeddings" if "embeddings" in fields else fields[0]
-    inputs.enum(name, fields, default=default, required=True, label="Embeddings field", view=dd)
+    field_dropdown(inputs, name, fields, "Embeddings field", default=default)
     return True
 
 
@@ -158,13 +157,16 @@ class ComputeSimilarity(foo.Operator):
             brain_key=ctx.params.get("brain_key") or None,
             metric=ctx.params.get("metric", "cosine"),
             backend=backend,
+            progress=progress_callback(ctx),
             **kwargs,
         )
         fields = []
         if ctx.params.get("uniqueness"):
-            fields.append(dds.compute_uniqueness(view, brain_key=index.key))
+            fields.append(dds.compute_uniqueness(view, brain_key=index.key,
+                                                 progress=progress_callback(ctx)))
         if ctx.params.get("representativeness"):
-            fields.append(dds.compute_representativeness(view, brain_key=index.key))
+            fields.append(dds.compute_representativeness(view, brain_key=index.key,
+                                                         progress=progress_callback(ctx)))
         if not ctx.delegated:
             ctx.ops.reload_dataset()
         return {"brain_key": index.key, "size": int(index.total_index_size), "fields": fields}
@@ -299,6 +301,7 @@ class ComputeVisualization(foo.Operator):
             seed=int(ctx.params.get("seed") if ctx.params.get("seed") is not None else 51),
             brain_key=ctx.params.get("brain_key") or None,
             max_fit_samples=int(ctx.params.get("max_fit_samples") or 20000),
+            progress=progress_callback(ctx),
         )
         if not ctx.delegated:
             ctx.ops.reload_dataset()

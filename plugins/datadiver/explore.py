@@ -6,13 +6,10 @@ class tree with counts, the confusion when predictions exist). Thin: they call
 ``datadiver_fo.customize.relations``."""
 import fiftyone.operators as foo
 import fiftyone.operators.types as types
-from bson import json_util
 
 from datadiver_fo.customize import relations as ddr
-from datadiver_fo.customize.stage_guard import validate_stage_dicts
 
-_STORE = "datadiver_explore"
-_HISTORY = 20  # views remembered for explore_back
+_STORE = "datadiver_explore"  # execution store (per dataset) holding the "back" history
 
 
 def _one_sample(ctx):
@@ -30,9 +27,10 @@ def _one_sample(ctx):
 
 def _push_history(ctx):
     store = ctx.store(_STORE)
-    stack = list(store.get("history") or [])
-    stack.append({"stages": json_util.dumps(ctx.view._serialize()), "selected": list(ctx.selected or [])})
-    store.set("history", stack[-_HISTORY:])
+    history = store.get("history")
+    if not isinstance(history, list):  # missing or unreadable: start a new one rather than block hops
+        history = []
+    store.set("history", ddr.push_view_history(history, ctx.view, ctx.selected))
 
 
 def _sample_inputs(ctx, inputs, what):
@@ -113,23 +111,14 @@ class ExploreBack(foo.Operator):
 
     def execute(self, ctx):
         store = ctx.store(_STORE)
-        stack = list(store.get("history") or [])
-        if not stack:
-            raise ValueError("No previous view to go back to")
-        last = stack.pop()
-        store.set("history", stack)
-        # The history lives in the database (the plugin's execution store):
-        # data to check, never stages to build blindly.
-        stages = validate_stage_dicts(json_util.loads(last["stages"]), "explore history")
-        view = ctx.dataset.view()
-        if stages:
-            import fiftyone as fo
-
-            view = fo.DatasetView._build(ctx.dataset, stages)
+        history = store.get("history") or []
+        # popped before it is checked: a refused entry must not block "back" for good
+        store.set("history", list(history[:-1]) if isinstance(history, list) else [])
+        view, selected, rest = ddr.pop_view_history(ctx.dataset, history)
         ctx.ops.set_view(view=view)
-        if last["selected"]:
-            ctx.ops.set_selected_samples(last["selected"])
-        return {"count": len(view), "selected": last["selected"], "remaining": len(stack)}
+        if selected:
+            ctx.ops.set_selected_samples(selected)
+        return {"count": len(view), "selected": selected, "remaining": len(rest)}
 
 
 class ClassSummary(foo.Operator):

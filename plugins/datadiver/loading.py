@@ -4,7 +4,7 @@ import fiftyone.operators.types as types
 
 import datadiver_fo as ddf
 
-from ._common import delegation_config, path_param, progress_callback
+from ._common import delegation_config, form_error, path_param, progress_callback
 
 
 class LoadTinyImageNetC(foo.Operator):
@@ -37,8 +37,7 @@ class LoadTinyImageNetC(foo.Operator):
             try:
                 found = ddf.discover_tiny_imagenet_c(root)
             except ValueError as e:
-                prop = inputs.view("root_error", types.Error(label="Cannot read folder", description=str(e)))
-                prop.invalid = True
+                form_error(inputs, "root_error", "Cannot read folder", str(e))
                 return types.Property(inputs)
             corrs = list(found["corruptions"])
             sevs = sorted({s for v in found["corruptions"].values() for s in v})

@@ -3,8 +3,8 @@
 -   overview of the App's current view (corruption x severity heatmap, per-class
     table with empty cells flagged, score histograms) from
     ``datadiver_fo.customize.summary``; clicking a cell, a class or a bar sets the view;
--   the prompt box (preview, apply, save) over ``datadiver_fo.text_to_view`` and
-    ``datadiver_fo.save_prompt_view`` when the prompts feature is installed;
+-   the prompt box (preview, apply, save) over ``datadiver_fo.preview_prompt``
+    and ``datadiver_fo.save_prompt_view`` (preview then save asks an LLM once);
 -   saved views with provenance: load, export, check;
 -   buttons opening the bundle's other operators, shown only when registered.
 
@@ -15,11 +15,13 @@ import logging
 
 import fiftyone.operators as foo
 import fiftyone.operators.types as types
-from fiftyone import ViewField as F
 
 from datadiver_fo.internal import schema as sch
+from datadiver_fo.customize import prompts as ddp
 from datadiver_fo.customize import summary as dds
 from datadiver_fo.customize.stage_guard import load_saved_view
+
+from ._common import llm_settings
 
 logger = logging.getLogger(__name__)
 
@@ -47,47 +49,11 @@ _HEATMAP_HEIGHT = 60  # px per row, plus margins
 _MAX_HISTOGRAMS = 8
 
 
-def _prompts():
-    """The prompts module (issue 5) or None while it is not installed."""
-    try:
-        import datadiver_fo as ddf
-
-        if hasattr(ddf, "text_to_view") and hasattr(ddf, "save_prompt_view"):
-            return ddf
-        from datadiver_fo.customize import prompts
-        return prompts
-    except Exception:
-        return None
-
-
 def _operator_exists(name):
     try:
         return foo.registry.operator_exists(f"{PLUGIN}/{name}")
     except Exception:
         return False
-
-
-def _secret(ctx, key):
-    try:
-        return ctx.secrets.get(key) or None
-    except Exception:
-        return None
-
-
-def _llm_kwargs(ctx):
-    """LLM settings for text_to_view / save_prompt_view: the plugin's secrets
-    (read through ``ctx.secrets`` only, passed as arguments, never stored);
-    ``llm="auto"`` falls back to the offline parser when no key is set."""
-    return dict(
-        llm="auto",
-        model=_secret(ctx, "DATADIVER_LLM_MODEL"),
-        base_url=_secret(ctx, "OPENAI_BASE_URL"),
-        api_key=_secret(ctx, "OPENAI_API_KEY"),
-    )
-
-
-def _call_text_to_view(ctx, text):
-    return _prompts().text_to_view(ctx.dataset, text, **_llm_kwargs(ctx))
 
 
 def _heatmap_traces(matrix):
@@ -219,7 +185,12 @@ class DataDiverPanel(foo.Panel):
         if x is not None and lo == x:  # bar clicks report [x, x + width]
             width = hi - lo
             lo, hi = x - width / 2, x + width / 2
-        ctx.ops.set_view(ctx.view.match((F(field) >= lo) & (F(field) <= hi)))
+        try:
+            view = dds.range_view(ctx.view, field, lo, hi)
+        except ValueError as e:
+            ctx.ops.notify(str(e), variant="error")
+            return
+        ctx.ops.set_view(view)
 
     # --- prompt box ------------------------------------------------------------
 
@@ -230,12 +201,14 @@ class DataDiverPanel(foo.Panel):
         return text
 
     def _prompt_result(self, ctx):
-        """(text, text_to_view result), or (text, None) after showing why not."""
+        """(text, preview_prompt result), or (text, None) after showing why not.
+        The LLM settings are the plugin's secrets; ``llm="auto"`` falls back
+        to the offline parser when no key is set."""
         text = self._prompt_text(ctx)
-        if not text or _prompts() is None:
+        if not text:
             return text, None
         try:
-            return text, _call_text_to_view(ctx, text)
+            return text, ddp.preview_prompt(ctx.dataset, text, **llm_settings(ctx))
         except ValueError as e:
             ctx.panel.state.set("preview", {"prompt": text, "error": str(e)})
             return text, None
@@ -263,16 +236,15 @@ class DataDiverPanel(foo.Panel):
 
     def on_save(self, ctx):
         text = self._prompt_text(ctx)
-        mod = _prompts()
-        if not text or mod is None:
+        if not text:
             return
         name = (ctx.panel.state.get("save_name") or "").strip() or None
         try:
-            saved = mod.save_prompt_view(ctx.dataset, text, name=name, **_llm_kwargs(ctx))
+            # reuses the Preview's result: the LLM is not asked again
+            saved = ddp.save_prompt_view(ctx.dataset, text, name=name, **llm_settings(ctx))
         except ValueError as e:
             ctx.panel.state.set("preview", {"prompt": text, "error": str(e)})
             return
-        saved = saved if isinstance(saved, str) else getattr(saved, "name", str(saved))
         ctx.panel.state.set("message", f"Saved view '{saved}'")
         ctx.ops.notify(f"Saved view '{saved}'", variant="success")
         self._refresh_saved(ctx)
@@ -364,7 +336,6 @@ class DataDiverPanel(foo.Panel):
             ctx.panel.data.set("hist_" + field, _histogram_traces(field, hist))
         state["score_fields"] = [f for f in fields if hists[f]["count"]]
         state["operators"] = [n for n, _, _ in _OPERATOR_BUTTONS if _operator_exists(n)]
-        state["prompts"] = _prompts() is not None
         ctx.panel.state.set(state)
         if saved:
             self._refresh_saved(ctx)
@@ -405,30 +376,27 @@ class DataDiverPanel(foo.Panel):
 
         # prompt box
         panel.md("##### Prompt to view", name="prompt_title")
-        if st.get("prompts"):
-            panel.str(
-                "prompt",
-                label="Describe the samples you want",
-                description='e.g. "dogs and cats under heavy fog, no clean images"',
-            )
-            row = panel.h_stack("prompt_actions", align_x="left", gap=1)
-            row.btn("preview_btn", label="Preview", icon="visibility", on_click=self.on_preview, variant="outlined")
-            row.btn("apply_btn", label="Apply to App", icon="filter_alt", on_click=self.on_apply, variant="outlined")
-            panel.str("save_name", label="Save as (optional name)")
-            panel.btn("save_btn", label="Save view", icon="save", on_click=self.on_save, variant="contained")
-            preview = st.get("preview")
-            if preview:
-                if preview.get("error"):
-                    panel.view("preview_error", types.Error(label=preview["error"]))
-                else:
-                    lines = [
-                        f"**Understood:** {preview.get('explanation') or '(nothing)'}",
-                        f"**Matches:** {preview.get('count')} samples",
-                    ]
-                    lines += [f"⚠ {w}" for w in preview.get("warnings") or []]
-                    panel.md("\n\n".join(lines), name="preview_md")
-        else:
-            panel.md("*Prompt-to-view is not installed in this bundle yet.*", name="prompt_missing")
+        panel.str(
+            "prompt",
+            label="Describe the samples you want",
+            description='e.g. "dogs and cats under heavy fog, no clean images"',
+        )
+        row = panel.h_stack("prompt_actions", align_x="left", gap=1)
+        row.btn("preview_btn", label="Preview", icon="visibility", on_click=self.on_preview, variant="outlined")
+        row.btn("apply_btn", label="Apply to App", icon="filter_alt", on_click=self.on_apply, variant="outlined")
+        panel.str("save_name", label="Save as (optional name)")
+        panel.btn("save_btn", label="Save view", icon="save", on_click=self.on_save, variant="contained")
+        preview = st.get("preview")
+        if preview:
+            if preview.get("error"):
+                panel.view("preview_error", types.Error(label=preview["error"]))
+            else:
+                lines = [
+                    f"**Understood:** {preview.get('explanation') or '(nothing)'}",
+                    f"**Matches:** {preview.get('count')} samples",
+                ]
+                lines += [f"⚠ {w}" for w in preview.get("warnings") or []]
+                panel.md("\n\n".join(lines), name="preview_md")
         if st.get("message"):
             panel.md(str(st.get("message")), name="message_md")
 

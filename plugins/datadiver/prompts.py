@@ -7,73 +7,35 @@
 -   ``check_saved_views``: re-checks every saved view and lists broken ones.
 
 The LLM key comes from ``ctx.secrets`` (``OPENAI_API_KEY``, ``OPENAI_BASE_URL``,
-``DATADIVER_LLM_MODEL``), is passed to the library as an argument and is never
-logged, stored or copied into ``os.environ``.
+``DATADIVER_LLM_MODEL``, read by ``_common.llm_settings``), is passed to the
+library as an argument and is never logged, stored or copied into
+``os.environ``. The preview is kept by ``datadiver_fo.preview_prompt``.
 """
-import threading
-import time
-from collections import OrderedDict
-
 import fiftyone.operators as foo
 import fiftyone.operators.types as types
 
 from datadiver_fo.customize import prompts as ddp
 from datadiver_fo.customize import saved_views as ddsv
-from ._common import path_param
+from ._common import form_error, llm_settings, path_param
 
 _ENGINES = (("auto", "Auto (LLM if a key is set, else offline)"), ("offline", "Offline parser"),
             ("openai", "OpenAI-compatible LLM"))
 
-# The form's preview and the execution run in the same server process: the
-# previewed result is reused, so an LLM is called once per prompt, not twice.
-_PREVIEWS = OrderedDict()
-_PREVIEW_TTL = 600.0
-_PREVIEW_MAX = 64
-_LOCK = threading.Lock()
-
-
-def _secret(ctx, key):
-    try:
-        value = ctx.secrets.get(key)
-    except Exception:
-        value = None
-    return value or None
-
 
 def _settings(ctx):
     p = ctx.params
-    return dict(
-        llm=p.get("engine") or "auto",
-        model=(p.get("model") or "").strip() or _secret(ctx, "DATADIVER_LLM_MODEL"),
-        base_url=(p.get("base_url") or "").strip() or _secret(ctx, "OPENAI_BASE_URL"),
-        api_key=_secret(ctx, "OPENAI_API_KEY"),
-    )
-
-
-def _preview_key(ctx, text, s):
-    # the key itself never goes into the cache key, only whether one is set
-    return (ctx.dataset._doc.id, text, s["llm"], s["model"], s["base_url"], bool(s["api_key"]))
+    return llm_settings(ctx, engine=p.get("engine"), model=p.get("model"), base_url=p.get("base_url"))
 
 
 def _result(ctx, text):
-    s = _settings(ctx)
-    key = _preview_key(ctx, text, s)
-    now = time.monotonic()
-    with _LOCK:
-        hit = _PREVIEWS.get(key)
-        if hit is not None and now - hit[0] < _PREVIEW_TTL:
-            return hit[1]
-    res = ddp.text_to_view(ctx.dataset, text, **s)
-    with _LOCK:
-        _PREVIEWS[key] = (now, res)
-        while len(_PREVIEWS) > _PREVIEW_MAX:
-            _PREVIEWS.popitem(last=False)
-    return res
+    # The form's preview and the execution run in the same server process:
+    # preview_prompt keeps the previewed result, so the LLM is called once.
+    return ddp.preview_prompt(ctx.dataset, text, **_settings(ctx))
 
 
 def _uses_llm(ctx):
     s = _settings(ctx)
-    return s["llm"] == "openai" or (s["llm"] == "auto" and bool(s["api_key"]))
+    return ddp.prompt_engine(s["llm"], s["api_key"]) == "openai"
 
 
 class PromptToView(foo.Operator):
@@ -108,19 +70,18 @@ class PromptToView(foo.Operator):
         text = (ctx.params.get("text") or "").strip()
         if not text:
             return types.Property(inputs, view=types.View(label="Prompt to view"))
-        if _uses_llm(ctx) and not ctx.params.get("preview", False):
-            # an LLM call per keystroke would be wasteful: preview on request
-            inputs.bool("preview", default=False, label="Preview with the LLM",
-                        description="Calls the LLM once; the preview is reused when you run")
-            return types.Property(inputs, view=types.View(label="Prompt to view"))
-        if _uses_llm(ctx):
-            inputs.bool("preview", default=True, label="Preview with the LLM")
         try:
+            uses_llm = _uses_llm(ctx)
+            if uses_llm and not ctx.params.get("preview", False):
+                # an LLM call per keystroke would be wasteful: preview on request
+                inputs.bool("preview", default=False, label="Preview with the LLM",
+                            description="Calls the LLM once; the preview is reused when you run")
+                return types.Property(inputs, view=types.View(label="Prompt to view"))
+            if uses_llm:
+                inputs.bool("preview", default=True, label="Preview with the LLM")
             res = _result(ctx, text)
-        except Exception as e:  # ValueError (bad prompt) or LLMError (endpoint)
-            prop = inputs.view("error", types.Error(label="Cannot turn this prompt into a view",
-                                                    description=str(e)))
-            prop.invalid = True
+        except Exception as e:  # ValueError (bad prompt or engine) or LLMError (endpoint)
+            form_error(inputs, "error", "Cannot turn this prompt into a view", str(e))
             return types.Property(inputs, view=types.View(label="Prompt to view"))
         count = res.view.count()
         inputs.view("explanation", types.Notice(
@@ -137,9 +98,8 @@ class PromptToView(foo.Operator):
             inputs.bool("overwrite", default=False, label="Replace a saved view of that name")
             name = ctx.params.get("name") or default_name
             if ctx.dataset.has_saved_view(name) and not ctx.params.get("overwrite", False):
-                prop = inputs.view("name_taken", types.Error(
-                    label="Name taken", description=f"A saved view named {name!r} exists; tick 'replace' or pick another name"))
-                prop.invalid = True
+                form_error(inputs, "name_taken", "Name taken",
+                           f"A saved view named {name!r} exists; tick 'replace' or pick another name")
         return types.Property(inputs, view=types.View(label="Prompt to view"))
 
     def execute(self, ctx):

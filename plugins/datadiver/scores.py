@@ -7,7 +7,9 @@ progress to ``ctx.set_progress``.
 import fiftyone.operators as foo
 import fiftyone.operators.types as types
 
-from ._common import delegation_config, progress_callback, target_view_input, vector_fields
+from ._common import (
+    delegation_config, field_dropdown, int_param, progress_callback, target_view_input, vector_fields,
+)
 
 _CLASSIFIERS = ("logreg", "knn", "mlp")
 
@@ -18,20 +20,6 @@ def _classification_fields(ctx):
     if ctx.dataset is None:
         return []
     return sorted(ctx.dataset.get_field_schema(embedded_doc_type=fol.Classification))
-
-
-def _field_choice(inputs, name, fields, label, description, default=None,
-                  required=True):
-    choices = types.DropdownView()
-    for f in fields:
-        choices.add_choice(f, label=f)
-    inputs.enum(name, fields, required=required, label=label,
-                description=description, default=default, view=choices)
-
-
-def _int(ctx, name, default):
-    value = ctx.params.get(name)
-    return default if value is None else int(value)
 
 
 class ComputePredictions(foo.Operator):
@@ -61,9 +49,9 @@ class ComputePredictions(foo.Operator):
             + ", ".join(_CLASSIFIERS),
             view=types.AutocompleteView(choices=[types.Choice(c) for c in _CLASSIFIERS]),
         )
-        _field_choice(inputs, "label_field", _classification_fields(ctx),
-                      "Label field", "Ground-truth classifications",
-                      default="ground_truth", required=False)
+        field_dropdown(inputs, "label_field", _classification_fields(ctx),
+                       "Label field", "Ground-truth classifications",
+                       default="ground_truth", required=False)
         inputs.str("pred_field", default="predictions", label="Prediction field")
         inputs.int("num_folds", default=5, label="Folds")
         inputs.str("group_field", default="source_id", label="Group field",
@@ -86,14 +74,14 @@ class ComputePredictions(foo.Operator):
             members=members,
             label_field=ctx.params.get("label_field") or "ground_truth",
             pred_field=ctx.params.get("pred_field") or "predictions",
-            num_folds=_int(ctx, "num_folds", 5),
+            num_folds=int_param(ctx, "num_folds", 5),
             group_field=ctx.params.get("group_field") or None,
             progress=progress_callback(ctx),
         )
         if not ctx.delegated:
             ctx.trigger("reload_dataset")
         return {
-            "run_key": rep.key,
+            "run_key": rep.run_key,
             "accuracy": rep.accuracy,
             "member_accuracy": rep.member_accuracy,
             "member_fields": rep.member_fields,
@@ -126,8 +114,8 @@ class ComputeOod(foo.Operator):
         target_view_input(ctx, inputs)
         inputs.str("pred_field", default="predictions", label="Prediction field",
                    description="Written by compute_predictions")
-        _field_choice(inputs, "knn_embeddings", vector_fields(ctx), "kNN embeddings",
-                      "Embedding field for ood_knn (optional)", required=False)
+        field_dropdown(inputs, "knn_embeddings", vector_fields(ctx), "kNN embeddings",
+                       "Embedding field for ood_knn (optional)", required=False)
         inputs.int("k", default=0, label="Neighbours (k)",
                    description="0 = auto (from the distinct pictures per class)")
         return types.Property(inputs, view=types.View(label="Compute OoD scores"))
@@ -139,13 +127,13 @@ class ComputeOod(foo.Operator):
             ctx.target_view(),
             pred_field=ctx.params.get("pred_field") or "predictions",
             knn_embeddings=ctx.params.get("knn_embeddings") or None,
-            k=_int(ctx, "k", 0) or "auto",
+            k=int_param(ctx, "k", 0) or "auto",
             progress=progress_callback(ctx),
         )
         if not ctx.delegated:
             ctx.trigger("reload_dataset")
         return {
-            "run_key": rep.key,
+            "run_key": rep.run_key,
             "band_counts": rep.band_counts,
             "member_mean_entropy": rep.member_mean_entropy,
             "view": rep.view,
@@ -173,9 +161,9 @@ class FindLabelIssues(foo.Operator):
         target_view_input(ctx, inputs)
         inputs.str("pred_field", default="predictions", label="Prediction field",
                    description="Written by compute_predictions")
-        _field_choice(inputs, "label_field", _classification_fields(ctx),
-                      "Label field", "Labels to check", default="ground_truth",
-                      required=False)
+        field_dropdown(inputs, "label_field", _classification_fields(ctx),
+                       "Label field", "Labels to check", default="ground_truth",
+                       required=False)
         inputs.bool("brain", default=True, label="Also brain mistakenness and hardness")
         return types.Property(inputs, view=types.View(label="Find label issues"))
 
@@ -194,7 +182,7 @@ class FindLabelIssues(foo.Operator):
         if not ctx.delegated:
             ctx.trigger("reload_dataset")
         return {
-            "run_key": rep.key,
+            "run_key": rep.run_key,
             "num_issues": rep.num_issues,
             "num_checked": rep.num_checked,
             "num_missing_labels": rep.num_missing_labels,
