@@ -1,6 +1,9 @@
 """Held-out prompt benchmark: accuracy and silent-wrong rate of the offline parser.
 
-Run: ``.venv/bin/python benchmarks/bench_prompts_heldout.py [--json PATH] [--keep-db]``
+Run: ``.venv/bin/python benchmarks/bench_prompts_heldout.py [--set v2|v3] [--json PATH] [--keep-db]``
+
+``--set v3`` runs ``tests/prompt_heldout_v3.py`` (HELDOUT_V3, a second blind set
+written after the parser rewrite; every prompt counts as unseen) instead.
 
 Every prompt of ``tests/prompt_heldout_set.py`` (HELDOUT_V2, written on
 2026-11-30 before the parser rewrite of issue 13 and never tuned on) goes
@@ -165,11 +168,11 @@ def run(ds, cases, records, ddf, ph):
     return results
 
 
-def report(results, forms, n_samples):
+def report(results, forms, n_samples, set_name="HELDOUT_V2"):
     by_form = collections.OrderedDict((f, []) for f in forms)
     for r in results:
         by_form.setdefault(r["form"], []).append(r)
-    print(f"\nHeld-out prompt benchmark (HELDOUT_V2, offline parser, {len(results)} prompts, "
+    print(f"\nHeld-out prompt benchmark ({set_name}, offline parser, {len(results)} prompts, "
           f"{n_samples} samples)\n")
     head = f"{'form':<12} {'N':>4} {'exact':>6} {'acc':>7} {'silent-wrong':>13} {'wrong-error':>12} {'crash':>6}"
     print(head)
@@ -212,6 +215,9 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--json", metavar="PATH", help="write the per-prompt results to this JSON file")
     ap.add_argument("--keep-db", action="store_true", help="keep the private database folder (printed)")
+    ap.add_argument("--set", choices=("v2", "v3"), default="v2",
+                    help="held-out set: v2 (prompt_heldout_set.HELDOUT_V2, default) or v3 "
+                         "(prompt_heldout_v3.HELDOUT_V3, all prompts unseen)")
     args = ap.parse_args(argv)
 
     run_dir = tempfile.mkdtemp(prefix="dd-bench-heldout-")
@@ -234,8 +240,20 @@ def main(argv=None):
         ds = ph.build_heldout_dataset("bench-heldout-" + uuid.uuid4().hex[:6])
         records = ph.sample_records(ds)
         print(f"built {len(ds)} samples in {time.perf_counter() - t:.1f} s (private MongoDB in {db_dir})")
-        results = run(ds, ph.HELDOUT_V2, records, ddf, ph)
-        report(results, ph.FORMS, len(ds))
+        if args.set == "v3":
+            import prompt_heldout_v3 as v3
+
+            results = run(ds, v3.HELDOUT_V3, records, ddf, ph)
+            print("\n== HELDOUT_V3: blind, every prompt unseen ==")
+            report(results, ph.FORMS, len(ds), set_name="HELDOUT_V3")
+        else:
+            results = run(ds, ph.HELDOUT_V2, records, ddf, ph)
+            unseen = [r for r in results if r["prompt"] not in ph.ISSUE_TEXT]
+            seen = [r for r in results if r["prompt"] in ph.ISSUE_TEXT]
+            print("\n== UNSEEN: never shown to the parser's author ==")
+            report(unseen, ph.FORMS, len(ds))
+            print("\n== ISSUE_TEXT: also quoted in the issue (seen while tuning; not held out) ==")
+            report(seen, ph.FORMS, len(ds))
         if args.json:
             with open(args.json, "w") as f:
                 json.dump(results, f, indent=1, default=str)

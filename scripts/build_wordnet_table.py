@@ -7,8 +7,9 @@ byte-identical file::
     .venv/bin/python scripts/build_wordnet_table.py [--wordnet-dir DIR] [--check]
 
 Input:
-    ``<wordnet-dir>/data.noun`` (WordNet's noun database) and
-    ``<wordnet-dir>/noun.exc`` (irregular plurals), default
+    ``<wordnet-dir>/data.noun`` (WordNet's noun database),
+    ``<wordnet-dir>/index.noun`` (senses of each lemma, most frequent first)
+    and ``<wordnet-dir>/noun.exc`` (irregular plurals), default
     ``/usr/share/wordnet``; the 200 wnids of
     ``datadiver_fo/data/tiny_imagenet_wnids.txt``.
 
@@ -46,6 +47,20 @@ Output (JSON, sorted keys, 1-space indent):
     ``multi_path``: the Tiny wnids with more than one path to ``entity``
     (they or an ancestor have several hypernyms).
     ``renamed``: class wnid -> why its name differs from its first lemma.
+    ``hyponyms``: synsets below the table that a prompt may name, ``wnid ->
+    {lemmas, of, relation}``: every descendant of a class (``relation``
+    ``"kind"``: a honeybee is a kind of bee, so "honeybees" means the class
+    bee), and every life-stage or sex synset (below ``young, offspring``,
+    ``male`` or ``female`` animal) with a class or ancestor synset among its
+    direct hypernyms (``relation`` ``"young"``/``"male"``/``"female"``:
+    puppy is a young dog, so "puppies" means the group dog). ``of`` lists the
+    class or ancestor wnids it falls under. Only lemmas whose most frequent
+    noun sense (first in WordNet's ``index.noun``) is that synset are kept:
+    "puppy" (first sense: young dog) stays, "drill" (first sense: the tool,
+    not the baboon) and "tank" do not. Other synsets below a group
+    (pug under dog, apple under edible fruit) are left out on purpose: they
+    are not on the dataset, and reading them as the group would widen the
+    selection.
 
 ``--check`` rebuilds in memory and exits 1 if the committed file differs.
 """
@@ -106,6 +121,20 @@ def parse_noun_exc(path):
             if len(parts) >= 2:
                 exc[parts[0]] = parts[1:]
     return exc
+
+
+def parse_index_noun(path):
+    """Parses WordNet's ``index.noun``: lemma (underscores) -> synset offsets,
+    most frequent sense first."""
+    first = {}
+    with open(path, "r", encoding="utf-8") as f:
+        for line in f:
+            if line.startswith(" "):
+                continue
+            fields = line.split()
+            synset_cnt = int(fields[2])
+            first[fields[0]] = fields[len(fields) - synset_cnt :]
+    return first
 
 
 def _wnid(offset):
@@ -242,6 +271,10 @@ def build(wordnet_dir):
                 plurals[plural.replace("_", " ")] = base.replace("_", " ")
                 break
 
+    index_path = os.path.join(wordnet_dir, "index.noun")
+    senses = parse_index_noun(index_path) if os.path.isfile(index_path) else {}
+    hyponyms = _hyponyms(synsets, senses, [w[1:] for w in wnids], set(ancestor_offsets))
+
     multi_parent = [c["wnid"] for c in classes if len(c["parents"]) > 1]
     multi_path = [c["wnid"] for c in classes if len(c["paths"]) > 1]
     return OrderedDict(
@@ -257,7 +290,61 @@ def build(wordnet_dir):
         multi_parent=multi_parent,
         multi_path=multi_path,
         renamed=renamed,
+        hyponyms=hyponyms,
     )
+
+
+# Roots of cross-cutting animal categories: a synset below one of them that
+# also has a table synset as a direct hypernym is that synset at a life stage
+# (puppy: pup + dog) or of one sex (bullock: cattle + male).
+_CROSS_ROOTS = {"01321579": "young", "01321230": "male", "01320872": "female"}
+
+
+def _hyponyms(synsets, senses, class_offsets, ancestor_offsets):
+    """The ``hyponyms`` section (see the module docstring); ``senses`` is
+    :func:`parse_index_noun`'s output."""
+    table = set(class_offsets) | set(ancestor_offsets)
+    children = {}
+    for off in sorted(synsets):
+        for p in synsets[off]["parents"]:
+            children.setdefault(p, []).append(off)
+    out = {}
+
+    def add(off, of, relation):
+        # a lemma whose usual sense is another synset ("drill": the tool) is left out
+        lemmas = [_lemma(l) for l in synsets[off]["lemmas"] if (senses.get(l.lower()) or [off])[0] == off]
+        if not lemmas:
+            return
+        rec = out.setdefault(_wnid(off), {"lemmas": lemmas, "of": [], "relation": relation})
+        if _wnid(of) not in rec["of"]:
+            rec["of"].append(_wnid(of))
+
+    for cls in class_offsets:  # every descendant of a class, any depth
+        stack = list(children.get(cls, []))
+        seen = set()
+        while stack:
+            off = stack.pop(0)
+            if off in seen or off in table:
+                continue
+            seen.add(off)
+            add(off, cls, "kind")
+            stack.extend(children.get(off, []))
+    for root, relation in sorted(_CROSS_ROOTS.items()):
+        stack, seen = list(children.get(root, [])), set()
+        while stack:
+            off = stack.pop(0)
+            if off in seen:
+                continue
+            seen.add(off)
+            stack.extend(children.get(off, []))
+            if off in table or _wnid(off) in out:
+                continue
+            for p in synsets[off]["parents"]:
+                if p in table:
+                    add(off, p, relation)
+    for rec in out.values():
+        rec["of"].sort()
+    return OrderedDict(sorted(out.items()))
 
 
 def dumps(table):

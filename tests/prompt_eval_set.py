@@ -58,6 +58,11 @@ def _vehicle(s):
     return "vehicle" in s["hypernyms"] or "conveyance" in s["hypernyms"]
 
 
+def _automobile(s):
+    # below WordNet's car, auto, automobile (a motor vehicle), not the railway car
+    return "car" in s["hypernyms"] and "motor vehicle" in s["hypernyms"]
+
+
 def _noise(s):
     return s["corruption"].endswith("noise")
 
@@ -195,7 +200,9 @@ CASES = [
     ("birds with frost", lambda s: "bird" in s["hypernyms"] and s["corruption"] == "frost"),
     ("cats", _cat),
     ("bugs with jpeg artifacts", lambda s: "insect" in s["hypernyms"] and s["corruption"] == "jpeg_compression"),
-    ("cars", lambda s: "car" in s["hypernyms"]),
+    # "car" names two WordNet synsets (automobile; railway car): people mean
+    # automobiles (datadiver_fo.io.wordnet.GROUP_ALIASES pins that sense)
+    ("cars", lambda s: _automobile(s)),
     ("fruit under heavy snow", lambda s: "fruit" in s["hypernyms"] and s["corruption"] == "snow" and s["severity"] in (4, 5)),
     # corruptions, families, loose words
     ("foggy images", lambda s: s["corruption"] == "fog"),
@@ -253,6 +260,57 @@ CASES = [
     ("fog images with ood score at least 0.8", lambda s: s["corruption"] == "fog" and s["ood_score"] >= 0.8),
     ("the 15 dogs with the lowest label quality", ("top", _dog, "label_quality", 15, False)),
     ("first 30 pictures of pizza", ("random", lambda s: s["label"] == "pizza", 30)),
+    # --- spec version 2 (written for issue 13, before the parser was changed) ---
+    # unions of clauses
+    ("dogs in fog or cats in snow",
+     lambda s: (_dog(s) and s["corruption"] == "fog") or (_cat(s) and s["corruption"] == "snow")),
+    ("heavy fog or mild snow",
+     lambda s: (s["corruption"] == "fog" and s["severity"] in (4, 5)) or (s["corruption"] == "snow" and s["severity"] in (1, 2))),
+    ("dogs in heavy fog or light snow",
+     lambda s: _dog(s) and ((s["corruption"] == "fog" and s["severity"] in (4, 5))
+                            or (s["corruption"] == "snow" and s["severity"] in (1, 2)))),
+    ("severity 1 snow plus severity 5 frost",
+     lambda s: (s["corruption"] == "snow" and s["severity"] == 1) or (s["corruption"] == "frost" and s["severity"] == 5)),
+    ("cats with motion blur or dogs with zoom blur",
+     lambda s: (_cat(s) and s["corruption"] == "motion_blur") or (_dog(s) and s["corruption"] == "zoom_blur")),
+    ("clean cats or foggy dogs",
+     lambda s: (_cat(s) and s["corruption"] == "clean") or (_dog(s) and s["corruption"] == "fog")),
+    ("pixelate at level 2 and jpeg at level 4 on vehicles",
+     lambda s: _vehicle(s) and ((s["corruption"] == "pixelate" and s["severity"] == 2)
+                                or (s["corruption"] == "jpeg_compression" and s["severity"] == 4))),
+    ("label quality under 0.2 and above 0.9", lambda s: s["label_quality"] < 0.2 or s["label_quality"] > 0.9),
+    # exclusions by corruption word, family and group, for every clause
+    ("all images except weather corruptions", lambda s: s["family"] != "weather"),
+    ("no animals", lambda s: "animal" not in s["hypernyms"]),
+    ("everything except dogs and cats", lambda s: not _dog(s) and not _cat(s)),
+    ("vehicles, no weather", lambda s: _vehicle(s) and s["family"] != "weather"),
+    ("birds but no blur and no noise", lambda s: "bird" in s["hypernyms"] and not _blur(s) and not _noise(s)),
+    # score ranges
+    ("uniqueness from 0.2 to 0.3", lambda s: 0.2 <= s["uniqueness"] <= 0.3),
+    ("label quality above 0.4 and below 0.6 among dogs", lambda s: _dog(s) and 0.4 < s["label_quality"] < 0.6),
+    ("fog with an ood score in the range 0.3 to 0.7", lambda s: s["corruption"] == "fog" and 0.3 <= s["ood_score"] <= 0.7),
+    # top / bottom k, number words
+    ("the twelve most unusual cats", ("top", _cat, "ood_score", 12, True)),
+    ("bottom 5 by uniqueness", ("top", lambda s: True, "uniqueness", 5, False)),
+    ("the ten lowest label quality pictures", ("top", lambda s: True, "label_quality", 10, False)),
+    ("highest uniqueness first, 30 of them", ("top", lambda s: True, "uniqueness", 30, True)),
+    ("a dozen random cats", ("random", _cat, 12)),
+    ("saturated teapots at level three", lambda s: s["label"] == "teapot" and s["corruption"] == "saturate" and s["severity"] == 3),
+    # severity words
+    ("worst fog", lambda s: s["corruption"] == "fog" and s["severity"] == 5),
+    ("snow at its highest severity", lambda s: s["corruption"] == "snow" and s["severity"] == 5),
+    ("frost at the lightest level", lambda s: s["corruption"] == "frost" and s["severity"] == 1),
+    ("moderately blurry birds", lambda s: "bird" in s["hypernyms"] and _blur(s) and s["severity"] == 3),
+    # typos, WordNet words below the classes, slang, spelling variants
+    ("limosines in the snow", lambda s: s["label"] == "limousine" and s["corruption"] == "snow"),
+    ("zoom blurr on teapots", lambda s: s["label"] == "teapot" and s["corruption"] == "zoom_blur"),
+    ("kittens in snow", lambda s: _cat(s) and s["corruption"] == "snow"),
+    ("lionesses", lambda s: s["label"] == "lion"),
+    ("bumblebees in fog", lambda s: s["label"] == "bee" and s["corruption"] == "fog"),
+    ("doggies with jpeg artifacts", lambda s: _dog(s) and s["corruption"] == "jpeg_compression"),
+    ("automobiles in fog", lambda s: _automobile(s) and s["corruption"] == "fog"),
+    ("sportscars and school-buses", lambda s: s["label"] in ("sports car", "school bus")),
+    ("icecream with spatter", lambda s: s["label"] == "ice cream" and s["corruption"] == "spatter"),
 ]
 
 # Prompts that must be refused with a ValueError (never "everything").
@@ -262,6 +320,12 @@ MUST_FAIL = [
     "dgos in fog",
     "show me everything please",
     "images with rain",
+    # nothing ignored silently (spec version 2)
+    "some lovely dogs in fog",
+    "pugs in fog",
+    "dogs 7",
+    "all the pictures",
+    "snwo",
 ]
 
 # Written after the parser was tuned on CASES and run once as-is: a held-out

@@ -519,6 +519,21 @@ HELDOUT_V2 = [
     ("photos taken at night", "refuse", "error"),
 ]
 
+
+# Prompts that also stand in the text of issue 13, which the parser's author
+# read while rewriting it (the issue quotes them as examples). They are not
+# held out: the benchmark reports them apart and counts only UNSEEN.
+ISSUE_TEXT = frozenset([
+    "puppies", "doggos", "automobiles", "reptiles", "retrievers", "animals", "gausian noise",
+    "level two", "fog at severity 5 and snow at severity 1", "dogs in fog or cats in snow",
+    "everything but noise", "no weather", "ood score between 0.4 and 0.6",
+    "5 least out-of-distribution samples", "lowest label quality first, 25 of them",
+    "label issues among reptiles", "label issues", "everything",
+    # the issue quotes "under 0.2 and above 0.9" on a score
+    "label quality under 0.2 and above 0.9",
+])
+UNSEEN = [c for c in HELDOUT_V2 if c[0] not in ISSUE_TEXT]
+
 # --------------------------------------------------------------------------
 # Dataset, records, checking
 # --------------------------------------------------------------------------

@@ -1,13 +1,40 @@
-"""Offline, deterministic prompt parser: plain English -> view spec.
+"""Offline, deterministic prompt parser: plain English -> view spec (version 2).
 
 No model, no network: the prompt is matched against the dataset's own
-vocabulary (built once per dataset and cached, see :func:`phrase_index`):
+vocabulary (built once per dataset and cached, see :func:`phrase_index`).
+
+Nothing is ignored silently. Every word of a prompt is either understood (a
+meaning word below) or one of the documented filler words
+(:data:`FILLER_WORDS`: "show me", "the", "images", "pictures", "samples",
+"all", "with", "of", ...); any other word makes :func:`parse_prompt` raise a
+``ValueError`` that quotes it and suggests what it may mean. There is no
+partial result for a partially understood prompt. Warnings are notes about
+readings ("read 'gausian' as 'gaussian'"), never dropped meaning.
+
+Meaning words:
 
 -   classes by name and by every WordNet lemma (``"Chihuahua"``,
-    ``"trolley coach"``), plurals (``"golden retrievers"``, ``"geese"``);
+    ``"trolley coach"``), with plurals (``"golden retrievers"``,
+    ``"geese"``) and hyphen/space/joined variants (``"sports car"``,
+    ``"sports-car"``, ``"sportscar"``);
 -   WordNet groups present in the ``hypernyms`` field by name, lemma, plural
     or colloquial alias (``"dogs"``, ``"animals"``, ``"vehicles"``,
-    ``"food"``, ``"bugs"``);
+    ``"food"``, ``"bugs"``). A lemma of one sense of a shared group name
+    means that sense only: ``"automobiles"`` (and ``"cars"``, pinned by
+    :data:`datadiver_fo.io.wordnet.GROUP_ALIASES`) are the classes below
+    the car synset n02958343, not railway cars;
+-   WordNet words below the classes, from the shipped table
+    (:func:`datadiver_fo.io.wordnet.hyponyms`): kinds of a class
+    (``"honeybees"`` = class bee) and animals at a life stage or of one sex
+    (``"puppies"`` = young dogs = group dog, ``"lioness"`` = lion). The
+    reading is reported in the warnings. Kinds beside the classes ("pug"
+    next to the dog breeds) are not on the dataset and stay errors;
+-   a small slang table (:data:`SLANG`: ``doggo``/``pooch`` -> dog,
+    ``kitty``/``kitten`` -> cat, ``pup`` -> dog ...), reported as well;
+-   typos: a word of 5 to 8 letters one edit (insert, delete, substitute,
+    swap) from exactly one known word, or of 9+ letters two edits from
+    exactly one, is read as that word (``"gausian noise"``), reported in the
+    warnings; shorter words and ties are errors with suggestions;
 -   corruptions (``"gaussian noise"``, ``"fog"``), families (``"weather"``,
     ``"digital"``) and loose words: ``noisy``/``grainy`` = every ``*_noise``
     corruption, ``blurry``/``blurred`` = every ``*_blur`` corruption,
@@ -15,36 +42,62 @@ vocabulary (built once per dataset and cached, see :func:`phrase_index`):
     artifacts``/``compressed``, ``low contrast``, ``oversaturated``,
     ``splattered``...; ``clean``/``uncorrupted``/``original`` = corruption
     ``clean``; ``corrupted``/``distorted`` = everything but ``clean``;
--   severities: ``severity 3``, ``levels 2-4``, ``severity 2 to 4``,
-    ``at least 3``, ``severity above 2``, ``3+``, ``at most 2``;
-    ``mild``/``light``/``slight`` = 1-2, ``moderate``/``medium`` = 3,
-    ``severe``/``heavy``/``strong`` = 4-5, ``extreme``/``worst`` = 5;
+-   severities: ``severity 3``, ``level two``, ``levels 2-4``, ``severity 2
+    to 4``, ``at least 3``, ``severity above 2``, ``3+``, ``at most 2``, and
+    the severity words of
+    :data:`datadiver_fo.customize.viewspec.SEVERITY_WORDS` (one table):
+    ``mildest`` = 1, ``mild``/``light`` = 1-2, ``moderate`` = 3,
+    ``heavy``/``severe`` = 4-5, ``worst``/``extreme``/``highest severity`` =
+    5;
 -   negation: ``except``, ``excluding``, ``without``, ``not``, ``no``,
-    ``other than``, ``apart from``, ``minus``: what follows, up to the next
-    comma / ``but`` / ``with`` / ``only``, goes to ``exclude``;
--   scores: ``top 50 most out-of-distribution`` (sort by ``ood_score``,
-    highest first, limit 50), ``out-of-distribution``/``OOD``/``outliers`` =
-    ``ood_score >= 0.6`` (the high band), ``in-distribution`` =
-    ``ood_score < 0.4``, ``<field> above 0.5`` for any numeric field,
-    ``sorted by <field>``, ``top 20 by uniqueness``, ``most unique``;
-    ``likely mislabeled``/``label issues`` = ``label_issue == true``,
-    ``missing labels``/``unlabeled`` = the ``missing_label`` tag;
--   ``random 100`` / ``100 random`` / ``a sample of 100`` (take, seed 51 or
-    ``seed N``), ``first 20`` / ``20 images`` (limit);
+    ``other than``, ``apart from``, ``minus``, ``everything but``, ``all
+    but``: what follows, up to the next comma / ``but`` / ``with`` /
+    ``only`` (or a new ``in``/``at``/``on`` phrase), is excluded from every
+    clause. An exclusion may name classes, groups, corruptions, families,
+    severities or tags (``"everything but noise"``, ``"no weather"``,
+    ``"no animals"``); a negated score condition is flipped (``"not out of
+    distribution"`` = ``ood_score < 0.6``). An adjectival ``not`` covers
+    only its modifier (``"not blurry dogs"`` = dogs that are not blurry);
+    any other negation of two different kinds side by side (``"except
+    blurry dogs"``, ``"except heavy fog"``) would be a combination, which an
+    exclusion cannot say, and is refused;
+-   scores: ``top 50 most out-of-distribution``, ``5 least
+    out-of-distribution`` (sort by ``ood_score`` and keep N),
+    ``out-of-distribution``/``OOD``/``outliers`` = ``ood_score >= 0.6`` (the
+    high band), ``in-distribution`` = ``ood_score < 0.4``; for any numeric
+    field (``ood score``, ``label quality``, ``uniqueness``...): ``above
+    0.5``, ``at least``, ``under``, ``between 0.4 and 0.6``, ``from 0.2 to
+    0.3``, ``under 0.2 and above 0.9`` (two clauses), ``sorted by``, ``top 20
+    by``, ``lowest label quality first``, ``the 15 ... with the lowest label
+    quality``; ``likely mislabeled``/``label issues`` = ``label_issue ==
+    true``; ``missing labels``/``unlabeled`` = the ``missing_label`` tag;
+-   counts: ``random 100`` / ``100 random`` / ``a sample of 100`` (take,
+    seed 51 or ``seed N``), ``first 20`` / ``20 images`` / ``25 of them``
+    (limit), number words up to ``hundred`` and ``a dozen``;
 -   ``training``/``train split`` and ``validation``/``val`` tags (a bare
     ``train`` is the WordNet group of trains).
 
-Inside one kind, values are OR'd ("dogs and cats" = dogs or cats); different
-kinds are AND'd ("dogs in fog"). A word that looks like a class but is not on
-the dataset (a WordNet class or group missing here, a near-miss of a
-vocabulary name, an unknown plural noun) is an error with suggestions; a
-prompt from which nothing is understood is an error, never "everything".
+How the pieces combine. Inside one kind, values are OR'd ("dogs and cats" =
+dogs or cats; "fog or snow"); different kinds are AND'd ("dogs in fog"). A
+prompt may be a UNION of clauses (spec ``clauses``): a kind already set in
+the current clause, met again after another kind, starts a new clause ("fog
+at severity 5 and snow at severity 1" = two clauses; "dogs in fog or cats in
+snow"), and so does ``or`` before a different kind ("fog or mild snow"). A new
+clause repeats what came before the part that changes ("dogs in heavy fog or
+mild snow": dogs in both), and a part that follows the last clause's full
+parallel pattern is shared by all ("fog at severity 5 or snow at severity 1 on
+dogs"). Two conditions on one score that cannot both hold ("under 0.2 and
+above 0.9") are two clauses; ones that can ("above 0.4 and below 0.6") are
+one range. A prompt meaning "everything" alone ("all images") is an error
+unless ``allow_all``.
 """
 import difflib
+import itertools
 import re
 import threading
 
 from datadiver_fo.internal import schema as sch
+from datadiver_fo.internal import store
 from datadiver_fo.customize import viewspec as vs
 # --------------------------------------------------------------------------
 # Fixed keyword vocabulary
@@ -151,16 +204,6 @@ _FAMILY_WORDS = {
 }
 _CLEAN_WORDS = ("clean", "uncorrupted", "original", "pristine", "unmodified", "unaltered", "undistorted", "non corrupted")
 _CORRUPTED_WORDS = ("corrupted", "corruption", "corruptions", "distorted", "degraded", "perturbed", "any corruption")
-_SEVERITY_WORDS = {
-    "mild": (1, 2), "mildly": (1, 2), "light": (1, 2), "lightly": (1, 2), "slight": (1, 2),
-    "slightly": (1, 2), "weak": (1, 2), "low severity": (1, 2), "subtle": (1, 2), "faint": (1, 2),
-    "moderate": (3,), "moderately": (3,), "medium": (3,), "medium severity": (3,),
-    "severe": (4, 5), "severely": (4, 5), "heavy": (4, 5), "heavily": (4, 5), "strong": (4, 5),
-    "strongly": (4, 5), "high severity": (4, 5), "intense": (4, 5), "harsh": (4, 5), "thick": (4, 5),
-    "dense": (4, 5), "very": None,
-    "extreme": (5,), "extremely": (5,), "worst": (5,), "maximum severity": (5,), "max severity": (5,),
-    "most severe": (5,), "highest severity": (5,),
-}
 _TAG_WORDS = {
     "training": "train", "train split": "train", "train set": "train", "training set": "train",
     "training split": "train", "validation": "val", "val": "val", "val split": "val",
@@ -170,9 +213,23 @@ _NEGATORS = ("except", "except for", "excluding", "exclude", "without", "not", "
              "but no", "other than", "apart from", "minus", "but without", "and no", "and not",
              "leave out", "leaving out", "drop", "remove", "ignore", "ignoring", "skip", "never",
              "nothing", "none", "non", "neither", "nor", "but exclude", "but excluding", "save for",
-             "aside from", "outside of", "isn't", "aren't", "arent", "isnt")
+             "aside from", "outside of", "isn't", "aren't", "arent", "isnt", "besides", "but never")
+# "everything but X": the whole dataset minus X
+_ALL_BUT = ("everything but", "everything except", "everything except for", "anything but",
+            "anything except", "all but", "all except", "all except for", "everything other than",
+            "anything other than", "everything apart from", "everything besides", "everything without",
+            "all images but", "all images except", "all samples except", "all samples but",
+            "all pictures except", "all pictures but", "everything aside from", "everything minus")
 _RESETS = (",", ";", ".", "but", "with", "only", "just", "and only", "while", "where", "plus", "also", "then")
-_FILLERS = set("""
+# Connectors between atoms: "or" may start a new clause of a union, the rest
+# join (see the module docstring).
+_CONNECTORS = {"and": "and", "or": "or", ",": "and", ";": "and", "plus": "and", "also": "and",
+               "as well as": "and", "and also": "and", "along with": "and", "together with": "and",
+               "or else": "or", "and or": "or", "either": None}
+
+# Words that carry no meaning of their own in a prompt ("show me the images
+# of ..."). Any other word must be understood, or the prompt is refused.
+FILLER_WORDS = frozenset("""
 a an the of in on at under with from by for to as is are be being been was were that which who whose
 those these this there their them they it its all any every each some show me find get give list
 display select want need see look looking please images image pictures picture photos photo pics pic
@@ -183,8 +240,22 @@ can could would like you your labeled labelled labels label containing contain c
 anything something condition conditions setting settings scene scenes environment effect effects
 show featuring feature depicting depict including include includes affected hit applied under over
 level levels severity severities corruption corruptions set so very quite really bit little more most
-than then appear appears appearing look looks seen visible taken shown here now please thanks
+than then appear appears appearing look looks seen visible taken shown here now thanks thank
+among amongst within across around about into onto inside during through throughout per via
+whatever stuff lot lots bunch pull fetch grab return returns returned bring up out off
 """.split())
+_FILLERS = FILLER_WORDS  # name used before version 2
+
+# Slang and informal words WordNet does not tie to the class or group people
+# mean (WordNet's "kitten" is a young mammal, not a young cat). Each maps to
+# a class or group NAME; it is used only when that name is on the dataset,
+# and the reading is reported.
+SLANG = {
+    "doggo": "dog", "doggy": "dog", "doggie": "dog", "pooch": "dog", "pupper": "dog", "pup": "dog",
+    "kitty": "cat", "kitten": "cat", "kitteh": "cat", "pussycat": "cat", "kitty cat": "cat",
+    "birdie": "bird", "bunny": "rabbit", "froggy": "frog", "piggy": "hog",
+}
+
 _OOD_WORDS = r"(?:ood(?: score)?|out of distribution|anomalous|anomalies|anomaly|unusual|atypical|outliers?|strangest|weirdest|novel)"
 _NUM = r"(\d+(?:\.\d+)?)"
 _SEVKW = r"(?:severity levels?|severity|severities|sev|levels?|intensity|strength)"
@@ -200,6 +271,8 @@ _FIELD_ALIASES = {
     "label quality": sch.LABEL_QUALITY, "label quality score": sch.LABEL_QUALITY,
     "uniqueness": "uniqueness", "representativeness": "representativeness",
     "confidence": sch.PREDICTIONS + ".confidence", "prediction confidence": sch.PREDICTIONS + ".confidence",
+    # adjectives of the scores ("most unique", "least confident")
+    "unique": "uniqueness", "representative": "representativeness", "confident": sch.PREDICTIONS + ".confidence",
 }
 _IRREGULAR = {"geese": "goose", "mice": "mouse", "children": "child", "people": "person", "men": "man",
               "women": "woman", "teeth": "tooth", "feet": "foot", "oxen": "ox", "lice": "louse",
@@ -208,13 +281,37 @@ _SCOPE_PREPS = ("in", "under", "at", "on", "during", "through")
 _OOD_THRESHOLD_HIGH = 0.6  # OoDAnalyzer's display bands: high >= 0.6, low < 0.4
 _OOD_THRESHOLD_LOW = 0.4
 
+# Words the number-bearing patterns read (so the typo pass leaves them alone)
+_PATTERN_WORDS = set("""
+top first last bottom best worst random randomly chosen selected picked sample selection subset pick seed
+sorted sort order ordered rank ranked ascending descending asc desc increasing decreasing highest lowest
+largest smallest least most high low first between from to through thru and or plus up higher lower above
+below greater less more fewer exceeding equal equals minimum maximum min max limit results result them
+those these mislabeled mislabelled mislabel mislabels wrongly incorrectly labeled labelled errors error
+issues issue problems problem mistakes mistake wrong bad noisy incorrect correct correctly good labeling
+labelling missing unlabeled unlabelled ground truth likely possibly probably potentially suspected
+suspicious typical distribution ood score scores similar looking resembling like
+""".split())
+
+# Number words (normalised to digits before anything else)
+_UNITS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+          "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+          "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19}
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+         "eighty": 80, "ninety": 90}
+# "one" is a number ("one dog", "level one") except after these words ("the one with fog")
+_ONE_NOT_AFTER = {"the", "this", "that", "which", "each", "every", "any", "no", "some", "another", "other"}
+
 
 class ParsedPrompt:
     """What the offline parser understood.
 
     Attributes:
-        spec: the normalised view spec (see :mod:`datadiver_fo.customize.viewspec`)
-        warnings: list of strings (ignored words, approximations)
+        spec: the normalised version-2 view spec (see
+            :mod:`datadiver_fo.customize.viewspec`)
+        warnings: list of strings: notes on readings (a typo read as a
+            word, a WordNet or slang word read as a class or group, clean
+            read together with severities); never dropped meaning
         understood: list of ``(phrase, meaning)`` pairs, in prompt order
     """
 
@@ -228,8 +325,32 @@ class ParsedPrompt:
 
 
 # --------------------------------------------------------------------------
-# Tokens and plural forms
+# Tokens, plural forms, number words, edit distance
 # --------------------------------------------------------------------------
+
+
+def _number_words(text):
+    """Number words -> digits: "twenty five" -> 25, "a dozen" -> 12,
+    "hundred" -> 100; "one" unless it follows "the", "each", "any"...
+    ("the one with fog" stays words)."""
+    text = re.sub(r"\bhalf a dozen\b", "6", text)
+    text = re.sub(r"\b(?:a |one )?dozen\b", "12", text)
+    text = re.sub(r"\b(?:a |one )?hundred\b", "100", text)
+    tens = "|".join(_TENS)
+    units = "|".join(u for u in _UNITS if u != "zero")
+    text = re.sub(rf"\b({tens}) ({units})\b",
+                  lambda m: str(_TENS[m.group(1)] + _UNITS[m.group(2)]) if _UNITS[m.group(2)] < 10 else m.group(0),
+                  text)
+    text = re.sub(rf"\b({tens})\b", lambda m: str(_TENS[m.group(1)]), text)
+
+    def unit(m):
+        word = m.group(1)
+        if word != "one":
+            return str(_UNITS[word])
+        before = text[: m.start()].split()[-1:] or [""]
+        return word if before[0] in _ONE_NOT_AFTER else "1"
+
+    return re.sub(rf"\b({'|'.join(_UNITS)})\b", unit, text)
 
 
 def _normalize_text(text):
@@ -240,7 +361,9 @@ def _normalize_text(text):
     text = re.sub(r"(?<=[a-z])[-_/]|[-_/](?=[a-z])", " ", text)
     text = re.sub(r"(?<=\d)\s*[\u2013\u2014-]\s*(?=\d)", " - ", text)  # 2-4 -> 2 - 4
     text = re.sub(r"[\"()\[\]{}!?]", " ", text)
-    return " ".join(text.split())
+    text = re.sub(r"(?<=[a-z])([,;])", r" \1", text)
+    text = re.sub(r"\s&\s", " and ", text)
+    return _number_words(" ".join(text.split()))
 
 
 def _key_tokens(phrase):
@@ -260,6 +383,35 @@ def _singulars(word):
     return out
 
 
+def _typo_budget(word):
+    """Edits a typo of ``word`` may have: none up to 4 letters (too many
+    neighbours), 1 for 5-8 letters, 2 from 9."""
+    n = len(word)
+    return 0 if n <= 4 else (1 if n <= 8 else 2)
+
+
+def _edit_distance(a, b, limit):
+    """Optimal-string-alignment distance (insert, delete, substitute, swap
+    two neighbours), or ``limit + 1`` once it exceeds ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2, prev = None, list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        best = i
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if prev2 is not None and i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                v = min(v, prev2[j - 2] + 1)
+            cur[j] = v
+            best = min(best, v)
+        if best > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
 # --------------------------------------------------------------------------
 # Phrase index (per dataset, cached with its vocabulary)
 # --------------------------------------------------------------------------
@@ -270,13 +422,17 @@ class _Index:
         self.vocab = vocab
         self.keywords = {}  # tokens -> list of entries (exact tokens only)
         self.names = {}  # tokens -> list of entries (plurals allowed)
+        self.extra = {}  # tokens -> (entries, note): WordNet words below the classes, slang
         self.display = {}  # lowercase phrase -> display string, for suggestions
         self._build(dataset, vocab)
         self.first = {}
-        for table, plural in ((self.keywords, False), (self.names, True)):
+        for table in (self.keywords, self.names):
             for toks in table:
                 self.first.setdefault(toks[0], set()).add(len(toks))
-        self.max_len = max((len(t) for t in list(self.keywords) + list(self.names)), default=1)
+        self.extra_first = {}
+        for toks in self.extra:
+            self.extra_first.setdefault(toks[0], set()).add(len(toks))
+        self._build_pool()
 
     def _kw(self, phrase, entry):
         toks = (phrase,) if phrase in (",", ";", ".") else _key_tokens(phrase)
@@ -311,9 +467,8 @@ class _Index:
             self._kw(w, ("clean",))
         for w in _CORRUPTED_WORDS:
             self._kw(w, ("corrupted",))
-        for w, sev in _SEVERITY_WORDS.items():
-            if sev is not None:
-                self._kw(w, ("sev", tuple(sev)))
+        for w, sev in vs.SEVERITY_WORDS.items():
+            self._kw(w, ("sev", tuple(sev)))
         for w, tag in _TAG_WORDS.items():
             if tag in vocab.tags:
                 self._kw(w, ("tag", tag))
@@ -322,8 +477,13 @@ class _Index:
                 self._kw(t, ("tag", t))
         for w in _NEGATORS:
             self._kw(w, ("neg",))
+        for w in _ALL_BUT:
+            self._kw(w, ("neg", "all"))
         for w in _RESETS:
             self._kw(w, ("reset",))
+        for w, conn in _CONNECTORS.items():
+            if conn is not None:
+                self._kw(w, ("conn", conn))
 
         # classes: their name and every WordNet lemma
         from datadiver_fo.io import wordnet as ddw
@@ -338,26 +498,58 @@ class _Index:
                     label = None
             if label in vocab.classes:
                 label_of[wnid] = label
+        self.label_of = label_of
         for c in vocab.classes:
             self._name(c, ("class", c), primary=True)
         group_set = set(vocab.groups)
+        # the synsets behind each group name present (two synsets may share
+        # a name: "car" is the automobile and the railway car) and the
+        # classes below each synset
+        ancestors = {}
+        synsets_of_name, classes_below = {}, {}
+        for wnid, label in label_of.items():
+            try:
+                ancestors[wnid] = ddw.hypernym_wnids(wnid)
+            except ValueError:
+                continue
+            for a in ancestors[wnid]:
+                classes_below.setdefault(a, []).append(label)
+                name = ddw.class_name(a)
+                if name in group_set:
+                    synsets_of_name.setdefault(name, set()).add(a)
+        self.classes_below = classes_below
+
+        def group_entry(a):
+            # a group by one synset: its name when that name means only this
+            # synset here, else the classes below it ("automobile")
+            name = ddw.class_name(a)
+            if name not in group_set:
+                return None
+            if len(synsets_of_name.get(name, ())) > 1:
+                return ("synset", a, name, tuple(classes_below.get(a, ())))
+            return ("group", name)
+
         seen_groups = set()
         for wnid, label in label_of.items():
             try:
                 for lemma in ddw.lemmas(wnid):
                     self._name(lemma, ("class", label))
-                ancestors = ddw.hypernym_wnids(wnid)
             except ValueError:
                 continue
-            for a in ancestors:
+            for a in ancestors.get(wnid, ()):
                 if a in seen_groups:
                     continue
                 seen_groups.add(a)
-                gname = ddw.class_name(a)
-                if gname not in group_set:
+                entry = group_entry(a)
+                if entry is None:
                     continue
+                name = ddw.class_name(a)
+                # a lemma shared by all synsets of the name means the name
+                shared = set.intersection(*[{_key_tokens(x) for x in ddw.lemmas(s)}
+                                            for s in synsets_of_name.get(name, {a})])
                 for lemma in ddw.lemmas(a):
-                    self._name(lemma, ("group", gname))
+                    toks = _key_tokens(lemma)
+                    self._name(lemma, ("group", name) if toks in shared else entry)
         for g in vocab.groups:
             self._name(g, ("group", g), primary=True)
         for alias in getattr(ddw, "GROUP_ALIASES", {}):
@@ -368,17 +560,57 @@ class _Index:
             for w in wnids:
                 n = ddw.class_name(w)
                 if n in group_set:
-                    self._name(alias, ("group", n), primary=True)
+                    self._name(alias, group_entry(w) or ("group", n), primary=True)
                 elif n in vocab.classes:
                     self._name(alias, ("class", n), primary=True)
+        # an alias pinning one sense ("car" = automobile) replaces the shared name
+        for toks, entries in list(self.names.items()):
+            pinned = {e[2] for e in entries if e[0] == "synset" and entries[e]}
+            for e in list(entries):
+                if e[0] == "group" and e[1] in pinned:
+                    del entries[e]
         # generic filler words are never a class or group ("being" = organism)
         for toks in list(self.names):
-            if len(toks) == 1 and toks[0] in _FILLERS:
+            if len(toks) == 1 and toks[0] in FILLER_WORDS:
                 del self.names[toks]
         # a keyword beats a WordNet lemma spelled the same ("light", "zoom")
         for toks in list(self.names):
             if toks in self.keywords:
                 del self.names[toks]
+        # "sports car" also as "sportscar"
+        for toks, entries in list(self.names.items()):
+            if len(toks) > 1:
+                joined = ("".join(toks),)
+                if joined not in self.names and joined not in self.keywords:
+                    self.names[joined] = dict(entries)
+
+        # WordNet words below the classes, then slang: only where nothing
+        # else matches, and reported as readings
+        for wnid, rec in ddw.hyponyms().items():
+            entries = []
+            for of in rec["of"]:
+                if of in label_of:
+                    entries.append(("class", label_of[of]))
+                else:
+                    e = group_entry(of)
+                    if e is not None:
+                        entries.append(e)
+            if not entries:
+                continue
+            what = {"kind": "a kind of", "young": "a young", "male": "a male", "female": "a female"}[rec["relation"]]
+            target = ", ".join(e[1] if e[0] != "synset" else e[2] for e in entries)
+            for lemma in rec["lemmas"]:
+                toks = _key_tokens(lemma)
+                if toks and toks not in self.names and toks not in self.keywords:
+                    self.extra.setdefault(toks, (entries, f"WordNet: {lemma} is {what} {target}"))
+        for word, target in SLANG.items():
+            toks = _key_tokens(word)
+            if toks in self.names or toks in self.keywords or toks in self.extra:
+                continue
+            entries = self._match_names(_key_tokens(target))
+            if entries:
+                self.extra[toks] = (entries, f"slang for {target}")
+
         self.fields = {}
         for path, kind in vocab.fields.items():
             # structural fields have their own words (severity, classes...)
@@ -388,6 +620,60 @@ class _Index:
             self.fields[" ".join(_key_tokens(path.replace(".", " ")))] = path
         for alias, path in _FIELD_ALIASES.items():
             self.fields.setdefault(alias, path)
+        self.numeric_fields = {k: p for k, p in self.fields.items() if vocab.fields.get(p) == "number"}
+
+    def _build_pool(self):
+        """Every word the parser knows, for the typo pass: ``known`` (a set)
+        and ``pool`` (length -> words)."""
+        known = set(FILLER_WORDS) | _pattern_words() | set(_UNITS) | set(_TENS) | {"dozen", "hundred", "half"}
+        for table in (self.keywords, self.names, self.extra):
+            for toks in table:
+                known.update(toks)
+        for f in self.fields:
+            known.update(f.split())
+        known.update({"everything", "entire", "whole", "all"})
+        known = {w for w in known if w.isalpha()}
+        self.known = known
+        self.pool = {}
+        for w in known:
+            self.pool.setdefault(len(w), []).append(w)
+
+    def is_known(self, word):
+        return word in self.known or any(f in self.known for f in _singulars(word))
+
+    def correct(self, word):
+        """``(word it is read as, None)`` for a typo with one nearest known
+        word, ``(None, [candidates])`` for a tie, ``(None, [])`` else."""
+        budget = _typo_budget(word)
+        if not budget or not word.isalpha():
+            return None, []
+        best, found = budget + 1, set()
+        for form in _singulars(word):
+            for n in range(len(form) - budget, len(form) + budget + 1):
+                for cand in self.pool.get(n, ()):
+                    d = _edit_distance(form, cand, min(budget, best))
+                    if d < best:
+                        best, found = d, {cand}
+                    elif d == best and d <= budget:
+                        found.add(cand)
+        if best > budget:
+            return None, []
+        # words with one meaning are one word ("pixelate"/"pixelated",
+        # "blur"/"blurry", a plural and its singular)
+        meanings = {self.meaning(c) for c in found}
+        if len(meanings) == 1:
+            return min(found, key=lambda c: (len(c), c)), None
+        return None, sorted(found)
+
+    def meaning(self, word):
+        """What one word means on its own (for comparing typo candidates)."""
+        toks = (word,)
+        if toks in self.keywords:
+            return repr(sorted(set(map(repr, self.keywords[toks]))))
+        entries = self._match_names(toks)
+        if entries:
+            return repr(sorted(set(map(repr, entries))))
+        return min(_singulars(word) & self.known or {word}, key=len)
 
     def match_at(self, tokens, i):
         """Longest phrase starting at token i: (length, entries) or (0, None)."""
@@ -406,6 +692,27 @@ class _Index:
             if entries:
                 return n, entries
         return 0, None
+
+    def match_extra(self, tokens, i):
+        """Longest WordNet-below-a-class or slang phrase at token i:
+        ``(length, entries, note)`` or ``(0, None, None)``."""
+        head = tokens[i]
+        lengths = set()
+        for c in (_singulars(head) if head.isalpha() else {head}):
+            lengths |= self.extra_first.get(c, set())
+        for n in sorted(lengths, reverse=True):
+            if i + n > len(tokens):
+                continue
+            span = tuple(tokens[i : i + n])
+            options = [sorted(_singulars(t)) if t.isalpha() else [t] for t in span]
+            keys = [()]
+            for opts in options:
+                keys = [k + (o,) for k in keys for o in opts]
+            for k in keys:
+                if k in self.extra:
+                    entries, note = self.extra[k]
+                    return n, entries, note
+        return 0, None, None
 
     def _match_names(self, span):
         # every token may be a plural ("golden retrievers", "sports cars")
@@ -436,12 +743,12 @@ def phrase_index(dataset):
     ds = dataset._root_dataset
     vocab = vs.vocabulary(ds)
     with _INDEX_LOCK:
-        hit = _INDEX_CACHE.get(ds._doc.id)
+        hit = _INDEX_CACHE.get(store.dataset_id(ds))
         if hit is not None and hit[0] is vocab:
             return hit[1]
     idx = _Index(ds, vocab)
     with _INDEX_LOCK:
-        _INDEX_CACHE[ds._doc.id] = (vocab, idx)
+        _INDEX_CACHE[store.dataset_id(ds)] = (vocab, idx)
     return idx
 
 
@@ -450,13 +757,35 @@ def phrase_index(dataset):
 # --------------------------------------------------------------------------
 
 
+# A marker stands for items[k]; its digits are private-use characters, so no
+# number pattern can read them as a count.
+_MARKER_RE = "@[\ue000-\ue009]+"
+
+
+def _marker(k):
+    return " @" + "".join(chr(0xE000 + int(c)) for c in str(k)) + " "
+
+
+def _marker_index(tok):
+    return int("".join(str(ord(c) - 0xE000) for c in tok[1:]))
+
+
 def _num(s):
     f = float(s)
     return int(f) if f.is_integer() else f
 
 
+def _int(s):
+    return int(float(s))
+
+
 def _sev_range(lo, hi):
     return ("sevrange", lo, hi)
+
+
+_HIGH_WORDS = r"(?:most|highest|largest|biggest|greatest|top)"
+_LOW_WORDS = r"(?:least|lowest|smallest|fewest)"
+_COUNT_NOUNS = r"(?:images?|samples?|pictures?|photos?|examples?|results?|pics?|ones?)"
 
 
 def _structured(text, idx, items):
@@ -465,17 +794,19 @@ def _structured(text, idx, items):
 
     def mark(item):
         items.append(item)
-        return f" @{len(items) - 1} "
+        return _marker(len(items) - 1)
 
     def sub(pattern, fn):
         nonlocal text
-        text = re.sub(pattern, lambda m: mark(fn(m)), text)
+        new = re.sub(pattern, lambda m: mark(fn(m)), text)
+        if new is not text:
+            text = " ".join(new.split())
 
     # seed for random picks
-    seed = re.search(r"\b(?:with )?seed (\d+)\b", text)
+    seed = re.search(r"\b(?:with )?(?:random )?seed (\d+)\b", text)
     if seed:
         items.append(("seed", int(seed.group(1))))
-        text = text[: seed.start()] + f" @{len(items) - 1} " + text[seed.end():]
+        text = text[: seed.start()] + _marker(len(items) - 1) + text[seed.end():]
 
     # labels
     sub(r"\b(?:likely |possibly |probably |potentially |suspected |suspicious )?"
@@ -496,68 +827,129 @@ def _structured(text, idx, items):
                 return op
         return None
 
-    # "top 20 by uniqueness", "sorted by label quality (ascending)"
+    # "top 20 by uniqueness", "5 lowest label quality", "sorted by label quality"
     fields_alt = "|".join(sorted((re.escape(f) for f in idx.fields), key=len, reverse=True))
     if fields_alt:
         sub(rf"\b(?:the )?(?:top|first|best) {_NUM} (?:\w+ )?(?:by|with the highest|with highest|ranked by|sorted by) ({fields_alt})\b",
-            lambda m: ("topfield", int(float(m.group(1))), idx.fields[m.group(2)], True))
+            lambda m: ("topfield", _int(m.group(1)), idx.fields[m.group(2)], True))
         sub(rf"\b(?:the )?(?:bottom|last|worst) {_NUM} (?:\w+ )?(?:by|with the lowest|with lowest|ranked by) ({fields_alt})\b",
-            lambda m: ("topfield", int(float(m.group(1))), idx.fields[m.group(2)], False))
+            lambda m: ("topfield", _int(m.group(1)), idx.fields[m.group(2)], False))
+        sub(rf"\b(?:the )?(?:top |first |bottom |last )?{_NUM} ({_HIGH_WORDS}|{_LOW_WORDS}) ({fields_alt})\b",
+            lambda m: ("topfield", _int(m.group(1)), idx.fields[m.group(3)],
+                       re.fullmatch(_HIGH_WORDS, m.group(2)) is not None))
         sub(rf"\b(?:sort(?:ed)?|order(?:ed)?|rank(?:ed)?) by ({fields_alt})(?: (asc|ascending|desc|descending|"
             r"highest first|lowest first|high to low|low to high|increasing|decreasing))?\b",
             lambda m: ("sort", idx.fields[m.group(1)],
                        (m.group(2) or "desc") in ("desc", "descending", "highest first", "high to low", "decreasing")))
+        # ranges: "ood score between 0.4 and 0.6", "label quality from 0.2 to 0.3"
+        sub(rf"\b(?:with |where |whose |having )?(?:the |an |a )?({fields_alt})(?: is| of| score| scores)? "
+            rf"(?:between|from|in the range(?: of)?|in range) {_NUM} ?(?:and|to|-|through|\.\.) ?{_NUM}\b",
+            lambda m: _range_item(idx.fields[m.group(1)], _num(m.group(2)), _num(m.group(3))))
         sub(rf"\b(?:with |where |whose |having )?(?:the |an |a )?({fields_alt})(?: is| of| score)? ({ops}) {_NUM}",
             lambda m: ("filter", idx.fields[m.group(1)], op_of(m.group(2)), _num(m.group(3))))
-        sub(rf"\b(?:with |having )?(?:the )?(?:highest|largest|most) ({fields_alt})\b",
+        sub(rf"\b(?:with |having )?(?:the )?{_HIGH_WORDS} ({fields_alt})(?: first)?\b",
             lambda m: ("sort", idx.fields[m.group(1)], True))
-        sub(rf"\b(?:with |having )?(?:the )?(?:lowest|smallest|least) ({fields_alt})\b",
+        sub(rf"\b(?:with |having )?(?:the )?{_LOW_WORDS} ({fields_alt})(?: first)?\b",
             lambda m: ("sort", idx.fields[m.group(1)], False))
 
     # out-of-distribution rankings and bands
     sub(rf"\b(?:the )?(?:top|first) {_NUM} (?:most )?{_OOD_WORDS}",
-        lambda m: ("topfield", int(float(m.group(1))), sch.OOD_SCORE, True))
-    sub(rf"\b{_NUM} (?:most )?{_OOD_WORDS}", lambda m: ("topfield", int(float(m.group(1))), sch.OOD_SCORE, True))
-    sub(rf"\b(?:the )?(?:most|highest) {_OOD_WORDS}", lambda m: ("sort", sch.OOD_SCORE, True))
-    sub(rf"\b(?:the )?(?:least|lowest) {_OOD_WORDS}|\bmost (?:typical|in distribution)\b",
+        lambda m: ("topfield", _int(m.group(1)), sch.OOD_SCORE, True))
+    sub(rf"\b(?:the )?(?:bottom |last )?{_NUM} (?:least|lowest) {_OOD_WORDS}",
+        lambda m: ("topfield", _int(m.group(1)), sch.OOD_SCORE, False))
+    sub(rf"\b(?:the )?{_NUM} (?:most |highest )?{_OOD_WORDS}",
+        lambda m: ("topfield", _int(m.group(1)), sch.OOD_SCORE, True))
+    sub(rf"\b(?:the )?(?:most|highest) {_OOD_WORDS}(?: first)?", lambda m: ("sort", sch.OOD_SCORE, True))
+    sub(rf"\b(?:the )?(?:least|lowest) {_OOD_WORDS}(?: first)?|\bmost (?:typical|in distribution)\b",
         lambda m: ("sort", sch.OOD_SCORE, False))
-    sub(r"\bin distribution\b", lambda m: ("filter", sch.OOD_SCORE, "<", _OOD_THRESHOLD_LOW))
+    sub(r"\b(?:a )?high ood(?: score)?\b", lambda m: ("filter", sch.OOD_SCORE, ">=", _OOD_THRESHOLD_HIGH))
+    sub(r"\b(?:a )?low ood(?: score)?\b|\bin distribution\b",
+        lambda m: ("filter", sch.OOD_SCORE, "<", _OOD_THRESHOLD_LOW))
     sub(rf"\b{_OOD_WORDS}\b", lambda m: ("filter", sch.OOD_SCORE, ">=", _OOD_THRESHOLD_HIGH))
+
+    # a second condition on the field just named: "under 0.2 and above 0.9"
+    for _ in range(2):  # "above 0.4 and below 0.6", "under 0.2, or above 0.9"
+        text = re.sub(rf"({_MARKER_RE})\s+(and|or|but|,)\s*(?:(?:the |a )?score )?({ops}) {_NUM}(?!\.\d)",
+                      lambda m: _same_field(m, items, op_of), text)
 
     # random picks and limits
     sub(rf"\b(?:a )?random(?:ly)? (?:sample of |selection of |subset of |pick of |set of )?{_NUM}\b",
-        lambda m: ("take", int(float(m.group(1)))))
+        lambda m: ("take", _int(m.group(1))))
     sub(rf"\b{_NUM} (?:random(?:ly)?(?: chosen| selected| picked)?|randomly (?:chosen|selected|picked))\b",
-        lambda m: ("take", int(float(m.group(1)))))
-    sub(rf"\b(?:a )?(?:random )?sample of {_NUM}\b", lambda m: ("take", int(float(m.group(1)))))
+        lambda m: ("take", _int(m.group(1))))
+    sub(rf"\b(?:a )?(?:random )?sample of {_NUM}\b", lambda m: ("take", _int(m.group(1))))
 
     # severities
-    sub(rf"\b{_SEVKW} (?:of |is |=|==)?(?:between |from )?{_NUM} ?(?:-|to|through|thru|and|\.\.) ?{_NUM}\b",
-        lambda m: _sev_range(int(float(m.group(1))), int(float(m.group(2)))))
-    sub(rf"\bbetween {_SEVKW} {_NUM} and {_NUM}\b", lambda m: _sev_range(int(float(m.group(1))), int(float(m.group(2)))))
+    sub(rf"\b{_SEVKW} (?:of |is )?between {_NUM} and {_NUM}\b",
+        lambda m: _sev_range(*sorted((_int(m.group(1)), _int(m.group(2))))))
+    # "severity 2 and 4" is a list (below); "2 to 4" / "2-4" a range
+    sub(rf"\b{_SEVKW} (?:of |is |=|==)?(?:from )?{_NUM} ?(?:-|to|through|thru|\.\.|up to|until) ?{_NUM}\b",
+        lambda m: _sev_range(*sorted((_int(m.group(1)), _int(m.group(2))))))
+    sub(rf"\bbetween {_SEVKW} {_NUM} and {_NUM}\b", lambda m: _sev_range(_int(m.group(1)), _int(m.group(2))))
     sub(rf"\b{_SEVKW} (?:of |is )?({ops}) {_NUM}\b",
-        lambda m: _sev_cmp(op_of(m.group(1)), int(float(m.group(2)))))
+        lambda m: _sev_cmp(op_of(m.group(1)), _int(m.group(2))))
     sub(rf"\b({ops}) (?:a )?{_SEVKW} (?:of )?{_NUM}\b",
-        lambda m: _sev_cmp(op_of(m.group(1)), int(float(m.group(2)))))
+        lambda m: _sev_cmp(op_of(m.group(1)), _int(m.group(2))))
     sub(rf"\b{_SEVKW} (?:of |is |=)?{_NUM} ?(?:\+|or (?:more|higher|above|greater|worse)|and (?:up|above|higher|worse))",
-        lambda m: _sev_range(int(float(m.group(1))), None))
+        lambda m: _sev_range(_int(m.group(1)), None))
     sub(rf"\b{_SEVKW} (?:of |is |=)?{_NUM} (?:or (?:less|lower|below)|and (?:below|lower|under))\b",
-        lambda m: _sev_range(None, int(float(m.group(1)))))
-    sub(rf"\b{_SEVKW} (?:of |is |=)?(\d(?:(?:, ?| or | and |, and |, or | ?& ?)\d)*)\b",
-        lambda m: ("sevlist", tuple(int(x) for x in re.findall(r"\d", m.group(1)))))
+        lambda m: _sev_range(None, _int(m.group(1))))
+    sub(rf"\b{_SEVKW} (?:of |is |=)?(\d+(?:(?:, ?| or | and |, and |, or | ?& ?)\d+)*)\b(?!\.\d)",
+        lambda m: ("sevlist", tuple(int(x) for x in re.findall(r"\d+", m.group(1)))))
     sub(r"\b(?:sev|s|level|l)(\d)\b", lambda m: ("sevlist", (int(m.group(1)),)))
     # bare "at least 3" / "3 or more": a severity when nothing else is compared
     sub(r"\b(at least|at most|above|below|more than|less than|greater than) (\d)\b(?!\.\d)",
         lambda m: _sev_cmp(op_of(m.group(1)), int(m.group(2))))
     sub(r"\b(\d) ?(?:\+|or (?:more|higher|above|worse)|and (?:up|above|higher))", lambda m: _sev_range(int(m.group(1)), None))
 
-    # limits last: any remaining "first 20", "20 images"
+    # limits last: any remaining "first 20", "20 images", "25 of them"
+    sub(rf"\b{_NUM} of (?:them|those|these|the results|the images|the samples)\b",
+        lambda m: ("limit", _int(m.group(1))))
     sub(rf"\b(?:the )?(?:first|top|limit(?: to)?|at most|up to|only|just|show(?: me)?|give me|max(?:imum)?(?: of)?) {_NUM} ?"
-        r"(?:images?|samples?|pictures?|photos?|examples?|results?)?\b",
-        lambda m: ("limit", int(float(m.group(1)))))
-    sub(rf"\b{_NUM} (?:images?|samples?|pictures?|photos?|examples?|results?)\b", lambda m: ("limit", int(float(m.group(1)))))
-    sub(r"\b(?:the )?(\d+) (?=[a-z])", lambda m: ("limit", int(m.group(1))))
+        rf"{_COUNT_NOUNS}?\b",
+        lambda m: ("limit", _int(m.group(1))))
+    sub(rf"\b{_NUM} {_COUNT_NOUNS}\b", lambda m: ("limit", _int(m.group(1))))
+    sub(r"\b(?:the )?(?<![\d.])(\d+) (?=[a-z@])", lambda m: ("limit", int(m.group(1))))
     return text
+
+
+_PATTERN_WORDS_CACHE = []
+
+
+def _pattern_words():
+    """Every word the number patterns (:func:`_structured`) and the
+    similarity phrase read, taken from their regular expressions, so that
+    the typo pass never rewrites them ("range" is not a typo of "orange")."""
+    if not _PATTERN_WORDS_CACHE:
+        texts = [_OOD_WORDS, _SEVKW, _HIGH_WORDS, _LOW_WORDS, _COUNT_NOUNS, _SIMILAR_RE.pattern]
+        texts += [p for p, _ in _OPWORDS]
+        stack = [_structured.__code__]
+        while stack:
+            code = stack.pop()
+            for c in code.co_consts:
+                if isinstance(c, str) and c != _structured.__doc__:
+                    texts.append(c)
+                elif hasattr(c, "co_consts"):
+                    stack.append(c)
+        words = set(_PATTERN_WORDS)
+        for t in texts:
+            t = re.sub(r"\\[a-zA-Z]", " ", t)  # \b, \d, \w are not words
+            words.update(w for w in re.findall(r"[a-z]+", t) if len(w) > 1)
+        _PATTERN_WORDS_CACHE.append(frozenset(words))
+    return _PATTERN_WORDS_CACHE[0]
+
+
+def _range_item(field, a, b):
+    lo, hi = min(a, b), max(a, b)
+    return ("range", field, lo, hi, True, True)
+
+
+def _same_field(m, items, op_of):
+    item = items[_marker_index(m.group(1))]
+    if item[0] not in ("filter", "range"):
+        return m.group(0)
+    items.append(("filter", item[1], op_of(m.group(3)), _num(m.group(4))))
+    return f"{m.group(1)} {m.group(2)}{_marker(len(items) - 1)}"
 
 
 _SIMILAR_RE = re.compile(
@@ -614,19 +1006,24 @@ def parse_prompt(dataset, text, allow_all=False):
             groups, corruptions, severities, tags, numeric fields) defines
             what the prompt may name
         text: the prompt, e.g. ``"dogs and cats under heavy fog or snow, but
-            no clean images"``
+            no clean images"`` or ``"fog at severity 5 and snow at severity
+            1"``
         allow_all (False): accept a prompt that restricts nothing (``"all
             images"``); otherwise that is an error
 
     Returns:
-        a :class:`ParsedPrompt` with the normalised ``spec``, ``warnings``
-        and what was ``understood``
+        a :class:`ParsedPrompt` with the normalised version-2 ``spec``,
+        ``warnings`` (notes on readings: typos, WordNet and slang words) and
+        what was ``understood``
 
     Raises:
-        ValueError: for an empty prompt, a word that looks like a class but is
-            not on this dataset (with suggestions), a score the dataset lacks
-            (``"mislabeled"`` without ``label_issue``), or a prompt from which
-            nothing could be understood
+        ValueError: for an empty prompt; a word that is neither understood
+            nor a filler word (the message quotes every such word and
+            suggests what it may mean: a typo's nearest names, a WordNet
+            class or group missing from this dataset); a number that goes
+            with nothing; a score the dataset lacks (``"mislabeled"``
+            without ``label_issue``); or a prompt from which nothing could be
+            understood. Nothing is selected from a partly understood prompt
     """
     if not isinstance(text, str) or not text.strip():
         raise ValueError("The prompt is empty; describe the samples you want, e.g. 'dogs in heavy fog'")
@@ -634,29 +1031,46 @@ def parse_prompt(dataset, text, allow_all=False):
         raise ValueError(f"The prompt is too long ({len(text)} characters; at most 2000)")
     idx = phrase_index(dataset)
     vocab = idx.vocab
-    items = []
+    items, warnings, ties = [], [], {}
     text_rest, similar = _similarity_phrase(text)
     if similar is not None:
         items.append(("similar", similar))
-        text_rest = text_rest + f" @{len(items) - 1} "
+        text_rest = text_rest + _marker(len(items) - 1)
     norm = _normalize_text(text_rest)
+    norm = _fix_typos(norm, idx, warnings, ties)
     norm = _structured(norm, idx, items)
-    tokens = re.findall(r"@\d+|\d+(?:\.\d+)?|[a-z0-9]+|[,;.]", norm)
+    tokens = re.findall(_MARKER_RE + r"|\d+(?:\.\d+)?|[a-z0-9]+|[,;.:]|\S", norm)
 
-    spec = vs.empty_spec()
-    warnings, understood, unknown = [], [], []
+    state = _Walk(vocab)
+    unknown, combos = [], []
     neg = neg_used = tight = False
-    everything = False
-    seed = None
+    scope = {"word": None, "last": None, "joined": False}  # the negation being read
+
+    def negated(kind, phrase):
+        # two different kinds side by side inside one negation ("not blurry
+        # dogs", "except heavy fog"): an adjectival "not" covers only the
+        # modifier; anything else would exclude a combination, which a spec
+        # cannot say (an exclusion removes samples matching ANY entry)
+        nonlocal neg
+        last, scope["last"] = scope["last"], kind
+        joined, scope["joined"] = scope["joined"], False
+        before, scope["phrase"] = scope.get("phrase"), phrase
+        if last is None or last == kind or joined:
+            return neg
+        if scope["word"] in _ADJECTIVAL_NEGATORS and kind == "class" and last != "class":
+            neg = False
+            return False
+        combos.append(f"{before} {phrase}")
+        return neg
+
     i = 0
     while i < len(tokens):
         tok = tokens[i]
-        if tok.startswith("@"):
-            item = items[int(tok[1:])]
-            if item[0] == "seed":
-                seed = item[1]
-            else:
-                _apply_item(spec, item, neg, vocab, understood)
+        if tok.startswith("@") and len(tok) > 1:
+            item = items[_marker_index(tok)]
+            item_neg = negated(_item_kind(item), _ITEM_WORDS.get(item[0], item[0])) if neg and _item_kind(item) else neg
+            state.item(item, item_neg)
+            neg_used = neg_used or item_neg
             i += 1
             continue
         if neg and neg_used and tok in _SCOPE_PREPS:
@@ -664,50 +1078,130 @@ def parse_prompt(dataset, text, allow_all=False):
             # "ladybugs"; a new prepositional phrase starts a positive part
             neg = False
         n, entries = idx.match_at(tokens, i)
+        note = None
         if n == 0:
             n, entries = _distributive(idx, tokens, i)
+        n_extra, extra, extra_note = idx.match_extra(tokens, i)
+        if n_extra > n:  # "bear cubs": the WordNet phrase is longer than "bear"
+            n, entries, note = n_extra, extra, extra_note
         if n == 0:
             if tok in ("everything", "all", "entire", "whole") and _all_request(tokens, i):
-                everything = True
-            elif tok not in _FILLERS and not tok.replace(".", "").isdigit():
+                state.everything = True
+            elif tok == ":":
+                state.connect("and")
+            elif tok not in FILLER_WORDS:
                 unknown.append((i, tok))
-            elif tok.replace(".", "").isdigit():
-                warnings.append(f"ignored the number {tok!r} (no severity, count or score goes with it)")
             i += 1
             continue
         phrase = " ".join(tokens[i : i + n])
         kinds = {e[0] for e in entries}
         if "neg" in kinds:
             neg, neg_used = True, False
+            scope.update(word=phrase, last=None, joined=False)
+            if any(e[1:] == ("all",) for e in entries):
+                state.everything = True
             tight = phrase == "non"  # "non-clean dogs": only the next word is negated
-        elif "reset" in kinds:
-            # "but not"/"but no" are negators (longer match); a bare reset ends the scope
-            neg = False
+        elif kinds & {"reset", "conn"}:
+            if "reset" in kinds:
+                # "but not"/"but no" are negators (longer match); a bare reset ends the scope
+                neg = False
+            for e in entries:
+                if e[0] == "conn":
+                    state.connect(e[1])
+                    scope["joined"] = True
         else:
-            _apply_entries(spec, entries, neg, phrase, vocab, understood)
+            entry_neg = negated(_ENTRY_KINDS.get(entries[0][0]), phrase) if neg else False
+            state.entries(entries, entry_neg, phrase)
+            if note:
+                warnings.append(f"read {phrase!r} as {_entries_text(entries)} ({note})")
             neg_used = neg_used or neg
             if tight:
                 neg = tight = False
         i += n
 
-    if seed is not None:
-        if spec["take"] is None:
-            warnings.append(f"'seed {seed}' ignored: no random pick was asked for")
-        else:
-            spec["take"]["seed"] = seed
-
-    _check_unknown(unknown, tokens, idx, spec, warnings)
-    _resolve_conflicts(spec, warnings)
-    has_any = not vs.selects_everything(_complete(spec))
-    if not has_any and not (everything and allow_all):
-        if everything:
+    if unknown:
+        raise _unknown_error(unknown, idx, ties, text)
+    if combos:
+        raise ValueError(
+            f"Cannot exclude a combination ({', '.join(repr(c) for c in combos)}): an "
+            "exclusion removes samples matching any of its parts. Say what to keep instead (e.g. 'dogs in fog "
+            "at severity 1 to 3' rather than 'dogs in fog except heavy fog'), or exclude each part on its own "
+            "('no fog, no severity 5'). Nothing was selected."
+        )
+    spec = state.spec(warnings)
+    has_any = not vs.selects_everything(spec)
+    if not has_any and not (state.everything and allow_all):
+        if state.everything:
             raise ValueError("The prompt asks for the whole dataset; pass allow_all=True to accept that")
         raise ValueError(
             f"Could not find anything to select in {text!r}: no class, group, corruption, "
             "severity, tag or score was recognised"
         )
-    normalized = vs.normalize_spec(dataset, spec, allow_all=allow_all or everything)
-    return ParsedPrompt(normalized, warnings, understood)
+    normalized = vs.normalize_spec(dataset, spec, allow_all=allow_all or state.everything)
+    return ParsedPrompt(normalized, warnings, state.understood)
+
+
+# negators that read as an adjective ("not blurry dogs" = dogs, not blurry)
+_ADJECTIVAL_NEGATORS = {"not", "non", "never", "isnt", "arent"}
+_ENTRY_KINDS = {"class": "class", "group": "class", "synset": "class", "corruption": "corruption",
+                "clean": "corruption", "family": "family", "sev": "severity", "tag": "tag",
+                "corrupted": "corruption"}
+
+
+_ITEM_WORDS = {"label_issue": "mislabeled", "sevrange": "severity", "sevlist": "severity", "filter": "score",
+               "range": "score"}
+
+
+def _item_kind(item):
+    """The atom kind of a number-pattern item, or None for settings."""
+    if item[0] in ("label_issue",):
+        return ("filter", sch.LABEL_ISSUE)
+    if item[0] in ("filter", "range"):
+        return ("filter", item[1])
+    if item[0] in ("sevrange", "sevlist"):
+        return "severity"
+    return None
+
+
+def _entries_text(entries):
+    out = []
+    for e in entries:
+        if e[0] == "class":
+            out.append(f"class {e[1]}")
+        elif e[0] == "group":
+            out.append(f"group {e[1]}")
+        elif e[0] == "synset":
+            out.append(f"{e[2]} ({e[1]})")
+    return " or ".join(out) or "?"
+
+
+def _fix_typos(norm, idx, warnings, ties):
+    """Reads each unknown word of 5+ letters as the one known word within
+    its edit budget (see :func:`_typo_budget`); a tie is left for the error
+    message (``ties``). Known words include those of the number patterns
+    (:func:`_pattern_words`)."""
+
+    from datadiver_fo.io import wordnet as ddw
+
+    def fix(m):
+        word = m.group(0)
+        if idx.is_known(word):
+            return word
+        try:  # a real class or group name (missing here) is not a typo
+            ddw.group_wnids(word)
+            return word
+        except ValueError:
+            pass
+        fixed, cands = idx.correct(word)
+        if fixed is None:
+            if cands:
+                ties[word] = cands
+            return word
+        warnings.append(f"read {word!r} as {fixed!r} (typo)")
+        ties.setdefault("__typos__", {})[fixed] = word
+        return fixed
+
+    return re.sub(r"(?<![@\w])[a-z]+(?!\w)", fix, norm)
 
 
 def _distributive(idx, tokens, i):
@@ -721,7 +1215,7 @@ def _distributive(idx, tokens, i):
     if j >= len(tokens):
         return 0, None
     n, entries = idx.match_at(tokens, j)
-    if n < 2 or not entries or not all(e[0] in ("class", "group") for e in entries):
+    if n < 2 or not entries or not all(e[0] in ("class", "group", "synset") for e in entries):
         return 0, None
     span = (tokens[i],) + tuple(tokens[j + 1 : j + n])
     found = idx._match_names(span)
@@ -730,76 +1224,417 @@ def _distributive(idx, tokens, i):
     return 1, found
 
 
-def _resolve_conflicts(spec, warnings):
-    """Readings whose AND would be empty, turned into what was meant."""
-    inc, exc = spec["include"], spec["exclude"]
-    # "clean or mildly corrupted": the corrupted word excluded clean, which
-    # the prompt also asked for: keep clean
-    if sch.CLEAN in inc["corruptions"] and sch.CLEAN in exc["corruptions"]:
-        exc["corruptions"].remove(sch.CLEAN)
-    # "clean ... severity 1-2": clean images have severity 0, so an AND is
-    # empty; the prompt means clean OR those severities
-    if inc["corruptions"] == [sch.CLEAN] and inc["severities"] and 0 not in inc["severities"]:
-        inc["corruptions"] = []
-        inc["severities"] = [0] + inc["severities"]
-        warnings.append("read 'clean' together with severities as severity 0 (clean) or those severities")
-
-
 def _all_request(tokens, i):
-    rest = [t for t in tokens[i + 1 :] if t not in _FILLERS]
+    rest = [t for t in tokens[i + 1 :] if t not in FILLER_WORDS]
     return tokens[i] == "everything" or not rest
 
 
-def _complete(spec):
-    out = vs.empty_spec()
-    out.update(spec)
-    return out
+def _need_field(vocab, field, why):
+    if field not in vocab.fields:
+        raise ValueError(
+            f"{why} needs the field {field!r}, which this dataset does not have "
+            "(compute the score first)"
+        )
 
 
-def _check_unknown(unknown, tokens, idx, spec, warnings):
+_NEG_OP = {">=": "<", ">": "<=", "<=": ">", "<": ">=", "==": "!=", "!=": "=="}
+_RANGE_OP = {">=": ("min", True), ">": ("min", False), "<=": ("max", True), "<": ("max", False)}
+
+
+def _cond(field, op, value):
+    """A condition in the spec's normalised shape (numeric ops as ranges)."""
+    if op in _RANGE_OP:
+        bound, inclusive = _RANGE_OP[op]
+        cond = {"field": field, "min": None, "max": None, "min_inclusive": True, "max_inclusive": True}
+        cond[bound] = value
+        cond[bound + "_inclusive"] = inclusive
+        return cond
+    return {"field": field, "op": op, "value": value}
+
+
+def _intersect(a, b):
+    """Two conditions on one field as one, or None when they cannot both
+    hold (then the prompt meant a union: "under 0.2 and above 0.9")."""
+    if "op" in a or "op" in b:
+        return None
+    lo, lo_inc = a["min"], a["min_inclusive"]
+    if b["min"] is not None and (lo is None or b["min"] > lo or (b["min"] == lo and not b["min_inclusive"])):
+        lo, lo_inc = b["min"], b["min_inclusive"]
+    hi, hi_inc = a["max"], a["max_inclusive"]
+    if b["max"] is not None and (hi is None or b["max"] < hi or (b["max"] == hi and not b["max_inclusive"])):
+        hi, hi_inc = b["max"], b["max_inclusive"]
+    if lo is not None and hi is not None and (lo > hi or (lo == hi and not (lo_inc and hi_inc))):
+        return None
+    return {"field": a["field"], "min": lo, "max": hi, "min_inclusive": lo_inc, "max_inclusive": hi_inc}
+
+
+def _cond_text(c):
+    return vs.condition_phrase(c)
+
+
+class _Clause:
+    def __init__(self, started_by_or=False):
+        self.order = []  # kinds in prompt order
+        self.parts = {}  # kind -> {spec key: [values]} or a condition (filters)
+        self.started_by_or = started_by_or
+
+    def add(self, kind, value):
+        if kind not in self.parts:
+            self.order.append(kind)
+            self.parts[kind] = value if isinstance(kind, tuple) else {k: list(v) for k, v in value.items()}
+            return
+        if isinstance(kind, tuple):
+            self.parts[kind] = value
+            return
+        block = self.parts[kind]
+        for k, vals in value.items():
+            lst = block.setdefault(k, [])
+            lst.extend(v for v in vals if v not in lst)
+
+
+class _Walk:
+    """Collects atoms, connectors and global settings while the tokens are
+    read, then assembles the spec (see the module docstring)."""
+
+    def __init__(self, vocab):
+        self.vocab = vocab
+        self.events = []  # ("atom", kind, value) | ("conn", "and"|"or") | ("neg",)
+        self.exclude = {k: [] for k in vs.SET_KEYS}
+        self.neg_filters = []
+        self.excludes_clean = False
+        self.understood = []
+        self.everything = False
+        self.settings = {}
+        self.seed = None
+
+    # --- reading ---------------------------------------------------------
+
+    def connect(self, conn):
+        self.events.append(("conn", conn))
+
+    def atom(self, kind, value, neg, phrase, meaning):
+        self.understood.append((phrase, ("not " if neg else "") + meaning))
+        if not neg:
+            self.events.append(("atom", kind, value))
+            return
+        self.events.append(("neg",))
+        if isinstance(kind, tuple):  # a negated condition is flipped
+            self.neg_filters.append(_flip(value))
+            return
+        for k, vals in value.items():
+            lst = self.exclude[k]
+            lst.extend(v for v in vals if v not in lst)
+
+    def entries(self, entries, neg, phrase):
+        vocab = self.vocab
+        for e in entries:
+            kind = e[0]
+            if kind == "class":
+                self.atom("class", {"classes": [e[1]]}, neg, phrase, f"class {e[1]}")
+            elif kind == "group":
+                self.atom("class", {"groups": [e[1]]}, neg, phrase, f"any {e[1]}")
+            elif kind == "synset":
+                self.atom("class", {"classes": list(e[3])}, neg, phrase, f"{e[2]} ({e[1]}): {', '.join(e[3])}")
+            elif kind == "corruption":
+                names, rule = e[1], e[2]
+                if not names:
+                    raise ValueError(
+                        f"{phrase!r} means corruption {rule.replace('*', 'any *_')!s}, which is not on this "
+                        f"dataset (it has: {', '.join(c for c in vocab.corruptions)})"
+                    )
+                self.atom("corruption", {"corruptions": list(names)}, neg, phrase, f"corruption {' or '.join(names)}")
+            elif kind == "family":
+                if e[1] not in vocab.families:
+                    raise ValueError(
+                        f"{phrase!r} means corruption family {e[1]!r}, which is not on this dataset "
+                        f"(it has: {', '.join(vocab.families)})"
+                    )
+                self.atom("family", {"families": [e[1]]}, neg, phrase, f"family {e[1]}")
+            elif kind == "clean":
+                if sch.CLEAN not in vocab.corruptions:
+                    raise ValueError(f"{phrase!r}: this dataset has no clean (uncorrupted) images")
+                self.atom("corruption", {"corruptions": [sch.CLEAN]}, neg, phrase, "clean")
+            elif kind == "corrupted":
+                if neg:  # "not corrupted" = clean
+                    if sch.CLEAN in vocab.corruptions:
+                        self.atom("corruption", {"corruptions": [sch.CLEAN]}, False, phrase, "clean")
+                else:
+                    self.excludes_clean = sch.CLEAN in vocab.corruptions
+                    self.understood.append((phrase, "any corruption (not clean)"))
+            elif kind == "sev":
+                sevs = [s for s in e[1] if s in vocab.severities]
+                if not sevs:
+                    raise ValueError(f"{phrase!r} means severity {list(e[1])}, none of which is on this dataset")
+                self.atom("severity", {"severities": sevs}, neg, phrase, vs.severity_phrase(sevs))
+            elif kind == "tag":
+                self.atom("tag", {"tags": [e[1]]}, neg, phrase, f"tag {e[1]}")
+
+    def item(self, item, neg):
+        kind = item[0]
+        vocab = self.vocab
+        if kind == "seed":
+            self.seed = item[1]
+        elif kind == "label_issue":
+            _need_field(vocab, sch.LABEL_ISSUE, "'mislabeled'")
+            cond = _cond(sch.LABEL_ISSUE, "==", bool(item[1]))
+            self.atom(("filter", sch.LABEL_ISSUE), cond, neg, "label issue", _cond_text(cond))
+        elif kind == "missing":
+            self.settings["missing_labels"] = "exclude" if neg else item[1]
+            self.understood.append(("missing labels", f"missing labels: {self.settings['missing_labels']}"))
+        elif kind in ("filter", "range"):
+            field = item[1]
+            _need_field(vocab, field, f"'{field}'")
+            if kind == "filter":
+                cond = _cond(field, item[2], item[3])
+            else:
+                cond = {"field": field, "min": item[2], "max": item[3], "min_inclusive": item[4],
+                        "max_inclusive": item[5]}
+            if vocab.fields[field] != "number" and "op" not in cond:
+                raise ValueError(f"{field!r} is not a numeric field; it cannot be compared with a number")
+            self.atom(("filter", field), cond, neg, field, _cond_text(cond))
+        elif kind == "sort":
+            _need_field(vocab, item[1], f"sorting by {item[1]!r}")
+            self.settings["sort"] = {"field": item[1], "reverse": bool(item[2])}
+            self.understood.append(("sort", f"sorted by {item[1]}"))
+        elif kind == "topfield":
+            _, n, field, reverse = item
+            _need_field(vocab, field, f"ranking by {field!r}")
+            self.settings["sort"] = {"field": field, "reverse": reverse}
+            self.settings["limit"] = n
+            self.understood.append(("top", f"{'top' if reverse else 'bottom'} {n} by {field}"))
+        elif kind == "similar":
+            if neg:
+                raise ValueError("'not similar to' cannot be expressed; ask for similar samples instead")
+            if not vocab.similarity_keys:
+                raise ValueError(
+                    "'similar to' needs a similarity index on the dataset (fiftyone.brain.compute_similarity); "
+                    "none found"
+                )
+            self.settings["similar_to"] = dict(item[1])
+            self.understood.append(("similar to", f"similar to {item[1]}"))
+        elif kind == "take":
+            self.settings["take"] = {"n": item[1], "seed": vs.DEFAULT_TAKE_SEED}
+            self.understood.append(("random", f"random {item[1]}"))
+        elif kind == "limit":
+            self.settings["limit"] = item[1]
+            self.understood.append(("limit", f"at most {item[1]}"))
+        elif kind in ("sevrange", "sevlist"):
+            if kind == "sevlist":
+                sevs = list(item[1])
+            else:
+                lo = item[1] if item[1] is not None else min(vocab.severities or [0])
+                hi = item[2] if item[2] is not None else max(vocab.severities or [0])
+                # a severity range never reaches clean images (severity 0) unless asked
+                lo = max(lo, 1) if item[1] is None else lo
+                sevs = [s for s in vocab.severities if lo <= s <= hi]
+            bad = [s for s in sevs if s not in vocab.severities]
+            if bad or not sevs:
+                raise ValueError(
+                    f"severity {bad or sevs or '(empty range)'} is not on this dataset (it has {vocab.severities})"
+                )
+            self.atom("severity", {"severities": sevs}, neg, "severity", vs.severity_phrase(sevs))
+
+    # --- assembling -----------------------------------------------------
+
+    def clauses(self):
+        """The positive atoms grouped into clauses (a union)."""
+        clauses, cur, prev, conn = [], None, None, None
+        for ev in self.events:
+            if ev[0] == "conn":
+                conn = "or" if "or" in (ev[1], conn) else "and"
+                continue
+            if ev[0] == "neg":
+                prev = None
+                continue
+            _, kind, value = ev
+            if cur is None:
+                cur = _Clause()
+                clauses.append(cur)
+                cur.add(kind, value)
+            elif kind == prev:
+                if isinstance(kind, tuple):
+                    merged = None if conn == "or" else _intersect(cur.parts[kind], value)
+                    if merged is None:
+                        cur = _Clause(started_by_or=True)
+                        clauses.append(cur)
+                        cur.add(kind, value)
+                    else:
+                        cur.parts[kind] = merged
+                else:
+                    cur.add(kind, value)
+            elif kind not in cur.parts and conn != "or":
+                cur.add(kind, value)
+            else:
+                cur = _Clause(started_by_or=conn == "or")
+                clauses.append(cur)
+                cur.add(kind, value)
+            prev, conn = kind, None
+        # a new clause repeats what came before the part that changes
+        for p, c in itertools.pairwise(clauses):
+            shared = [k for k in p.order if k in c.parts]
+            if shared:
+                carry = p.order[: p.order.index(shared[0])]
+            elif c.started_by_or and len(p.order) > 1:
+                carry = p.order[:-1]  # "insects, clean or mildly corrupted"
+            else:
+                carry = []
+            carry = [k for k in carry if k not in c.parts]
+            for k in reversed(carry):
+                c.order.insert(0, k)
+                v = p.parts[k]
+                c.parts[k] = dict(v) if isinstance(k, tuple) else {kk: list(vv) for kk, vv in v.items()}
+        # what follows the last clause's full parallel pattern is shared by all
+        if len(clauses) > 1:
+            first, last = clauses[0], clauses[-1]
+            n = len(first.order)
+            if len(last.order) > n and set(last.order[:n]) == set(first.order):
+                for k in last.order[n:]:
+                    if any(k in c.parts for c in clauses[:-1]):
+                        continue
+                    for c in clauses[:-1]:
+                        c.order.append(k)
+                        v = last.parts[k]
+                        c.parts[k] = dict(v) if isinstance(k, tuple) else {kk: list(vv) for kk, vv in v.items()}
+        return clauses
+
+    def spec(self, warnings):
+        spec = vs.empty_spec()
+        out = []
+        for c in self.clauses():
+            block = {k: [] for k in vs.SET_KEYS}
+            block["filters"] = []
+            for kind in c.order:
+                v = c.parts[kind]
+                if isinstance(kind, tuple):
+                    block["filters"].append(v)
+                else:
+                    for k, vals in v.items():
+                        block[k].extend(x for x in vals if x not in block[k])
+            # "clean ... severity 1-2": clean images have severity 0, so an
+            # AND is empty; the prompt means clean OR those severities
+            if block["corruptions"] == [sch.CLEAN] and block["severities"] and 0 not in block["severities"]:
+                block["corruptions"] = []
+                block["severities"] = [0] + block["severities"]
+                warnings.append("read 'clean' together with severities as severity 0 (clean) or those severities")
+            out.append(block)
+        # "clean or mildly corrupted": the corrupted word excluded clean,
+        # which the prompt also asked for: keep clean
+        keeps_clean = any(sch.CLEAN in b["corruptions"] or 0 in b["severities"] for b in out)
+        if self.excludes_clean and not keeps_clean and sch.CLEAN not in self.exclude["corruptions"]:
+            self.exclude["corruptions"].append(sch.CLEAN)
+        spec["exclude"] = self.exclude
+        spec["filters"] = list(self.neg_filters)
+        if len(out) == 1:
+            block = out[0]
+            spec["include"] = {k: block[k] for k in vs.SET_KEYS}
+            spec["filters"] = block["filters"] + spec["filters"]
+        elif out:
+            spec["clauses"] = out
+        for key, value in self.settings.items():
+            spec[key] = value
+        if spec.get("similar_to") is not None:
+            spec["similar_to"]["k"] = spec.get("limit") or vs.DEFAULT_SIMILAR_K
+        if self.seed is not None:
+            if spec["take"] is None:
+                raise ValueError(f"'seed {self.seed}' goes with a random pick ('random 100 ... seed {self.seed}'); "
+                                 "none was asked for")
+            spec["take"]["seed"] = self.seed
+        return spec
+
+
+def _flip(cond):
+    if "op" in cond and cond["op"] == "==" and isinstance(cond["value"], bool):
+        return {"field": cond["field"], "op": "==", "value": not cond["value"]}
+    if "op" in cond:
+        return {"field": cond["field"], "op": _NEG_OP[cond["op"]], "value": cond["value"]}
+    if cond["min"] is not None and cond["max"] is not None:
+        raise ValueError(
+            f"'not between' on {cond['field']!r} cannot be one condition; say 'below {cond['min']} or above "
+            f"{cond['max']}'"
+        )
+    if cond["min"] is not None:
+        return {"field": cond["field"], "min": None, "max": cond["min"], "min_inclusive": True,
+                "max_inclusive": not cond["min_inclusive"]}
+    return {"field": cond["field"], "min": cond["max"], "max": None, "min_inclusive": not cond["max_inclusive"],
+            "max_inclusive": True}
+
+
+def _unknown_error(unknown, idx, ties, text):
+    """One ValueError quoting every word that was not understood, each with
+    what it may mean."""
     from datadiver_fo.io import wordnet as ddw
-    vocab = idx.vocab
-    # consecutive unknown words form one phrase ("golden retreivers")
+
+    typos = ties.get("__typos__", {})
+    # a word read as a typo that still meant nothing: quote what was written
+    unknown = [(i, typos.get(w, w)) for i, w in unknown]
     runs = []
     for i, word in unknown:
-        if runs and runs[-1][-1][0] == i - 1:
+        if runs and runs[-1][-1][0] == i - 1 and not word.replace(".", "").isdigit() \
+                and not runs[-1][-1][1].replace(".", "").isdigit():
             runs[-1].append((i, word))
         else:
             runs.append([(i, word)])
+    msgs = []
     for run in runs:
         words = [w for _, w in run]
         phrase = " ".join(words)
-        for cand in ([phrase] if len(words) > 1 else []) + words:
-            # a class or group WordNet knows, but not on this dataset
-            try:
-                wnids = ddw.group_wnids(cand)
-            except ValueError:
-                wnids = None
-            sugg = _suggest(idx, cand)
-            if wnids:
-                names = sorted({ddw.class_name(w) for w in wnids})
-                raise ValueError(
-                    f"{cand!r} ({', '.join(names)}) is not a class or group on this dataset"
-                    + (f"; did you mean {', '.join(repr(s) for s in sugg)}?" if sugg else "")
-                )
-            if sugg:
-                raise ValueError(
-                    f"Unknown word {cand!r} in the prompt; did you mean {', '.join(repr(s) for s in sugg)}?"
-                )
+        if all(w.replace(".", "").isdigit() for w in words):
+            msgs.append(
+                f"the number {phrase!r} goes with nothing (say e.g. 'severity 3', 'top 5', 'random 20', "
+                "'25 images' or 'ood score above 0.5')"
+            )
+            continue
+        if len(words) > 1:
+            wn = _wordnet_message(phrase, idx, ddw)
+            if wn:
+                msgs.append(wn)
+                continue
         for word in words:
-            if _looks_plural_noun(word):
-                raise ValueError(
-                    f"{word!r} is not a class, WordNet group, corruption or tag on this dataset "
-                    f"(it has {len(vocab.classes)} classes, e.g. {', '.join(repr(c) for c in vocab.classes[:5])})"
-                )
-            warnings.append(f"ignored the word {word!r}")
+            msgs.append(_word_message(word, idx, ties, ddw))
+    body = "; ".join(msgs)
+    return ValueError(body + ("" if body.endswith("?") else ".") + " Nothing was selected: rephrase or remove "
+                      + ("these words." if len(msgs) > 1 else "that word."))
+
+
+def _wordnet_message(cand, idx, ddw):
+    """A message for a class or group WordNet knows but this dataset lacks."""
+    try:
+        wnids = ddw.group_wnids(cand)
+    except ValueError:
+        return None
+    if not wnids:
+        return None
+    names = sorted({ddw.class_name(w) for w in wnids})
+    sugg = _suggest(idx, cand)
+    return (f"{cand!r} ({', '.join(names)}) is not a class or group on this dataset"
+            + (f"; did you mean {', '.join(repr(s) for s in sugg)}?" if sugg else ""))
+
+
+def _word_message(word, idx, ties, ddw):
+    if word in ties:
+        return (f"Unknown word {word!r} in the prompt; did you mean "
+                f"{' or '.join(repr(t) for t in ties[word])} (equally close)?")
+    if len(word) == 1 and not word.isalnum():
+        return f"the symbol {word!r} means nothing here"
+    wn = _wordnet_message(word, idx, ddw)
+    if wn:
+        return wn
+    sugg = _suggest(idx, word)
+    if sugg:
+        return f"Unknown word {word!r} in the prompt; did you mean {', '.join(repr(s) for s in sugg)}?"
+    if _looks_plural_noun(word):
+        vocab = idx.vocab
+        return (f"{word!r} is not a class, WordNet group, corruption or tag on this dataset "
+                f"(it has {len(vocab.classes)} classes, e.g. {', '.join(repr(c) for c in vocab.classes[:5])})")
+    return (f"Unknown word {word!r} in the prompt (not a class, group, corruption, severity, tag, score "
+            "or filler word on this dataset)")
 
 
 def _suggest(idx, word, n=3):
     pool = {}
     for toks in list(idx.names) + list(idx.keywords):
         key = " ".join(toks)
-        if key not in _FILLERS and key not in (",", ";", "."):
+        if key not in FILLER_WORDS and key not in (",", ";", "."):
             pool.setdefault(key, key)
     for k, v in idx.display.items():
         pool[k] = v
@@ -813,130 +1648,3 @@ def _suggest(idx, word, n=3):
         if cands:
             return sorted(pool[c] for c in cands)[:n]
     return []
-
-
-def _add(spec, block, key, values):
-    lst = spec[block][key]
-    for v in values:
-        if v not in lst:
-            lst.append(v)
-
-
-def _apply_entries(spec, entries, neg, phrase, vocab, understood):
-    block = "exclude" if neg else "include"
-    for e in entries:
-        kind = e[0]
-        if kind == "class":
-            _add(spec, block, "classes", [e[1]])
-            understood.append((phrase, f"{'not ' if neg else ''}class {e[1]}"))
-        elif kind == "group":
-            _add(spec, block, "groups", [e[1]])
-            understood.append((phrase, f"{'not ' if neg else ''}any {e[1]}"))
-        elif kind == "corruption":
-            names, rule = e[1], e[2]
-            if not names:
-                raise ValueError(
-                    f"{phrase!r} means corruption {rule.replace('*', 'any *_')!s}, which is not on this "
-                    f"dataset (it has: {', '.join(c for c in vocab.corruptions)})"
-                )
-            _add(spec, block, "corruptions", list(names))
-            understood.append((phrase, f"{'not ' if neg else ''}corruption {' or '.join(names)}"))
-        elif kind == "family":
-            if e[1] not in vocab.families:
-                raise ValueError(
-                    f"{phrase!r} means corruption family {e[1]!r}, which is not on this dataset "
-                    f"(it has: {', '.join(vocab.families)})"
-                )
-            _add(spec, block, "families", [e[1]])
-            understood.append((phrase, f"{'not ' if neg else ''}family {e[1]}"))
-        elif kind == "clean":
-            if sch.CLEAN not in vocab.corruptions:
-                raise ValueError(f"{phrase!r}: this dataset has no clean (uncorrupted) images")
-            _add(spec, block, "corruptions", [sch.CLEAN])
-            understood.append((phrase, f"{'not ' if neg else ''}clean"))
-        elif kind == "corrupted":
-            other = "include" if neg else "exclude"
-            if sch.CLEAN in vocab.corruptions:
-                _add(spec, other, "corruptions", [sch.CLEAN])
-            understood.append((phrase, "clean images" if neg else "any corruption (not clean)"))
-        elif kind == "sev":
-            sevs = [s for s in e[1] if s in vocab.severities]
-            if not sevs:
-                raise ValueError(f"{phrase!r} means severity {list(e[1])}, none of which is on this dataset")
-            _add(spec, block, "severities", sevs)
-            understood.append((phrase, f"{'not ' if neg else ''}severity {sevs}"))
-        elif kind == "tag":
-            _add(spec, block, "tags", [e[1]])
-            understood.append((phrase, f"{'not ' if neg else ''}tag {e[1]}"))
-
-
-def _need_field(vocab, field, why):
-    if field not in vocab.fields:
-        raise ValueError(
-            f"{why} needs the field {field!r}, which this dataset does not have "
-            "(compute the score first)"
-        )
-
-
-_NEG_OP = {">=": "<", ">": "<=", "<=": ">", "<": ">=", "==": "!=", "!=": "=="}
-
-
-def _apply_item(spec, item, neg, vocab, understood):
-    kind = item[0]
-    block = "exclude" if neg else "include"
-    if kind == "label_issue":
-        _need_field(vocab, sch.LABEL_ISSUE, "'mislabeled'")
-        value = item[1] if not neg else not item[1]
-        spec["filters"].append({"field": sch.LABEL_ISSUE, "op": "==", "value": value})
-        understood.append(("label issue", f"label_issue is {str(value).lower()}"))
-    elif kind == "missing":
-        spec["missing_labels"] = "exclude" if neg else item[1]
-        understood.append(("missing labels", f"missing labels: {spec['missing_labels']}"))
-    elif kind == "filter":
-        _, field, op, value = item
-        _need_field(vocab, field, f"'{field}'")
-        if neg:
-            op = _NEG_OP[op]
-        spec["filters"].append({"field": field, "op": op, "value": value})
-        understood.append((field, f"{field} {op} {value}"))
-    elif kind == "sort":
-        _need_field(vocab, item[1], f"sorting by {item[1]!r}")
-        spec["sort"] = {"field": item[1], "reverse": bool(item[2])}
-        understood.append(("sort", f"sorted by {item[1]}"))
-    elif kind == "topfield":
-        _, n, field, reverse = item
-        _need_field(vocab, field, f"ranking by {field!r}")
-        spec["sort"] = {"field": field, "reverse": reverse}
-        spec["limit"] = n
-        understood.append(("top", f"top {n} by {field}"))
-    elif kind == "similar":
-        if neg:
-            raise ValueError("'not similar to' cannot be expressed; ask for similar samples instead")
-        if not vocab.similarity_keys:
-            raise ValueError(
-                "'similar to' needs a similarity index on the dataset (fiftyone.brain.compute_similarity); none found"
-            )
-        spec["similar_to"] = dict(item[1], k=spec.get("limit") or vs.DEFAULT_SIMILAR_K)
-        understood.append(("similar to", f"similar to {item[1]}"))
-    elif kind == "take":
-        spec["take"] = {"n": item[1], "seed": vs.DEFAULT_TAKE_SEED}
-        understood.append(("random", f"random {item[1]}"))
-    elif kind == "limit":
-        spec["limit"] = item[1]
-        understood.append(("limit", f"at most {item[1]}"))
-    elif kind in ("sevrange", "sevlist"):
-        if kind == "sevlist":
-            sevs = list(item[1])
-        else:
-            lo = item[1] if item[1] is not None else min(vocab.severities or [0])
-            hi = item[2] if item[2] is not None else max(vocab.severities or [0])
-            # a severity range never reaches clean images (severity 0) unless asked
-            lo = max(lo, 1) if item[1] is None else lo
-            sevs = [s for s in vocab.severities if lo <= s <= hi]
-        bad = [s for s in sevs if s not in vocab.severities]
-        if bad or not sevs:
-            raise ValueError(
-                f"severity {bad or sevs or '(empty range)'} is not on this dataset (it has {vocab.severities})"
-            )
-        _add(spec, block, "severities", sevs)
-        understood.append(("severity", f"{'not ' if neg else ''}severity {sevs}"))

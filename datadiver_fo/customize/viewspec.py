@@ -7,15 +7,16 @@ read-only FiftyOne view stages (:func:`compile_spec`, no ``eval``/``exec``,
 no write stage can ever come out of it) and explained in plain English
 (:func:`describe_spec`).
 
-Version 1::
+Version 2 (current)::
 
     {
-        "version": 1,
+        "version": 2,
         "include": {"classes": [...], "wnids": [...], "groups": [...],
                     "corruptions": [...], "families": [...],
                     "severities": [ints], "tags": [...]},
+        "clauses": [{same keys as include, "filters": [condition, ...]}, ...],
         "exclude": {same keys as include},
-        "filters": [{"field": "ood_score", "op": ">=", "value": 0.6}, ...],
+        "filters": [condition, ...],
         "missing_labels": "include" | "exclude" | "only",
         "honor_exclusions": True,
         "sort": {"field": "ood_score", "reverse": True} | None,
@@ -25,27 +26,65 @@ Version 1::
         "take": {"n": 100, "seed": 51} | None,
     }
 
+    condition: {"field": "ood_score", "min": 0.4, "max": 0.6,
+                "min_inclusive": True, "max_inclusive": False}
+               (a numeric range; ``min`` or ``max`` may be None, not both)
+             | {"field": "label_issue", "op": "==" | "!=" | "exists",
+                "value": ...}
+
 Semantics: inside one key values are OR'd; ``classes``, ``wnids`` and
 ``groups`` together form one OR'd class set (a group matches through the
-``hypernyms`` field); different keys are AND'd; ``exclude`` removes samples
-matching ANY of its entries. Severity ranges (``{"min": 3}``,
+``hypernyms`` field); different keys are AND'd. ``clauses`` is a UNION: when
+it is not empty a sample must also match at least one clause ("fog at
+severity 5 and snow at severity 1" is two clauses; "ood score under 0.2 and
+above 0.9" too), each clause reading like ``include`` plus its own
+``filters`` (AND'd). ``include`` and the top-level ``filters`` hold what
+every clause shares. ``exclude`` removes samples matching ANY of its
+entries, whatever clause they match (an exclusion may name classes, WordNet
+groups, corruptions, families, severities or tags: "everything but noise" is
+``exclude.families = ["noise"]``). Severity ranges (``{"min": 3}``,
 ``{"min": 2, "max": 4}``, ``"2-4"``) are accepted on input and normalised to
 the list of severities present on the dataset (a range without ``min``
-starts at 1: severity 0, the clean images, only when named).
+starts at 1: severity 0, the clean images, only when named). A numeric
+condition may also be given as ``{"field", "op": ">=" | ">" | "<=" | "<",
+"value"}``; it is normalised to the range form.
 
-Stage order of the compiled view: matches (class set, corruptions, ...,
-exclusions, filters, missing labels, fine-grained exclusions), then ``take``,
-then ``similar_to`` or ``sort``, then ``limit``.
+Version 1 (no ``clauses``; conditions only as ``{"field", "op", "value"}``)
+is still read: saved views' provenance records, exported view files and the
+panel may hold it. :func:`normalize_spec` migrates it on read
+(:func:`migrate_spec`); nothing else changes meaning.
+
+Severity words (:data:`SEVERITY_WORDS`, one table shared by the offline
+parser, the LLM instructions and :func:`describe_spec`) on the 1-5 scale:
+
+    ==========================================================  =========
+    words                                                        severity
+    ==========================================================  =========
+    mildest, lightest, weakest, least severe, lowest severity    1
+    mild, light, slight, weak, subtle, faint, low severity       1-2
+    moderate, medium, medium severity                            3
+    heavy, severe, strong, intense, harsh, dense, high severity  4-5
+    worst, extreme, most severe, highest / max / maximum
+    severity                                                     5
+    ==========================================================  =========
+
+Stage order of the compiled view: one ``Match`` (class set, corruptions,
+..., the ``$or`` of the clauses, exclusions, filters, missing labels,
+fine-grained exclusions), then ``take``, then ``similar_to`` or ``sort``,
+then ``limit``.
 """
 import copy
 import difflib
+import math
 import re
 import threading
 
 import fiftyone.core.fields as fof
 
 from datadiver_fo.internal import schema as sch
-SPEC_VERSION = 1
+from datadiver_fo.internal import store
+SPEC_VERSION = 2
+READ_VERSIONS = (1, 2)  # versions normalize_spec accepts (1 is migrated)
 
 SET_KEYS = ("classes", "wnids", "groups", "corruptions", "families", "severities", "tags")
 CLASS_KEYS = ("classes", "wnids", "groups")
@@ -58,6 +97,7 @@ _MONGO_OPS = {">=": "$gte", ">": "$gt", "<=": "$lte", "<": "$lt"}
 _TOP_KEYS = (
     "version",
     "include",
+    "clauses",
     "exclude",
     "filters",
     "missing_labels",
@@ -69,14 +109,34 @@ _TOP_KEYS = (
 )
 # Fields that are bookkeeping, not something a prompt filters on
 _HIDDEN_FIELDS = {"id", "filepath", "metadata", "created_at", "last_modified_at"}
+MAX_CLAUSES = 32
+
+# Severity words on the 1-5 scale: the one table the offline parser, the LLM
+# instructions and describe_spec read (see the module docstring). The first
+# word of each severity tuple is the name describe_spec shows.
+SEVERITY_WORDS = {
+    "mildest": (1,), "lightest": (1,), "weakest": (1,), "slightest": (1,), "faintest": (1,),
+    "least severe": (1,), "lowest severity": (1,), "minimum severity": (1,), "min severity": (1,),
+    "mild": (1, 2), "mildly": (1, 2), "light": (1, 2), "lightly": (1, 2), "slight": (1, 2),
+    "slightly": (1, 2), "weak": (1, 2), "subtle": (1, 2), "faint": (1, 2), "low severity": (1, 2),
+    "moderate": (3,), "moderately": (3,), "medium": (3,), "medium severity": (3,),
+    "heavy": (4, 5), "heavily": (4, 5), "severe": (4, 5), "severely": (4, 5), "strong": (4, 5),
+    "strongly": (4, 5), "intense": (4, 5), "harsh": (4, 5), "dense": (4, 5), "thick": (4, 5),
+    "high severity": (4, 5),
+    "worst": (5,), "extreme": (5,), "extremely": (5,), "most severe": (5,), "highest severity": (5,),
+    "max severity": (5,), "maximum severity": (5,),
+}
+_SEVERITY_NAMES = {}
+for _word, _sevs in SEVERITY_WORDS.items():
+    _SEVERITY_NAMES.setdefault(_sevs, _word)
 
 
 def empty_spec():
-    """Returns a new version-1 spec that selects nothing in particular.
+    """Returns a new version-2 spec that selects nothing in particular.
 
     Returns:
         a dict with every key present and empty (``include`` / ``exclude``
-        with empty lists, no filters, ``missing_labels="include"``,
+        with empty lists, no clauses, no filters, ``missing_labels="include"``,
         ``honor_exclusions=True`` and ``None`` for sort, similarity, limit and
         take). On its own it would select the whole dataset, so
         :func:`normalize_spec` rejects it unless ``allow_all=True``.
@@ -84,6 +144,7 @@ def empty_spec():
     return {
         "version": SPEC_VERSION,
         "include": {k: [] for k in SET_KEYS},
+        "clauses": [],
         "exclude": {k: [] for k in SET_KEYS},
         "filters": [],
         "missing_labels": "include",
@@ -242,13 +303,13 @@ _CACHE_LOCK = threading.Lock()
 def _cache_key(dataset):
     # Cheap change detection: schema, sample count, newest sample edit (the
     # `last_modified_at` index makes this one index lookup), dataset edit time.
-    coll = dataset._sample_collection
+    coll = store.sample_collection(dataset)
     newest = coll.find_one({}, sort=[("last_modified_at", -1)], projection={"last_modified_at": 1})
     return (
-        dataset._doc.id,
+        store.dataset_id(dataset),
         coll.estimated_document_count(),
         newest.get("last_modified_at") if newest else None,
-        dataset._doc.last_modified_at,
+        dataset.last_modified_at,
         tuple(sorted(dataset.get_field_schema(flat=True))),
         tuple(dataset.default_classes or ()),
     )
@@ -268,12 +329,12 @@ def vocabulary(dataset, refresh=False):
     dataset = dataset._root_dataset
     key = _cache_key(dataset)
     with _CACHE_LOCK:
-        hit = _CACHE.get(dataset._doc.id)
+        hit = _CACHE.get(store.dataset_id(dataset))
         if hit is not None and hit[0] == key and not refresh:
             return hit[1]
     vocab = Vocabulary(dataset)
     with _CACHE_LOCK:
-        _CACHE[dataset._doc.id] = (key, vocab)
+        _CACHE[store.dataset_id(dataset)] = (key, vocab)
     return vocab
 
 
@@ -357,6 +418,14 @@ def _dedupe(values):
     return out
 
 
+def _dedupe_dicts(items):
+    out = []
+    for d in items:
+        if d not in out:
+            out.append(d)
+    return out
+
+
 def _normalize_set(block, vocab, where):
     if block is None:
         block = {}
@@ -398,13 +467,54 @@ def _class_from_wnid_map(vocab, name):
     return None
 
 
-def _normalize_filter(f, vocab, i):
-    where = f"filters[{i}]"
+_RANGE_KEYS = ("min", "max", "min_inclusive", "max_inclusive")
+_RANGE_OF_OP = {">=": ("min", True), ">": ("min", False), "<=": ("max", True), "<": ("max", False)}
+
+
+def _number(value, where, what):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+        raise ValueError(f"{where}: {what} must be a number, got {value!r}")
+    return value
+
+
+def _normalize_range(f, field, where):
+    """``{"field", "min", "max", "min_inclusive", "max_inclusive"}`` with the
+    flags filled in (default inclusive) and the bounds checked."""
+    lo, hi = f.get("min"), f.get("max")
+    if lo is None and hi is None:
+        raise ValueError(f"{where}: a range on {field!r} needs 'min', 'max' or both")
+    lo = None if lo is None else _number(lo, where, "min")
+    hi = None if hi is None else _number(hi, where, "max")
+    flags = {}
+    for key in ("min_inclusive", "max_inclusive"):
+        flag = f.get(key, True)
+        if flag is None:
+            flag = True
+        if not isinstance(flag, bool):
+            raise ValueError(f"{where}: {key} must be true or false, got {flag!r}")
+        flags[key] = flag
+    if lo is not None and hi is not None and (lo > hi or (lo == hi and not (flags["min_inclusive"] and flags["max_inclusive"]))):
+        raise ValueError(f"{where}: empty range on {field!r} (min {lo}, max {hi})")
+    return {"field": field, "min": lo, "max": hi, **flags}
+
+
+def is_range(condition):
+    """Whether a normalised filter condition is the numeric range form."""
+    return "op" not in condition
+
+
+def _normalize_filter(f, vocab, i, where=None):
+    where = where or f"filters[{i}]"
     if not isinstance(f, dict):
-        raise ValueError(f"{where} must be a dict with 'field', 'op', 'value', got {f!r}")
-    unknown = set(f) - {"field", "op", "value"}
+        raise ValueError(f"{where} must be a dict with 'field', 'op', 'value' or 'field', 'min', 'max', got {f!r}")
+    ranged = any(k in f for k in _RANGE_KEYS)
+    allowed = {"field", *_RANGE_KEYS} if ranged else {"field", "op", "value"}
+    unknown = set(f) - allowed
     if unknown:
-        raise ValueError(f"{where}: unknown key(s) {sorted(unknown)}; use 'field', 'op', 'value'")
+        raise ValueError(
+            f"{where}: unknown key(s) {sorted(unknown)}; use 'field', 'op', 'value' or "
+            "'field', 'min', 'max', 'min_inclusive', 'max_inclusive'"
+        )
     field = f.get("field")
     if not isinstance(field, str) or field not in vocab.fields:
         raise _bad(
@@ -413,10 +523,14 @@ def _normalize_filter(f, vocab, i):
             difflib.get_close_matches(str(field), list(vocab.fields), n=3),
             sorted(vocab.fields),
         )
+    kind = vocab.fields[field]
+    if ranged:
+        if kind != "number":
+            raise ValueError(f"{where}: a min/max range needs a numeric field; {field!r} is {kind}")
+        return _normalize_range(f, field, where)
     op = f.get("op", "==")
     if op not in OPS:
         raise ValueError(f"{where}: unknown op {op!r}; valid ops: {list(OPS)}")
-    kind = vocab.fields[field]
     value = f.get("value", True if op == "exists" else None)
     if op == "exists":
         if not isinstance(value, bool):
@@ -434,6 +548,9 @@ def _normalize_filter(f, vocab, i):
             raise ValueError(f"{where}: field {field!r} is a string, value must be a string, got {value!r}")
     elif kind == "date":
         raise ValueError(f"{where}: filtering date field {field!r} is not supported")
+    if kind == "number" and op in _RANGE_OF_OP:
+        bound, inclusive = _RANGE_OF_OP[op]
+        return _normalize_range({bound: value, bound + "_inclusive": inclusive}, field, where)
     return {"field": field, "op": op, "value": value}
 
 
@@ -488,6 +605,7 @@ def selects_everything(spec):
     """
     return (
         not any(spec["include"][k] for k in SET_KEYS)
+        and not spec.get("clauses")
         and not any(spec["exclude"][k] for k in SET_KEYS)
         and not spec["filters"]
         and spec["missing_labels"] == "include"
@@ -498,12 +616,114 @@ def selects_everything(spec):
     )
 
 
+def migrate_spec(spec):
+    """Returns a version-2 copy of a version-1 (or version-2) spec, unvalidated.
+
+    Version 1 had no ``clauses`` and wrote numeric conditions as ``{"field",
+    "op", "value"}``; both are still valid input, so the migration only sets
+    the version and adds the empty clause list. Conditions are brought to the
+    range form by :func:`normalize_spec`.
+
+    Args:
+        spec: a spec dict with ``"version"`` 1, 2 or absent (= current)
+
+    Returns:
+        a new dict with ``"version": 2``
+
+    Raises:
+        ValueError: an unknown version
+    """
+    if not isinstance(spec, dict):
+        raise ValueError(f"A view spec must be a dict, got {type(spec).__name__}")
+    version = spec.get("version", SPEC_VERSION)
+    if isinstance(version, bool) or version not in READ_VERSIONS:
+        raise ValueError(
+            f"Unsupported view spec version {version!r}; this library reads versions "
+            f"{', '.join(str(v) for v in READ_VERSIONS)}"
+        )
+    out = dict(spec)
+    out["version"] = SPEC_VERSION
+    out.setdefault("clauses", [])
+    return out
+
+
+def _class_part(block):
+    return tuple(tuple(block[k]) for k in CLASS_KEYS)
+
+
+def _part_keys(block):
+    """The independent parts of a block: the class set, then the other keys."""
+    parts = []
+    if any(block[k] for k in CLASS_KEYS):
+        parts.append(CLASS_KEYS)
+    parts.extend((k,) for k in SET_KEYS if k not in CLASS_KEYS and block[k])
+    return parts
+
+
+def _normalize_clauses(clauses, include, filters, vocab):
+    """Validates the clause list and brings it to its canonical form:
+    parts shared by every clause move to ``include`` / ``filters``, a clause
+    that restricts nothing makes the union vacuous, one remaining clause is
+    merged into ``include`` when that cannot change its meaning."""
+    if clauses is None:
+        clauses = []
+    if isinstance(clauses, dict):
+        clauses = [clauses]
+    if not isinstance(clauses, (list, tuple)):
+        raise ValueError(f"'clauses' must be a list of dicts, got {clauses!r}")
+    if len(clauses) > MAX_CLAUSES:
+        raise ValueError(f"'clauses' has {len(clauses)} entries; at most {MAX_CLAUSES}")
+    out = []
+    for i, c in enumerate(clauses):
+        where = f"clauses[{i}]"
+        if not isinstance(c, dict):
+            raise ValueError(f"{where} must be a dict with keys {list(SET_KEYS) + ['filters']}, got {c!r}")
+        block = _normalize_set({k: v for k, v in c.items() if k != "filters"}, vocab, where)
+        fl = c.get("filters") or []
+        if isinstance(fl, dict):
+            fl = [fl]
+        if not isinstance(fl, (list, tuple)):
+            raise ValueError(f"{where}.filters must be a list, got {fl!r}")
+        block["filters"] = [_normalize_filter(f, vocab, j, f"{where}.filters[{j}]") for j, f in enumerate(fl)]
+        if block not in out:
+            out.append(block)
+    if len(out) > 1:
+        # what every clause shares is said once, in include / filters
+        for part in (CLASS_KEYS,) + tuple((k,) for k in SET_KEYS if k not in CLASS_KEYS):
+            if any(include[k] for k in part):
+                continue
+            first = [out[0][k] for k in part]
+            if any(first) and all([c[k] for k in part] == first for c in out[1:]):
+                for k in part:
+                    include[k] = list(first[part.index(k)])
+                    for c in out:
+                        c[k] = []
+        for cond in list(out[0]["filters"]):
+            if all(cond in c["filters"] for c in out[1:]):
+                filters.append(cond)
+                for c in out:
+                    c["filters"].remove(cond)
+    if any(not _part_keys(c) and not c["filters"] for c in out):
+        return []  # one clause selects everything: the union does too
+    if len(out) == 1:
+        c = out[0]
+        taken = {k for part in _part_keys(include) for k in part}
+        if not any(k in taken for part in _part_keys(c) for k in part):
+            for k in SET_KEYS:
+                if c[k]:
+                    include[k] = list(c[k])
+            filters.extend(f for f in c["filters"] if f not in filters)
+            return []
+    return out
+
+
 def normalize_spec(dataset, spec, allow_all=False):
     """Validates a view spec against a dataset and returns its canonical form.
 
     Args:
         dataset: a FiftyOne dataset or view (its dataset's vocabulary is used)
-        spec: a dict following the version-1 spec (see the module doc).
+        spec: a dict following the version-2 spec (see the module doc), or
+            a version-1 one (migrated, see :func:`migrate_spec`).
             Missing keys take their defaults; names are matched case- and
             space-insensitively ("Gaussian noise" -> ``gaussian_noise``); a
             class may also be given by its readable name from
@@ -514,9 +734,11 @@ def normalize_spec(dataset, spec, allow_all=False):
             failed or empty prompt never silently means "everything"
 
     Returns:
-        a new dict with every key present, values in the dataset's own
-        spelling, severities as a list of ints. ``normalize_spec`` is
-        idempotent.
+        a new version-2 dict with every key present, values in the dataset's
+        own spelling, severities as a list of ints, numeric conditions in the
+        range form, and clauses in canonical form (what all clauses share
+        moved to ``include``/``filters``; a single clause merged into
+        ``include`` when no key overlaps). ``normalize_spec`` is idempotent.
 
     Raises:
         ValueError: naming the offending piece (key, class, field, value),
@@ -528,9 +750,7 @@ def normalize_spec(dataset, spec, allow_all=False):
     if unknown:
         bad = sorted(unknown)[0]
         raise _bad("spec key", bad, difflib.get_close_matches(bad, _TOP_KEYS, n=2), _TOP_KEYS)
-    version = spec.get("version", SPEC_VERSION)
-    if version != SPEC_VERSION:
-        raise ValueError(f"Unsupported view spec version {version!r}; this library reads version {SPEC_VERSION}")
+    spec = migrate_spec(spec)
     vocab = vocabulary(dataset)
     out = empty_spec()
     out["include"] = _normalize_set(spec.get("include"), vocab, "include")
@@ -541,7 +761,8 @@ def normalize_spec(dataset, spec, allow_all=False):
         filters = [filters]
     if not isinstance(filters, (list, tuple)):
         raise ValueError(f"'filters' must be a list, got {filters!r}")
-    out["filters"] = [_normalize_filter(f, vocab, i) for i, f in enumerate(filters)]
+    out["filters"] = _dedupe_dicts(_normalize_filter(f, vocab, i) for i, f in enumerate(filters))
+    out["clauses"] = _normalize_clauses(spec.get("clauses"), out["include"], out["filters"], vocab)
 
     ml = spec.get("missing_labels", "include")
     if ml is None:
@@ -640,6 +861,13 @@ def _set_queries(block):
 
 
 def _filter_query(f):
+    if is_range(f):
+        q = {}
+        if f["min"] is not None:
+            q["$gte" if f["min_inclusive"] else "$gt"] = f["min"]
+        if f["max"] is not None:
+            q["$lte" if f["max_inclusive"] else "$lt"] = f["max"]
+        return {f["field"]: q}
     field, op, value = f["field"], f["op"], f["value"]
     if op == "exists":
         return {field: {"$exists": True, "$ne": None}} if value else {field: None}
@@ -661,6 +889,13 @@ def spec_query(spec):
         a dict usable as a ``$match`` query (``{}`` when nothing filters)
     """
     clauses = _set_queries(spec["include"])
+    union = []
+    for c in spec.get("clauses") or []:
+        parts = _set_queries(c) + [_filter_query(f) for f in c.get("filters") or []]
+        if parts:
+            union.append(parts[0] if len(parts) == 1 else {"$and": parts})
+    if union:
+        clauses.append(union[0] if len(union) == 1 else {"$or": union})
     ex = _set_queries(spec["exclude"])
     if ex:
         clauses.append({"$nor": ex})
@@ -715,7 +950,8 @@ def compile_spec(dataset, spec, allow_all=False):
 def spec_fields(spec):
     """Returns the sample fields a normalised spec reads (sorted list)."""
     fields = set()
-    for block in (spec["include"], spec["exclude"]):
+    clauses = spec.get("clauses") or []
+    for block in [spec["include"], spec["exclude"]] + list(clauses):
         if block["classes"]:
             fields.add(sch.GROUND_TRUTH)
         if block["wnids"]:
@@ -726,6 +962,8 @@ def spec_fields(spec):
             if block[key] and path != "tags":
                 fields.add(path)
     fields.update(f["field"] for f in spec["filters"])
+    for c in clauses:
+        fields.update(f["field"] for f in c.get("filters") or [])
     if spec["sort"]:
         fields.add(spec["sort"]["field"])
     return sorted(fields)
@@ -759,17 +997,55 @@ def _block_phrases(block):
     if block["families"]:
         parts.append("corruption family " + _or(block["families"]))
     if block["severities"]:
-        sev = sorted(block["severities"])
-        if len(sev) > 2 and sev == list(range(sev[0], sev[-1] + 1)):
-            parts.append(f"severity {sev[0]} to {sev[-1]}")
-        else:
-            parts.append("severity " + _or(sev))
+        parts.append(severity_phrase(block["severities"]))
     if block["tags"]:
         parts.append("tag " + _or(block["tags"]))
     return parts
 
 
+def severity_phrase(severities):
+    """``"severity 4 or 5 (heavy)"``: the severities, with their word from
+    :data:`SEVERITY_WORDS` when they are exactly one entry's."""
+    sev = sorted(severities)
+    if len(sev) > 2 and sev == list(range(sev[0], sev[-1] + 1)):
+        text = f"severity {sev[0]} to {sev[-1]}"
+    else:
+        text = "severity " + _or(sev)
+    word = _SEVERITY_NAMES.get(tuple(sev))
+    return text + (f" ({word})" if word else "")
+
+
 _OP_WORDS = {">=": "at least", ">": "above", "<=": "at most", "<": "below", "==": "equal to", "!=": "not equal to"}
+
+
+def _num_text(v):
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def condition_phrase(f):
+    """A filter condition in words: ``"ood_score is between 0.4 and 0.6"``."""
+    field = f["field"]
+    if is_range(f):
+        lo, hi = f["min"], f["max"]
+        lo_w = "at least" if f["min_inclusive"] else "above"
+        hi_w = "at most" if f["max_inclusive"] else "below"
+        if lo is not None and hi is not None:
+            if f["min_inclusive"] and f["max_inclusive"]:
+                return f"{field} is between {_num_text(lo)} and {_num_text(hi)}"
+            return f"{field} is {lo_w} {_num_text(lo)} and {hi_w} {_num_text(hi)}"
+        if lo is not None:
+            return f"{field} is {lo_w} {_num_text(lo)}"
+        return f"{field} is {hi_w} {_num_text(hi)}"
+    if f["op"] == "exists":
+        return f"{field} is {'set' if f['value'] else 'not set'}"
+    if isinstance(f["value"], bool) and f["op"] == "==":
+        return f"{field} is {str(f['value']).lower()}"
+    return f"{field} is {_OP_WORDS[f['op']]} {f['value']}"
+
+
+def _clause_phrase(clause):
+    parts = _block_phrases(clause) + [condition_phrase(f) for f in clause.get("filters") or []]
+    return " and ".join(parts) if parts else "anything"
 
 
 def describe_spec(spec):
@@ -779,9 +1055,14 @@ def describe_spec(spec):
         spec: a normalised spec (a raw one with all keys also works)
 
     Returns:
-        one or a few sentences, e.g. ``"Samples of any kind of dog, with
-        corruption fog or snow, with severity 4 to 5; excluding those with
-        corruption clean."``
+        one or a few sentences, e.g. ``"Samples with any kind of dog, and
+        with corruption fog or snow, and with severity 4 or 5 (heavy),
+        excluding any with corruption clean."``. A union reads ``"either
+        (corruption fog and severity 5 (worst)) or (corruption snow and
+        severity 1 (mildest))"``; a range ``"where ood_score is between 0.4
+        and 0.6"``; a sort with a limit ``"The 5 with the lowest ood_score
+        (lowest first)."``; severities matching a word of
+        :data:`SEVERITY_WORDS` carry it in brackets.
     """
     full = empty_spec()
     full.update(copy.deepcopy(spec))
@@ -789,8 +1070,17 @@ def describe_spec(spec):
         blk = {key: [] for key in SET_KEYS}
         blk.update(full.get(k) or {})
         full[k] = blk
+    clauses = []
+    for c in full.get("clauses") or []:
+        blk = {key: [] for key in SET_KEYS}
+        blk.update(c)
+        clauses.append(blk)
     spec = full
     inc = _block_phrases(spec["include"])
+    if len(clauses) == 1:
+        inc.append(_clause_phrase(clauses[0]))
+    elif clauses:
+        inc.append("either " + " or ".join(f"({_clause_phrase(c)})" for c in clauses))
     text = "Samples"
     if inc:
         text += " with " + ", and with ".join(inc)
@@ -800,13 +1090,7 @@ def describe_spec(spec):
     extra = []
     if exc:
         extra.append("excluding any with " + " or with ".join(exc))
-    for f in spec["filters"]:
-        if f["op"] == "exists":
-            extra.append(f"where {f['field']} is {'set' if f['value'] else 'not set'}")
-        elif isinstance(f["value"], bool) and f["op"] == "==":
-            extra.append(f"where {f['field']} is {str(f['value']).lower()}")
-        else:
-            extra.append(f"where {f['field']} is {_OP_WORDS[f['op']]} {f['value']}")
+    extra.extend("where " + condition_phrase(f) for f in spec["filters"])
     if spec["missing_labels"] == "exclude":
         extra.append("leaving out images with a missing label")
     elif spec["missing_labels"] == "only":
@@ -819,12 +1103,19 @@ def describe_spec(spec):
     if spec["take"]:
         text += f" A random {spec['take']['n']} of them (seed {spec['take']['seed']})."
     sim = spec["similar_to"]
+    limit = spec["limit"]
     if sim:
         target = f"the text {sim['text']!r}" if sim.get("text") else f"sample(s) {', '.join(sim['sample_ids'])}"
         text += f" The {sim.get('k')} most similar to {target} (index {sim.get('brain_key')})."
     elif spec["sort"]:
-        direction = "highest first" if spec["sort"].get("reverse") else "lowest first"
-        text += f" Sorted by {spec['sort']['field']}, {direction}."
-    if spec["limit"]:
-        text += f" At most {spec['limit']} samples."
+        high = spec["sort"].get("reverse")
+        direction = "highest first" if high else "lowest first"
+        if limit:
+            text += (f" The {limit} with the {'highest' if high else 'lowest'} {spec['sort']['field']}"
+                     f" ({direction}).")
+            limit = None
+        else:
+            text += f" Sorted by {spec['sort']['field']}, {direction}."
+    if limit:
+        text += f" At most {limit} sample{'' if limit == 1 else 's'}."
     return text

@@ -605,6 +605,27 @@ def classes_in_group(group):
     return [c for c in t["classes"] if c in under]
 
 
+@functools.lru_cache(maxsize=1)
+def hyponyms():
+    """WordNet synsets below the table that a prompt may name.
+
+    Returns:
+        dict ``wnid -> {"lemmas": [str], "of": [wnid], "relation": str}``
+        (read-only; do not modify): ``relation`` is ``"kind"`` for a
+        descendant of a class ("honeybee" under the class bee, so it means
+        that class), ``"young"``, ``"male"`` or ``"female"`` for an animal at a
+        life stage or of one sex whose other direct hypernym is a class or
+        group ("puppy" = young dog, so it means the group dog). ``of`` are the
+        class or group wnids it falls under. Only lemmas whose most frequent
+        noun sense is that synset are listed ("drill" is not a baboon here).
+        Synsets beside the classes (pug beside the dog breeds) are absent:
+        they are not on the dataset. Built by
+        ``scripts/build_wordnet_table.py``; empty for an older data file.
+    """
+    with open(_DATA_JSON, "r", encoding="utf-8") as f:
+        return dict(json.load(f).get("hyponyms", {}))
+
+
 def all_groups(min_classes=2):
     """Every group name and how many of the 200 classes fall under it.
 
