@@ -1,4 +1,4 @@
-"""Medium and fine customisation of a Tiny-ImageNet-C dataset.
+"""Medium customisation of a Tiny-ImageNet-C dataset: select() and saved selections.
 
 Medium granularity: :func:`select` picks classes, WordNet groups, corruptions,
 families and severities. It does not build FiftyOne stages itself: it writes a
@@ -15,13 +15,10 @@ import difflib
 
 import fiftyone as fo
 
-from datadiver_fo.customize import edit_log
+from datadiver_fo.customize import viewspec
 from datadiver_fo.internal import schema
 from datadiver_fo.internal.provenance import now_iso, user_name
-EDITS_KEY = edit_log.LEGACY_INFO_KEY  # old home of the edit log in dataset.info (migrated on first use)
-VIEWS_KEY = "datadiver_views"  # dataset.info key: saved view name -> provenance
 
-_EXCLUSION_OPS = ("exclude", "include")
 _MISSING_CHOICES = ("include", "exclude", "only")
 _SPEC_KEYS = ("classes", "wnids", "groups", "corruptions", "families", "severities", "tags")
 
@@ -227,19 +224,11 @@ def merge_spec(base, edits, keep_defaults=True):
     return out
 
 
-def _viewspec():
-    try:
-        from datadiver_fo.customize import viewspec
-    except ImportError as e:  # the shared engine is part of the package
-        raise RuntimeError("datadiver_fo.customize.viewspec (the shared view-spec engine) is missing") from e
-    return viewspec
-
-
 def normalize(dataset, spec):
     """Validates ``spec`` against ``dataset``'s vocabulary via the shared
     engine. An "everything" spec is allowed here: calling :func:`select`
     without criteria is an explicit request for the whole dataset."""
-    vs = _viewspec()
+    vs = viewspec
     return vs.normalize_spec(dataset, spec, allow_all=True)
 
 
@@ -252,7 +241,7 @@ def compile_selection(dataset, spec):
     engine only adds it once the field exists), so a view saved now keeps
     honouring exclusions made later.
     """
-    vs = _viewspec()
+    vs = viewspec
     spec = normalize(dataset, spec)
     view = vs.compile_spec(dataset, spec, allow_all=True)
     root = dataset._root_dataset
@@ -453,7 +442,7 @@ def save_selection(dataset, name, spec, description=None, color=None, overwrite=
     saved_views.check_view_name(name)
     if name in dataset.list_saved_views() and not overwrite:
         raise ValueError(f"Saved view '{name}' already exists; pass overwrite=True to replace it")
-    vs = _viewspec()
+    vs = viewspec
     spec = normalize(dataset, spec)
     view = compile_selection(dataset, spec)
     if description is None and hasattr(vs, "describe_spec"):
