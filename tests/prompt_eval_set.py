@@ -311,6 +311,32 @@ CASES = [
     ("automobiles in fog", lambda s: _automobile(s) and s["corruption"] == "fog"),
     ("sportscars and school-buses", lambda s: s["label"] in ("sports car", "school bus")),
     ("icecream with spatter", lambda s: s["label"] == "ice cream" and s["corruption"] == "spatter"),
+    # --- held-out v2 failure causes, in new words ---
+    # "<corruption prefix>-<inflected word>" is the one corruption, not the family
+    ("motion-blurred teapots", lambda s: s["label"] == "teapot" and s["corruption"] == "motion_blur"),
+    ("gaussian blurry lemons", lambda s: s["label"] == "lemon" and s["corruption"] == "gaussian_blur"),
+    # inflections of a corruption name
+    ("fogged-in school buses", lambda s: s["label"] == "school bus" and s["corruption"] == "fog"),
+    ("lightly snowed geese", lambda s: s["label"] == "goose" and s["corruption"] == "snow" and s["severity"] in (1, 2)),
+    # British spellings normalise before lookup (never the WordNet group artifact)
+    ("teapots with jpeg compression artefacts", lambda s: s["label"] == "teapot" and s["corruption"] == "jpeg_compression"),
+    # ", and" with a different corruption condition on each side is a union
+    ("uncorrupted cats, and dogs with any digital corruption",
+     lambda s: (_cat(s) and s["corruption"] == "clean") or (_dog(s) and s["family"] == "digital")),
+    # a misspelled word inside a multi-word name, fixed by the words around it
+    ("german sheppards in frost", lambda s: s["label"] == "German shepherd" and s["corruption"] == "frost"),
+    # a class by its proper modifier ("Persian cat"), names written apart, filler
+    ("persians with frost", lambda s: s["label"] == "Persian cat" and s["corruption"] == "frost"),
+    ("sun glasses with spatter", lambda s: s["label"] == "sunglasses" and s["corruption"] == "spatter"),
+    ("plz show golden retrievers in fog", lambda s: s["label"] == "golden retriever" and s["corruption"] == "fog"),
+    # "lvl"/"lv", comparison symbols, leading-dot numbers
+    ("lv 2 speckle noise on bees", lambda s: s["label"] == "bee" and s["corruption"] == "speckle_noise" and s["severity"] == 2),
+    ("frost lvl>=4", lambda s: s["corruption"] == "frost" and s["severity"] >= 4),
+    ("birds with ood score > .7", lambda s: "bird" in s["hypernyms"] and s["ood_score"] > 0.7),
+    ("label quality <= .15", lambda s: s["label_quality"] <= 0.15),
+    # "best"/"worst" on label quality
+    ("the 6 pictures with the worst label quality", ("top", lambda s: True, "label_quality", 6, False)),
+    ("cats with the best label quality, 8 of them", ("top", _cat, "label_quality", 8, True)),
 ]
 
 # Prompts that must be refused with a ValueError (never "everything").
@@ -326,6 +352,11 @@ MUST_FAIL = [
     "dogs 7",
     "all the pictures",
     "snwo",
+    # a loose word for a very broad WordNet group (commodity: "good"); a
+    # clause whose conditions exclude each other
+    "the good ones in snow",
+    "units in fog",
+    "clean digital corruptions of bees",
 ]
 
 # Written after the parser was tuned on CASES and run once as-is: a held-out

@@ -75,6 +75,9 @@ REFUSALS = {
     "dogs 7": "the number '7' goes with nothing",
     "all the pictures": "The prompt asks for the whole dataset",
     "snwo": "Unknown word 'snwo' in the prompt; did you mean 'snow'",
+    "the good ones in snow": "'good' (commodity) is not a class or group on this dataset",
+    "units in fog": "'units' is a WordNet name of the very broad group 'whole'",
+    "clean digital corruptions of bees": "asks for corruption clean and family digital at once",
 }
 
 
@@ -434,3 +437,23 @@ def test_negation_of_a_combination_is_refused_not_widened(eval_ds, records):
         with pytest.raises(ValueError, match=f"Cannot exclude a combination \\({re.escape(needle)}"):
             ddf.text_to_view(eval_ds, prompt, llm="offline")
 
+
+
+def test_broad_groups_spellings_and_score_words(eval_ds):
+    # a very broad WordNet group by its own name is read and reported; its
+    # other lemmas are refused ("unit" = whole)
+    res = ddf.text_to_view(eval_ds, "artifacts in fog", llm="offline")
+    assert res.spec["include"]["groups"] == ["artifact"]
+    assert any("very broad WordNet group artifact" in w for w in res.warnings)
+    with pytest.raises(ValueError, match="very broad group 'whole'"):
+        ddf.text_to_view(eval_ds, "units", llm="offline")
+    # an error quotes the word as written, not its respelling
+    with pytest.raises(ValueError, match="Unknown word 'grey'"):
+        ddf.text_to_view(eval_ds, "grey cats", llm="offline")
+    # a score name alone says how to use it
+    with pytest.raises(ValueError, match="'uniqueness' is a score; say e.g."):
+        ddf.text_to_view(eval_ds, "uniqueness", llm="offline")
+    # a compound corruption word never widens to the family
+    spec = pp.parse_prompt(eval_ds, "zoom-blurry cats").spec
+    assert spec["include"]["corruptions"] == ["zoom_blur"]
+    assert pp.SLANG["yorkie"] == "Yorkshire terrier"

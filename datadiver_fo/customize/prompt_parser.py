@@ -31,6 +31,13 @@ Meaning words:
     next to the dog breeds) are not on the dataset and stay errors;
 -   a small slang table (:data:`SLANG`: ``doggo``/``pooch`` -> dog,
     ``kitty``/``kitten`` -> cat, ``pup`` -> dog ...), reported as well;
+-   a class named "<Proper> <one of its groups>" by the proper modifier
+    alone when no other class starts with it (``"Labradors"``), single-word
+    names written apart (``"trolley buses"``), a misspelled word inside a
+    multi-word name within 2 edits (``"german shepard"``), spelling
+    variants (:data:`SPELLING_VARIANTS`); all reported. Very broad WordNet
+    groups (:func:`_abstract_wnids`) only by their own name, reported; their
+    other lemmas (``"good"`` = commodity) are refused;
 -   typos: a word of 5 to 8 letters one edit (insert, delete, substitute,
     swap) from exactly one known word, or of 9+ letters two edits from
     exactly one, is read as that word (``"gausian noise"``), reported in the
@@ -243,6 +250,7 @@ level levels severity severities corruption corruptions set so very quite really
 than then appear appears appearing look looks seen visible taken shown here now thanks thank
 among amongst within across around about into onto inside during through throughout per via
 whatever stuff lot lots bunch pull fetch grab return returns returned bring up out off
+pls plz thx
 """.split())
 _FILLERS = FILLER_WORDS  # name used before version 2
 
@@ -254,11 +262,12 @@ SLANG = {
     "doggo": "dog", "doggy": "dog", "doggie": "dog", "pooch": "dog", "pupper": "dog", "pup": "dog",
     "kitty": "cat", "kitten": "cat", "kitteh": "cat", "pussycat": "cat", "kitty cat": "cat",
     "birdie": "bird", "bunny": "rabbit", "froggy": "frog", "piggy": "hog",
+    "yorkie": "Yorkshire terrier",
 }
 
 _OOD_WORDS = r"(?:ood(?: score)?|out of distribution|anomalous|anomalies|anomaly|unusual|atypical|outliers?|strangest|weirdest|novel)"
 _NUM = r"(\d+(?:\.\d+)?)"
-_SEVKW = r"(?:severity levels?|severity|severities|sev|levels?|intensity|strength)"
+_SEVKW = r"(?:severity levels?|severity|severities|sev|levels?|lvls?|lv|intensity|strength)"
 _OPWORDS = [
     (r"(?:at least|>=|no less than|not less than|minimum(?: of)?|min)", ">="),
     (r"(?:above|over|greater than|more than|higher than|bigger than|larger than|exceeding|>)", ">"),
@@ -274,6 +283,8 @@ _FIELD_ALIASES = {
     # adjectives of the scores ("most unique", "least confident")
     "unique": "uniqueness", "representative": "representativeness", "confident": sch.PREDICTIONS + ".confidence",
 }
+# scores where a higher value is better ("best label quality")
+_HIGHER_IS_BETTER = {sch.LABEL_QUALITY, sch.PREDICTIONS + ".confidence"}
 _IRREGULAR = {"geese": "goose", "mice": "mouse", "children": "child", "people": "person", "men": "man",
               "women": "woman", "teeth": "tooth", "feet": "foot", "oxen": "ox", "lice": "louse",
               "fishes": "fish", "knives": "knife", "leaves": "leaf", "wolves": "wolf", "loaves": "loaf"}
@@ -353,22 +364,42 @@ def _number_words(text):
     return re.sub(rf"\b({'|'.join(_UNITS)})\b", unit, text)
 
 
+# British (and other) spellings read as the one the vocabulary uses, in the
+# prompt and in every name of the index alike
+SPELLING_VARIANTS = {
+    "artefact": "artifact", "artefacts": "artifacts", "colour": "color", "colours": "colors",
+    "coloured": "colored", "grey": "gray", "greys": "grays", "centre": "center", "theatre": "theater",
+    "aeroplane": "airplane", "aeroplanes": "airplanes", "jewellery": "jewelry", "moustache": "mustache",
+    "tyre": "tire", "tyres": "tires", "pyjama": "pajama", "pyjamas": "pajamas", "doughnut": "donut",
+    "doughnuts": "donuts", "pixellated": "pixelated", "favourite": "favorite",
+}
+
+
+def _spell(word):
+    return SPELLING_VARIANTS.get(word, word)
+
+
 def _normalize_text(text):
     text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
+    text = text.replace("\u2265", " >= ").replace("\u2264", " <= ")
+    # comparison symbols as words of their own; ".98" is 0.98
+    text = re.sub(r"\s*(>=|<=|=>|=<|==|!=|>|<|=)\s*", lambda m: " " + {"=>": ">=", "=<": "<="}.get(m.group(1), m.group(1)) + " ", text)
+    text = re.sub(r"(?<![\w.])\.(\d)", r"0.\1", text)
     text = text.replace("out-of-distribution", "out of distribution")
     text = re.sub(r"(?<=[a-z])'s\b", "", text)  # possessive: "dog's" -> "dog"
     text = text.replace("'", "")
     text = re.sub(r"(?<=[a-z])[-_/]|[-_/](?=[a-z])", " ", text)
     text = re.sub(r"(?<=\d)\s*[\u2013\u2014-]\s*(?=\d)", " - ", text)  # 2-4 -> 2 - 4
-    text = re.sub(r"[\"()\[\]{}!?]", " ", text)
+    text = re.sub(r"[\"()\[\]{}?]|!(?!=)", " ", text)
     text = re.sub(r"(?<=[a-z])([,;])", r" \1", text)
     text = re.sub(r"\s&\s", " and ", text)
+    text = re.sub(r"[a-z]+", lambda m: _spell(m.group(0)), text)
     return _number_words(" ".join(text.split()))
 
 
 def _key_tokens(phrase):
     t = str(phrase).lower().replace("_", " ").replace("-", " ").replace("'", "").replace(".", "")
-    return tuple(t.split())
+    return tuple(_spell(w) for w in t.split())
 
 
 def _singulars(word):
@@ -381,6 +412,36 @@ def _singulars(word):
         if word.endswith(end) and len(word) > len(end) + 1:
             out.add(word[: -len(end)] + repl)
     return out
+
+
+def _singulars_key(toks):
+    """Every reading of a token tuple with its last word singular."""
+    return {toks[:-1] + (w,) for w in _singulars(toks[-1])} if toks else set()
+
+
+_ABSTRACT_CACHE = []
+
+
+def _abstract_wnids():
+    """WordNet groups too broad to be reached by a loose word: at most 5
+    levels below the root ``entity`` and above at least 5% of the 200
+    Tiny-ImageNet classes (entity, object, whole, matter, artifact, living
+    thing, commodity, structure, covering, instrumentality, organism, food
+    ...). Only their exact name selects them, and the reading is reported."""
+    if not _ABSTRACT_CACHE:
+        from datadiver_fo.io import wordnet as ddw
+
+        depth, below = {}, {}
+        classes = ddw.class_wnids()
+        for w in classes:
+            for path in ddw.hypernym_paths(w):
+                for i, a in enumerate(path):
+                    depth[a] = min(depth.get(a, 99), len(path) - 1 - i)
+            for a in set(ddw.hypernym_wnids(w)):
+                below[a] = below.get(a, 0) + 1
+        _ABSTRACT_CACHE.append(frozenset(
+            a for a, n in below.items() if depth.get(a, 99) <= 5 and n >= 0.05 * len(classes)))
+    return _ABSTRACT_CACHE[0]
 
 
 def _typo_budget(word):
@@ -433,6 +494,42 @@ class _Index:
         for toks in self.extra:
             self.extra_first.setdefault(toks[0], set()).add(len(toks))
         self._build_pool()
+        # multi-word names with one word left out, for typos in context
+        # ("german shepard": the other words fix which name is meant)
+        self.holes = {}
+        for table in (self.names, self.keywords):
+            for toks in table:
+                if 1 < len(toks) <= 4 and all(t.isalpha() for t in toks):
+                    for j in range(len(toks)):
+                        self.holes.setdefault(toks[:j] + ("*",) + toks[j + 1:], set()).add(toks[j])
+
+    def context_fix(self, words, i):
+        """The word ``words[i]`` (unknown) read as the missing word of a
+        multi-word name whose other words are next to it, within 2 edits
+        (1 for up to 5 letters): ``(fixed, name)`` or ``(None, None)``."""
+        word = words[i]
+        if len(word) < 4 or not word.isalpha():
+            return None, None
+        budget = 1 if len(word) <= 5 else 2
+        found, best = set(), budget + 1
+        for n in range(2, 5):
+            for j in range(n):
+                lo = i - j
+                if lo < 0 or lo + n > len(words):
+                    continue
+                span = words[lo : lo + n]
+                options = [["*"] if k == j else sorted(_singulars(t)) for k, t in enumerate(span)]
+                for key in itertools.product(*options):
+                    for cand in self.holes.get(key, ()):
+                        for form in _singulars(word):
+                            d = _edit_distance(form, cand, budget)
+                            if d < best:
+                                best, found = d, {(cand, " ".join(key).replace("*", cand))}
+                            elif d == best and d <= budget:
+                                found.add((cand, " ".join(key).replace("*", cand)))
+        if best <= budget and len({c for c, _ in found}) == 1:
+            return min(found)
+        return None, None
 
     def _kw(self, phrase, entry):
         toks = (phrase,) if phrase in (",", ";", ".") else _key_tokens(phrase)
@@ -518,6 +615,8 @@ class _Index:
                 if name in group_set:
                     synsets_of_name.setdefault(name, set()).add(a)
         self.classes_below = classes_below
+        self.abstract_lemmas = {}  # tokens -> broad group name (refused, see below)
+        self.abstract_names = {ddw.class_name(a) for a in _abstract_wnids()} & group_set
 
         def group_entry(a):
             # a group by one synset: its name when that name means only this
@@ -544,6 +643,17 @@ class _Index:
                 if entry is None:
                     continue
                 name = ddw.class_name(a)
+                if a in _abstract_wnids():
+                    # a very broad group ("artifact", "commodity", "whole")
+                    # only by its own name: its other lemmas ("good",
+                    # "unit", "artefact") are everyday words that would
+                    # select a large, unrelated share of the classes
+                    for lemma in ddw.lemmas(a):
+                        toks = _key_tokens(lemma)
+                        if toks != _key_tokens(name):
+                            self.abstract_lemmas.setdefault(toks, name)
+                    self._name(name, entry)
+                    continue
                 # a lemma shared by all synsets of the name means the name
                 shared = set.intersection(*[{_key_tokens(x) for x in ddw.lemmas(s)}
                                             for s in synsets_of_name.get(name, {a})])
@@ -584,6 +694,8 @@ class _Index:
                 if joined not in self.names and joined not in self.keywords:
                     self.names[joined] = dict(entries)
 
+        self._corruption_forms(corrs)
+
         # WordNet words below the classes, then slang: only where nothing
         # else matches, and reported as readings
         for wnid, rec in ddw.hyponyms().items():
@@ -603,6 +715,23 @@ class _Index:
                 toks = _key_tokens(lemma)
                 if toks and toks not in self.names and toks not in self.keywords:
                     self.extra.setdefault(toks, (entries, f"WordNet: {lemma} is {what} {target}"))
+        # "Labradors", "Persians": a class named "<Proper> <one of its
+        # groups>" ("Labrador retriever", "Persian cat") by its proper
+        # modifier alone, when no other class shares it
+        short = {}
+        first_words = {}
+        for c in vocab.classes:
+            first_words.setdefault(str(c).split()[0].lower(), []).append(c)
+        for c in vocab.classes:
+            words = str(c).split()
+            if len(words) == 2 and words[0][:1].isupper() and words[0][1:].islower():
+                wnid = next((w for w, lab in label_of.items() if lab == c), None)
+                if wnid is None or words[1].lower() not in {ddw.class_name(a).lower() for a in ancestors.get(wnid, ())}:
+                    continue
+                short.setdefault(_key_tokens(words[0]), []).append(c)
+        for toks, cs in short.items():
+            if len(cs) == 1 and len(first_words.get(toks[0], ())) == 1 and toks not in self.names and toks not in self.keywords and toks not in self.extra:
+                self.extra[toks] = ([("class", cs[0])], f"short for {cs[0]}")
         for word, target in SLANG.items():
             toks = _key_tokens(word)
             if toks in self.names or toks in self.keywords or toks in self.extra:
@@ -622,21 +751,93 @@ class _Index:
             self.fields.setdefault(alias, path)
         self.numeric_fields = {k: p for k, p in self.fields.items() if vocab.fields.get(p) == "number"}
 
+    def _corruption_forms(self, corrs):
+        """Inflected and compound forms of the corruption names, as exact
+        keywords: "<prefix> <loose word of its family>" is the one
+        corruption ("zoom-blurred" = zoom_blur, "gaussian noisy" =
+        gaussian_noise, never the whole family), and a corruption word takes
+        the usual endings ("fogged", "foggy", "snowed", "pixelates")."""
+        forms = {}
+        self.generated = set()
+        for c in corrs:
+            if c == sch.CLEAN:
+                continue
+            toks = _key_tokens(c)
+            for word, rule in _CORRUPTION_WORDS.items():
+                if rule.startswith("*") and c.endswith(rule[1:]) and len(toks) > 1:
+                    wt = _key_tokens(word)
+                    if len(wt) == 1:
+                        forms.setdefault(toks[:-1] + wt, c)
+            for wt in (toks,):  # the name itself takes the endings
+                last = wt[-1]
+                if last.endswith(("ness", "ion")) or not last.isalpha():
+                    continue
+                ends = {last + "s", last + "ed", last + "ing", last + "y", last + last[-1] + "ed",
+                        last + last[-1] + "ing", last + last[-1] + "y"}
+                if last.endswith("e"):
+                    ends |= {last[:-1] + "ed", last[:-1] + "ing", last[:-1] + "y"}
+                for end in ends:
+                    forms.setdefault(wt[:-1] + (end,), c)
+        # "jpeg compression artifacts", "noise artifacts": the artifacts
+        # of a corruption are that corruption (never the group artifact)
+        extra = {}
+        for toks, entries in self.keywords.items():
+            if len(toks) <= 3 and entries and all(e[0] in ("corruption", "family") for e in entries):
+                for art in ("artifact", "artifacts"):
+                    if toks[-1] not in ("artifact", "artifacts"):
+                        extra[toks + (art,)] = entries
+        for toks, entries in extra.items():
+            if toks not in self.keywords:
+                self.keywords[toks] = entries
+                self.generated.add(toks)
+        for toks, c in forms.items():
+            if toks in self.keywords or toks in self.names or _singulars_key(toks) & set(self.names):
+                continue
+            self.keywords[toks] = [("corruption", (c,), c)]
+            self.generated.add(toks)
+
     def _build_pool(self):
         """Every word the parser knows, for the typo pass: ``known`` (a set)
         and ``pool`` (length -> words)."""
         known = set(FILLER_WORDS) | _pattern_words() | set(_UNITS) | set(_TENS) | {"dozen", "hundred", "half"}
         for table in (self.keywords, self.names, self.extra):
             for toks in table:
-                known.update(toks)
+                if toks not in self.generated:
+                    known.update(toks)
+        # the generated corruption forms are known words, never typo targets
+        generated = {w for toks in self.generated for w in toks} - known
         for f in self.fields:
             known.update(f.split())
         known.update({"everything", "entire", "whole", "all"})
         known = {w for w in known if w.isalpha()}
-        self.known = known
+        self.known = known | generated
         self.pool = {}
         for w in known:
             self.pool.setdefault(len(w), []).append(w)
+
+    def classes_of_groups(self, groups):
+        from datadiver_fo.io import wordnet as ddw
+
+        out = set()
+        for g in groups:
+            try:
+                for w in ddw.group_wnids(g):
+                    out.update(self.classes_below.get(w, ()))
+            except ValueError:
+                pass
+        return out
+
+    def abstract_message(self, phrase):
+        """A message for a lemma of a very broad group (see
+        :func:`_abstract_wnids`), or None."""
+        toks = _key_tokens(phrase)
+        for key in _singulars_key(toks):
+            name = self.abstract_lemmas.get(key)
+            if name is not None and name in self.abstract_names:
+                return (f"{phrase!r} is a WordNet name of the very broad group {name!r} "
+                        f"({len(self.classes_of_groups([name]))} classes on this dataset), which only its own "
+                        f"name selects; say {name!r} if you mean that group, or name the classes")
+        return None
 
     def is_known(self, word):
         return word in self.known or any(f in self.known for f in _singulars(word))
@@ -690,8 +891,22 @@ class _Index:
                 return n, self.keywords[span]
             entries = self._match_names(span)
             if entries:
+                if n == 1:
+                    joined = self._joined(tokens, i)
+                    if joined:
+                        return 2, joined
                 return n, entries
+        joined = self._joined(tokens, i)
+        if joined:
+            return 2, joined
         return 0, None
+
+    def _joined(self, tokens, i):
+        """"trolley buses" = "trolleybuses": two words written apart that
+        are one single-word class or group name."""
+        if i + 1 >= len(tokens) or not (tokens[i].isalpha() and tokens[i + 1].isalpha()) or len(tokens[i]) < 3:
+            return None
+        return self._match_names((tokens[i] + tokens[i + 1],))
 
     def match_extra(self, tokens, i):
         """Longest WordNet-below-a-class or slang phrase at token i:
@@ -847,6 +1062,16 @@ def _structured(text, idx, items):
             lambda m: _range_item(idx.fields[m.group(1)], _num(m.group(2)), _num(m.group(3))))
         sub(rf"\b(?:with |where |whose |having )?(?:the |an |a )?({fields_alt})(?: is| of| score)? ({ops}) {_NUM}",
             lambda m: ("filter", idx.fields[m.group(1)], op_of(m.group(2)), _num(m.group(3))))
+        # "best"/"worst" on a score where higher is better ("the best label
+        # quality" = highest label_quality); never on the ood score, where
+        # it could mean either end
+        good_alt = "|".join(sorted((re.escape(f) for f, path in idx.fields.items() if path in _HIGHER_IS_BETTER),
+                                   key=len, reverse=True))
+        if good_alt:
+            sub(rf"\b(?:the )?(?:top |first |bottom |last )?{_NUM} (best|worst|poorest) ({good_alt})\b",
+                lambda m: ("topfield", _int(m.group(1)), idx.fields[m.group(3)], m.group(2) == "best"))
+            sub(rf"\b(?:with |having )?(?:the )?(best|worst|poorest) ({good_alt})(?: first)?\b",
+                lambda m: ("sort", idx.fields[m.group(2)], m.group(1) == "best"))
         sub(rf"\b(?:with |having )?(?:the )?{_HIGH_WORDS} ({fields_alt})(?: first)?\b",
             lambda m: ("sort", idx.fields[m.group(1)], True))
         sub(rf"\b(?:with |having )?(?:the )?{_LOW_WORDS} ({fields_alt})(?: first)?\b",
@@ -883,18 +1108,18 @@ def _structured(text, idx, items):
     sub(rf"\b{_SEVKW} (?:of |is )?between {_NUM} and {_NUM}\b",
         lambda m: _sev_range(*sorted((_int(m.group(1)), _int(m.group(2))))))
     # "severity 2 and 4" is a list (below); "2 to 4" / "2-4" a range
-    sub(rf"\b{_SEVKW} (?:of |is |=|==)?(?:from )?{_NUM} ?(?:-|to|through|thru|\.\.|up to|until) ?{_NUM}\b",
+    sub(rf"\b{_SEVKW} (?:of |is |== |= )?(?:from )?{_NUM} ?(?:-|to|through|thru|\.\.|up to|until) ?{_NUM}\b",
         lambda m: _sev_range(*sorted((_int(m.group(1)), _int(m.group(2))))))
     sub(rf"\bbetween {_SEVKW} {_NUM} and {_NUM}\b", lambda m: _sev_range(_int(m.group(1)), _int(m.group(2))))
     sub(rf"\b{_SEVKW} (?:of |is )?({ops}) {_NUM}\b",
         lambda m: _sev_cmp(op_of(m.group(1)), _int(m.group(2))))
     sub(rf"\b({ops}) (?:a )?{_SEVKW} (?:of )?{_NUM}\b",
         lambda m: _sev_cmp(op_of(m.group(1)), _int(m.group(2))))
-    sub(rf"\b{_SEVKW} (?:of |is |=)?{_NUM} ?(?:\+|or (?:more|higher|above|greater|worse)|and (?:up|above|higher|worse))",
+    sub(rf"\b{_SEVKW} (?:of |is |= )?{_NUM} ?(?:\+|or (?:more|higher|above|greater|worse)|and (?:up|above|higher|worse))",
         lambda m: _sev_range(_int(m.group(1)), None))
-    sub(rf"\b{_SEVKW} (?:of |is |=)?{_NUM} (?:or (?:less|lower|below)|and (?:below|lower|under))\b",
+    sub(rf"\b{_SEVKW} (?:of |is |= )?{_NUM} (?:or (?:less|lower|below)|and (?:below|lower|under))\b",
         lambda m: _sev_range(None, _int(m.group(1))))
-    sub(rf"\b{_SEVKW} (?:of |is |=)?(\d+(?:(?:, ?| or | and |, and |, or | ?& ?)\d+)*)\b(?!\.\d)",
+    sub(rf"\b{_SEVKW} (?:of |is |= )?(\d+(?:(?:, ?| or | and |, and |, or | ?& ?)\d+)*)\b(?!\.\d)",
         lambda m: ("sevlist", tuple(int(x) for x in re.findall(r"\d+", m.group(1)))))
     sub(r"\b(?:sev|s|level|l)(\d)\b", lambda m: ("sevlist", (int(m.group(1)),)))
     # bare "at least 3" / "3 or more": a severity when nothing else is compared
@@ -1077,6 +1302,10 @@ def parse_prompt(dataset, text, allow_all=False):
             # "insects other than ladybugs in fog": the negation covered
             # "ladybugs"; a new prepositional phrase starts a positive part
             neg = False
+        if tok in ("entire", "whole") and _all_request(tokens, i):
+            state.everything = True  # "the whole dataset" is not the WordNet group "whole"
+            i += 1
+            continue
         n, entries = idx.match_at(tokens, i)
         note = None
         if n == 0:
@@ -1112,6 +1341,10 @@ def parse_prompt(dataset, text, allow_all=False):
         else:
             entry_neg = negated(_ENTRY_KINDS.get(entries[0][0]), phrase) if neg else False
             state.entries(entries, entry_neg, phrase)
+            broad = sorted({e[1] for e in entries if e[0] == "group" and e[1] in idx.abstract_names})
+            if broad:
+                warnings.append(f"read {phrase!r} as the very broad WordNet group {', '.join(broad)} "
+                                f"({len(idx.classes_of_groups(broad))} classes on this dataset)")
             if note:
                 warnings.append(f"read {phrase!r} as {_entries_text(entries)} ({note})")
             neg_used = neg_used or neg
@@ -1201,6 +1434,19 @@ def _fix_typos(norm, idx, warnings, ties):
         ties.setdefault("__typos__", {})[fixed] = word
         return fixed
 
+    # first a word inside a multi-word name ("german shepard dogs")
+    words = norm.split(" ")
+    changed = False
+    for i, w in enumerate(words):
+        if w.isalpha() and not idx.is_known(w) and idx.correct(w)[0] is None:
+            fixed, name = idx.context_fix(words, i)
+            if fixed is not None:
+                warnings.append(f"read {w!r} as {fixed!r} (typo, in {name!r})")
+                ties.setdefault("__typos__", {})[fixed] = w
+                words[i] = fixed
+                changed = True
+    if changed:
+        norm = " ".join(words)
     return re.sub(r"(?<![@\w])[a-z]+(?!\w)", fix, norm)
 
 
@@ -1270,6 +1516,22 @@ def _intersect(a, b):
 
 def _cond_text(c):
     return vs.condition_phrase(c)
+
+
+# atom kinds that are conditions on the corruption of an image: one image
+# has one corruption, one family and one severity
+_CONDITION_KINDS = ("corruption", "family", "severity")
+
+
+def _slot(kind):
+    """Kinds that say the same thing of an image (its corruption or the
+    family of it) share a slot."""
+    return "corruption" if kind in ("corruption", "family") else kind
+
+
+def _copy_parts(parts):
+    return {k: (dict(v) if isinstance(k, tuple) else {kk: list(vv) for kk, vv in v.items()})
+            for k, v in parts.items()}
 
 
 class _Clause:
@@ -1438,15 +1700,44 @@ class _Walk:
 
     def clauses(self):
         """The positive atoms grouped into clauses (a union)."""
-        clauses, cur, prev, conn = [], None, None, None
+        clauses, cur, prev, conn, nconn = [], None, None, None, 0
+        # split: a ", and" between two values of one kind ("clean dogs, and
+        # cats with weather corruptions") may end a clause; it does when the
+        # side after it brings its own corruption or severity condition
+        split = None  # (clause, order and parts before the ", and", atoms after it)
         for ev in self.events:
             if ev[0] == "conn":
                 conn = "or" if "or" in (ev[1], conn) else "and"
+                nconn += 1
                 continue
             if ev[0] == "neg":
                 prev = None
                 continue
             _, kind, value = ev
+            strong, nconn = nconn >= 2 and conn == "and", 0
+            if split is not None and split[0] is not cur:
+                split = None
+            if split is not None and kind in _CONDITION_KINDS and _slot(kind) in {_slot(k) for k in split[1]}:
+                cur.order, cur.parts = split[1], split[2]
+                cur = _Clause()
+                clauses.append(cur)
+                for k, v in split[3]:
+                    cur.add(k, v)
+                cur.add(kind, value)
+                prev, conn, split = kind, None, None
+                continue
+            if split is not None:
+                split[3].append((kind, value))
+            if cur is not None and strong and kind in _CONDITION_KINDS and kind not in cur.parts \
+                    and _slot(kind) in {_slot(k) for k in cur.parts}:
+                # ", and weather ...": a second corruption condition after ", and"
+                cur = _Clause()
+                clauses.append(cur)
+                cur.add(kind, value)
+                prev, conn = kind, None
+                continue
+            if cur is not None and strong and kind == prev and not isinstance(kind, tuple) and split is None:
+                split = (cur, list(cur.order), _copy_parts(cur.parts), [(kind, value)])
             if cur is None:
                 cur = _Clause()
                 clauses.append(cur)
@@ -1478,7 +1769,8 @@ class _Walk:
                 carry = p.order[:-1]  # "insects, clean or mildly corrupted"
             else:
                 carry = []
-            carry = [k for k in carry if k not in c.parts]
+            slots = {_slot(k) for k in c.parts}
+            carry = [k for k in carry if _slot(k) not in slots]
             for k in reversed(carry):
                 c.order.insert(0, k)
                 v = p.parts[k]
@@ -1516,6 +1808,7 @@ class _Walk:
                 block["corruptions"] = []
                 block["severities"] = [0] + block["severities"]
                 warnings.append("read 'clean' together with severities as severity 0 (clean) or those severities")
+            _check_satisfiable(self.vocab, block, self.exclude)
             out.append(block)
         # "clean or mildly corrupted": the corrupted word excluded clean,
         # which the prompt also asked for: keep clean
@@ -1542,6 +1835,41 @@ class _Walk:
         return spec
 
 
+def _check_satisfiable(vocab, block, exclude):
+    """Raises a ValueError when the corruption, family and severity
+    conditions of one clause exclude each other (an image has one
+    corruption, of one family, at one severity; clean images have severity
+    0): such a clause would silently select nothing."""
+    corrs = set(vocab.corruptions)
+    if block["corruptions"]:
+        corrs &= set(block["corruptions"])
+    if block["families"]:
+        corrs = {c for c in corrs if sch.corruption_family(c) in block["families"]}
+    sevs = block["severities"]
+    if sevs and 0 not in sevs:
+        corrs.discard(sch.CLEAN)
+    if sevs and all(s == 0 for s in sevs):
+        corrs &= {sch.CLEAN}
+    corrs -= set(exclude["corruptions"])
+    corrs = {c for c in corrs if sch.corruption_family(c) not in exclude["families"]}
+    if corrs or not vocab.corruptions:
+        return
+    said = []
+    if block["corruptions"]:
+        said.append("corruption " + " or ".join(block["corruptions"]))
+    if block["families"]:
+        said.append("family " + " or ".join(block["families"]))
+    if sevs:
+        said.append(vs.severity_phrase(sevs))
+    if exclude["corruptions"] or exclude["families"]:
+        said.append("not " + " or ".join(exclude["corruptions"] + exclude["families"]))
+    raise ValueError(
+        f"The prompt asks for {' and '.join(said)} at once, which no image is (an image has one corruption, "
+        "of one family, at one severity; clean images have severity 0). Nothing was selected: join the parts "
+        "with 'or', or split the prompt ('clean dogs, or cats with weather corruptions')."
+    )
+
+
 def _flip(cond):
     if "op" in cond and cond["op"] == "==" and isinstance(cond["value"], bool):
         return {"field": cond["field"], "op": "==", "value": not cond["value"]}
@@ -1565,8 +1893,12 @@ def _unknown_error(unknown, idx, ties, text):
     from datadiver_fo.io import wordnet as ddw
 
     typos = ties.get("__typos__", {})
-    # a word read as a typo that still meant nothing: quote what was written
-    unknown = [(i, typos.get(w, w)) for i, w in unknown]
+    # a word read as a typo or a spelling variant that still meant nothing:
+    # quote what was written
+    lower = text.lower()
+    respelled = {v: k for k, v in SPELLING_VARIANTS.items()
+                 if re.search(rf"\b{k}\b", lower) and not re.search(rf"\b{v}\b", lower)}
+    unknown = [(i, respelled.get(typos.get(w, w), typos.get(w, w))) for i, w in unknown]
     runs = []
     for i, word in unknown:
         if runs and runs[-1][-1][0] == i - 1 and not word.replace(".", "").isdigit() \
@@ -1585,7 +1917,7 @@ def _unknown_error(unknown, idx, ties, text):
             )
             continue
         if len(words) > 1:
-            wn = _wordnet_message(phrase, idx, ddw)
+            wn = idx.abstract_message(phrase) or _wordnet_message(phrase, idx, ddw)
             if wn:
                 msgs.append(wn)
                 continue
@@ -1616,6 +1948,14 @@ def _word_message(word, idx, ties, ddw):
                 f"{' or '.join(repr(t) for t in ties[word])} (equally close)?")
     if len(word) == 1 and not word.isalnum():
         return f"the symbol {word!r} means nothing here"
+    broad = idx.abstract_message(word)
+    if broad:
+        return broad
+    scores = sorted({f for f in idx.numeric_fields if word in f.split()}, key=len)
+    if scores:
+        f = scores[0]
+        return (f"{word!r} alone says nothing to select: {f!r} is a score; say e.g. '{f} above 0.5', "
+                f"'{f} >= 0.9', 'highest {f} first' or 'top 10 by {f}'")
     wn = _wordnet_message(word, idx, ddw)
     if wn:
         return wn
@@ -1633,6 +1973,8 @@ def _word_message(word, idx, ties, ddw):
 def _suggest(idx, word, n=3):
     pool = {}
     for toks in list(idx.names) + list(idx.keywords):
+        if toks in idx.generated:
+            continue
         key = " ".join(toks)
         if key not in FILLER_WORDS and key not in (",", ";", "."):
             pool.setdefault(key, key)
