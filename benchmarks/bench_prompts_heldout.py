@@ -1,9 +1,11 @@
 """Held-out prompt benchmark: accuracy and silent-wrong rate of the offline parser.
 
-Run: ``.venv/bin/python benchmarks/bench_prompts_heldout.py [--set v2|v3] [--json PATH] [--keep-db]``
+Run: ``.venv/bin/python benchmarks/bench_prompts_heldout.py [--set v2|v3|v4] [--json PATH] [--keep-db]``
 
 ``--set v3`` runs ``tests/prompt_heldout_v3.py`` (HELDOUT_V3, a second blind set
 written after the parser rewrite; every prompt counts as unseen) instead.
+``--set v4`` runs ``tests/prompt_heldout_v4.py`` (HELDOUT_V4, a third blind set
+written after the second tuning round; every prompt counts as unseen).
 
 Every prompt of ``tests/prompt_heldout_set.py`` (HELDOUT_V2, written on
 2026-11-30 before the parser rewrite of issue 13 and never tuned on) goes
@@ -29,12 +31,9 @@ results.
 import argparse
 import collections
 import contextlib
-import importlib.util
 import json
 import os
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -44,46 +43,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(REPO, "tests"))
 sys.path.insert(0, REPO)
-
-
-def _start_private_mongod(db_dir):
-    """Starts FiftyOne's bundled mongod on a free loopback port and returns
-    (process, uri), as ``tests/conftest.py`` does (a private server keeps the
-    run hermetic: FiftyOne's own service would attach to, and later stop, any
-    ``--51-service db`` already running). (None, None) if FiftyOne has no
-    bundled binary."""
-    spec = importlib.util.find_spec("fiftyone")
-    mongod = os.path.join(spec.submodule_search_locations[0], "db", "bin", "mongod")
-    if not os.path.exists(mongod):
-        return None, None
-    os.makedirs(db_dir, exist_ok=True)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [mongod, "--dbpath", db_dir, "--port", str(port), "--bind_ip", "127.0.0.1",
-         "--nounixsocket", "--logpath", os.path.join(db_dir, "mongod.log")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"mongod exited with {proc.returncode}; see {db_dir}/mongod.log")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            time.sleep(0.2)
-    return proc, f"mongodb://127.0.0.1:{port}"
-
-
-def _stop(proc):
-    if proc is not None and proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+from private_mongod import start_private_mongod, stop  # noqa: E402
 
 
 def _facets(records, ids, k=3):
@@ -215,9 +175,10 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--json", metavar="PATH", help="write the per-prompt results to this JSON file")
     ap.add_argument("--keep-db", action="store_true", help="keep the private database folder (printed)")
-    ap.add_argument("--set", choices=("v2", "v3"), default="v2",
-                    help="held-out set: v2 (prompt_heldout_set.HELDOUT_V2, default) or v3 "
-                         "(prompt_heldout_v3.HELDOUT_V3, all prompts unseen)")
+    ap.add_argument("--set", choices=("v2", "v3", "v4"), default="v2",
+                    help="held-out set: v2 (prompt_heldout_set.HELDOUT_V2, default), v3 "
+                         "(prompt_heldout_v3.HELDOUT_V3, all prompts unseen) or v4 "
+                         "(prompt_heldout_v4.HELDOUT_V4, all prompts unseen)")
     args = ap.parse_args(argv)
 
     run_dir = tempfile.mkdtemp(prefix="dd-bench-heldout-")
@@ -228,7 +189,7 @@ def main(argv=None):
     os.environ.setdefault("FIFTYONE_DO_NOT_TRACK", "true")
     os.environ.setdefault("FIFTYONE_DATABASE_VALIDATION", "false")
     os.environ.setdefault("FIFTYONE_SHOW_PROGRESS_BARS", "false")
-    proc, uri = _start_private_mongod(db_dir)
+    proc, uri = start_private_mongod(db_dir)
     if uri:
         os.environ["FIFTYONE_DATABASE_URI"] = uri
     try:
@@ -246,6 +207,12 @@ def main(argv=None):
             results = run(ds, v3.HELDOUT_V3, records, ddf, ph)
             print("\n== HELDOUT_V3: blind, every prompt unseen ==")
             report(results, ph.FORMS, len(ds), set_name="HELDOUT_V3")
+        elif args.set == "v4":
+            import prompt_heldout_v4 as v4
+
+            results = run(ds, v4.HELDOUT_V4, records, ddf, ph)
+            print("\n== HELDOUT_V4: blind, every prompt unseen ==")
+            report(results, ph.FORMS, len(ds), set_name="HELDOUT_V4")
         else:
             results = run(ds, ph.HELDOUT_V2, records, ddf, ph)
             unseen = [r for r in results if r["prompt"] not in ph.ISSUE_TEXT]
@@ -264,7 +231,7 @@ def main(argv=None):
             import fiftyone.core.odm.database as fodb
 
             fodb._disconnect()
-        _stop(proc)
+        stop(proc)
         if args.keep_db:
             print(f"database kept in {db_dir}")
         else:

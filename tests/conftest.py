@@ -4,12 +4,9 @@ plugins path, and a miniature Tiny-ImageNet-C generated once per session.
 Environment variables must be set before fiftyone is first imported, so this
 module sets them at import time.
 """
-import atexit
-import importlib.util
 import json
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -22,48 +19,7 @@ _RUN_DIR = tempfile.mkdtemp(prefix="datadiver-tests-")
 
 
 
-def _start_private_mongod(db_dir):
-    """Starts FiftyOne's bundled mongod on a free loopback port and returns
-    (process, uri).
-
-    FiftyOne's own service attaches to any ``--51-service db`` already running
-    on the machine, whatever FIFTYONE_DATABASE_DIR says, and stops it when that
-    other process exits. A mongod of our own, passed as FIFTYONE_DATABASE_URI,
-    keeps a test run hermetic (an open App or a benchmark can't take it down).
-    """
-    spec = importlib.util.find_spec("fiftyone")
-    mongod = os.path.join(spec.submodule_search_locations[0], "db", "bin", "mongod")
-    if not os.path.exists(mongod):
-        return None, None  # no bundled binary: let FiftyOne find its own
-    os.makedirs(db_dir, exist_ok=True)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [mongod, "--dbpath", db_dir, "--port", str(port), "--bind_ip", "127.0.0.1",
-         "--nounixsocket", "--logpath", os.path.join(db_dir, "mongod.log")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"mongod exited with {proc.returncode}; see {db_dir}/mongod.log")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            time.sleep(0.2)
-    atexit.register(_stop, proc)
-    return proc, f"mongodb://127.0.0.1:{port}"
-
-
-def _stop(proc):
-    if proc is not None and proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+from private_mongod import start_private_mongod as _start_private_mongod, stop as _stop  # noqa: E402
 
 
 # A private database per pytest run: parallel runs never see each other's data.
