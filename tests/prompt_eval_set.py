@@ -337,6 +337,29 @@ CASES = [
     # "best"/"worst" on label quality
     ("the 6 pictures with the worst label quality", ("top", lambda s: True, "label_quality", 6, False)),
     ("cats with the best label quality, 8 of them", ("top", _cat, "label_quality", 8, True)),
+    # causes of the held-out v3 failures (own wording): two class words in a
+    # row, one below the other, mean the narrower one
+    ("arthropod insects", lambda s: "insect" in s["hypernyms"]),
+    ("bird animals in fog", lambda s: "bird" in s["hypernyms"] and s["corruption"] == "fog"),
+    # "or" between two label conditions is a union
+    ("wrong labels or unlabeled images",
+     lambda s: s["label_issue"] is True or "missing_label" in s["tags"]),
+    # a bare split name before "pictures"/"of"/a class is the split
+    ("train pictures of dogs", lambda s: "train" in s["tags"] and _dog(s)),
+    ("train cats", lambda s: "train" in s["tags"] and _cat(s)),
+    # everyday shorthand: "w/", "w/o", "+", "gimme", "imgs"
+    ("cats w/o blur", lambda s: _cat(s) and not _blur(s)),
+    ("bees + ladybugs w/ frost",
+     lambda s: s["label"] in ("bee", "ladybug") and s["corruption"] == "frost"),
+    ("gimme noisy imgs of geese", lambda s: s["label"] == "goose" and _noise(s)),
+    # "<family> family"; a typo is never read as a number word
+    ("pictures from the blur family", lambda s: s["family"] == "blur"),
+    ("all but the digital family", lambda s: s["family"] != "digital"),
+    ("frost at severty 2", lambda s: s["corruption"] == "frost" and s["severity"] == 2),
+    # comparisons in words or before the score, counts after it
+    ("label quality less than or equal to 0.1", lambda s: s["label_quality"] <= 0.1),
+    ("<= 0.05 uniqueness", lambda s: s["uniqueness"] <= 0.05),
+    ("most unique 7", ("top", lambda s: True, "uniqueness", 7, True)),
 ]
 
 # Prompts that must be refused with a ValueError (never "everything").
@@ -357,6 +380,11 @@ MUST_FAIL = [
     "the good ones in snow",
     "units in fog",
     "clean digital corruptions of bees",
+    # weather that is no corruption here (never a typo of a corruption word)
+    "stormy pictures of cats",
+    "misty or rainy dogs",
+    # two class words side by side, neither below the other
+    "dogs cats",
 ]
 
 # Written after the parser was tuned on CASES and run once as-is: a held-out

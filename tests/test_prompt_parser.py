@@ -69,7 +69,10 @@ REFUSALS = {
     "giraffes in the snow": "'giraffes' is not a class, WordNet group, corruption or tag",
     "dgos in fog": "Unknown word 'dgos' in the prompt; did you mean 'dog'",
     "show me everything please": "The prompt asks for the whole dataset",
-    "images with rain": "Unknown word 'rain' in the prompt",
+    "images with rain": "'rain' is not a corruption on this dataset",
+    "stormy pictures of cats": "'stormy' is not a corruption on this dataset",
+    "misty or rainy dogs": "'rainy' is not a corruption on this dataset",
+    "dogs cats": "neither is a kind of the other",
     "some lovely dogs in fog": "Unknown word 'lovely' in the prompt",
     "pugs in fog": "Unknown word 'pugs' in the prompt",
     "dogs 7": "the number '7' goes with nothing",
@@ -457,3 +460,13 @@ def test_broad_groups_spellings_and_score_words(eval_ds):
     spec = pp.parse_prompt(eval_ds, "zoom-blurry cats").spec
     assert spec["include"]["corruptions"] == ["zoom_blur"]
     assert pp.SLANG["yorkie"] == "Yorkshire terrier"
+
+
+def test_train_is_the_split_by_context_or_refused(wide_ds, wide_records):
+    # "bullet train" makes "train" a WordNet group here too
+    res = ddf.text_to_view(wide_ds, "train pictures of dogs", llm="offline")
+    assert pe.check(res.view, wide_records, lambda s: "train" in s["tags"] and _dog(s))
+    res = ddf.text_to_view(wide_ds, "trains", llm="offline")
+    assert pe.check(res.view, wide_records, lambda s: s["label"] == "bullet train")
+    with pytest.raises(ValueError, match="may mean the 'train' split"):
+        ddf.text_to_view(wide_ds, "train in snow", llm="offline")

@@ -209,6 +209,20 @@ _FAMILY_WORDS = {
     "extra": "extra",
     "held out corruptions": "extra",
 }
+# "the weather family", "the digital families"
+for _fam in set(_FAMILY_WORDS.values()):
+    _FAMILY_WORDS.setdefault(f"{_fam} family", _fam)
+    _FAMILY_WORDS.setdefault(f"{_fam} families", _fam)
+del _fam
+# Weather and light words for corruptions this benchmark does not have: a
+# prompt naming one is refused with the corruptions it does have (never read
+# as a typo of a corruption word: "rainy" is not "grainy")
+_NOT_CORRUPTION_WORDS = (
+    "rain", "rainy", "raining", "rained", "rainfall", "drizzle", "drizzly", "storm", "stormy", "thunderstorm",
+    "wind", "windy", "cloud", "cloudy", "overcast", "sleet", "hail", "lightning", "sunny", "sunshine",
+    "glare", "lens flare", "flare", "dusk", "night", "nighttime", "dark", "darkness", "low light",
+    "underexposed", "dust", "dusty", "sandstorm", "smoke", "smoky", "smog", "smoggy", "shadow", "shadows",
+)
 _CLEAN_WORDS = ("clean", "uncorrupted", "original", "pristine", "unmodified", "unaltered", "undistorted", "non corrupted")
 _CORRUPTED_WORDS = ("corrupted", "corruption", "corruptions", "distorted", "degraded", "perturbed", "any corruption")
 _TAG_WORDS = {
@@ -250,7 +264,7 @@ level levels severity severities corruption corruptions set so very quite really
 than then appear appears appearing look looks seen visible taken shown here now thanks thank
 among amongst within across around about into onto inside during through throughout per via
 whatever stuff lot lots bunch pull fetch grab return returns returned bring up out off
-pls plz thx
+pls plz thx gimme lemme imgs img
 """.split())
 _FILLERS = FILLER_WORDS  # name used before version 2
 
@@ -269,9 +283,10 @@ _OOD_WORDS = r"(?:ood(?: score)?|out of distribution|anomalous|anomalies|anomaly
 _NUM = r"(\d+(?:\.\d+)?)"
 _SEVKW = r"(?:severity levels?|severity|severities|sev|levels?|lvls?|lv|intensity|strength)"
 _OPWORDS = [
-    (r"(?:at least|>=|no less than|not less than|minimum(?: of)?|min)", ">="),
+    (r"(?:(?:greater|more|higher|bigger|larger) than or equal to|(?:greater|more|higher) or equal to|"
+     r"at least|>=|no less than|not less than|minimum(?: of)?|min)", ">="),
     (r"(?:above|over|greater than|more than|higher than|bigger than|larger than|exceeding|>)", ">"),
-    (r"(?:at most|<=|no more than|not more than|up to|maximum(?: of)?|max)", "<="),
+    (r"(?:(?:less|lower|smaller) than or equal to|(?:less|lower) or equal to|at most|<=|no more than|not more than|up to|maximum(?: of)?|max)", "<="),
     (r"(?:below|under|less than|lower than|smaller than|beneath|<)", "<"),
     (r"(?:equal to|equals|==|=)", "=="),
 ]
@@ -386,6 +401,10 @@ def _normalize_text(text):
     text = re.sub(r"\s*(>=|<=|=>|=<|==|!=|>|<|=)\s*", lambda m: " " + {"=>": ">=", "=<": "<="}.get(m.group(1), m.group(1)) + " ", text)
     text = re.sub(r"(?<![\w.])\.(\d)", r"0.\1", text)
     text = text.replace("out-of-distribution", "out of distribution")
+    # everyday shorthand: "w/o" = without, "w/" = with, "dogs + cats" = dogs and cats
+    text = re.sub(r"\bw/o\b", " without ", text)
+    text = re.sub(r"\bw/(?=\s|[a-z])", " with ", text)
+    text = re.sub(r"(?<=[a-z])\s*\+\s*(?=[a-z])", " and ", text)
     text = re.sub(r"(?<=[a-z])'s\b", "", text)  # possessive: "dog's" -> "dog"
     text = text.replace("'", "")
     text = re.sub(r"(?<=[a-z])[-_/]|[-_/](?=[a-z])", " ", text)
@@ -560,6 +579,8 @@ class _Index:
                 self._kw(c, ("corruption", (c,), c))
         for word, fam in _FAMILY_WORDS.items():
             self._kw(word, ("family", fam))
+        for w in _NOT_CORRUPTION_WORDS:
+            self._kw(w, ("nocorr", w))
         for w in _CLEAN_WORDS:
             self._kw(w, ("clean",))
         for w in _CORRUPTED_WORDS:
@@ -812,8 +833,17 @@ class _Index:
         known = {w for w in known if w.isalpha()}
         self.known = known | generated
         self.pool = {}
-        for w in known:
+        # number words are read before the typo pass: a typo is never one
+        # ("severty" is severity, not seventy)
+        numbers = set(_UNITS) | set(_TENS)
+        for w in known - numbers:
             self.pool.setdefault(len(w), []).append(w)
+        # loose one-word corruption and severity words ("grainy", "misty",
+        # "light"): a typo of one keeps its first letter, so a word of
+        # another meaning that rhymes with one ("rainy", "list") is not read
+        # as it
+        self.loose = {w for w in list(_CORRUPTION_WORDS) + list(vs.SEVERITY_WORDS)
+                      if " " not in w and w not in {_key_tokens(c)[-1] for c in self.vocab.corruptions}}
 
     def classes_of_groups(self, groups):
         from datadiver_fo.io import wordnet as ddw
@@ -852,6 +882,8 @@ class _Index:
         for form in _singulars(word):
             for n in range(len(form) - budget, len(form) + budget + 1):
                 for cand in self.pool.get(n, ()):
+                    if cand[0] != form[0] and cand in self.loose:
+                        continue
                     d = _edit_distance(form, cand, min(budget, best))
                     if d < best:
                         best, found = d, {cand}
@@ -1072,6 +1104,12 @@ def _structured(text, idx, items):
                 lambda m: ("topfield", _int(m.group(1)), idx.fields[m.group(3)], m.group(2) == "best"))
             sub(rf"\b(?:with |having )?(?:the )?(best|worst|poorest) ({good_alt})(?: first)?\b",
                 lambda m: ("sort", idx.fields[m.group(2)], m.group(1) == "best"))
+        # the comparison or the count before the score: ">= 0.9 uniqueness", "least unique 25"
+        sub(rf"(?<![\w.])({ops}) {_NUM} ({fields_alt})\b",
+            lambda m: ("filter", idx.fields[m.group(3)], op_of(m.group(1)), _num(m.group(2))))
+        sub(rf"\b(?:the )?({_HIGH_WORDS}|{_LOW_WORDS}) ({fields_alt}) (\d+)(?![\d.])(?= ?(?:{_COUNT_NOUNS}\b|,|$))",
+            lambda m: ("topfield", int(m.group(3)), idx.fields[m.group(2)],
+                       re.fullmatch(_HIGH_WORDS, m.group(1)) is not None))
         sub(rf"\b(?:with |having )?(?:the )?{_HIGH_WORDS} ({fields_alt})(?: first)?\b",
             lambda m: ("sort", idx.fields[m.group(1)], True))
         sub(rf"\b(?:with |having )?(?:the )?{_LOW_WORDS} ({fields_alt})(?: first)?\b",
@@ -1288,6 +1326,7 @@ def parse_prompt(dataset, text, allow_all=False):
         combos.append(f"{before} {phrase}")
         return neg
 
+    prev_class = None  # (end token, first event, phrase) of the class words just read
     i = 0
     while i < len(tokens):
         tok = tokens[i]
@@ -1313,6 +1352,8 @@ def parse_prompt(dataset, text, allow_all=False):
         n_extra, extra, extra_note = idx.match_extra(tokens, i)
         if n_extra > n:  # "bear cubs": the WordNet phrase is longer than "bear"
             n, entries, note = n_extra, extra, extra_note
+        if n == 0 and tok in vocab.tags and _split_context(idx, tokens, i):
+            n, entries = 1, [("tag", tok)]  # "train images of dogs": the bare split name
         if n == 0:
             if tok in ("everything", "all", "entire", "whole") and _all_request(tokens, i):
                 state.everything = True
@@ -1322,6 +1363,10 @@ def parse_prompt(dataset, text, allow_all=False):
                 unknown.append((i, tok))
             i += 1
             continue
+        if n == 1 and tok in vocab.tags and any(e[0] in ("class", "group", "synset") for e in entries):
+            # a bare tag name that is also a WordNet name ("train"): the
+            # split before images/of/a class, else both readings are named
+            n, entries = 1, _tag_or_group(idx, tokens, i, entries)
         phrase = " ".join(tokens[i : i + n])
         kinds = {e[0] for e in entries}
         if "neg" in kinds:
@@ -1340,7 +1385,14 @@ def parse_prompt(dataset, text, allow_all=False):
                     scope["joined"] = True
         else:
             entry_neg = negated(_ENTRY_KINDS.get(entries[0][0]), phrase) if neg else False
+            start = len(state.events)
             state.entries(entries, entry_neg, phrase)
+            if _ENTRY_KINDS.get(entries[0][0]) == "class" and not entry_neg:
+                if prev_class is not None and prev_class[0] == i:
+                    _narrower(idx, state, prev_class, start, phrase, warnings)
+                prev_class = (i + n, start, phrase)
+            else:
+                prev_class = None
             broad = sorted({e[1] for e in entries if e[0] == "group" and e[1] in idx.abstract_names})
             if broad:
                 warnings.append(f"read {phrase!r} as the very broad WordNet group {', '.join(broad)} "
@@ -1468,6 +1520,71 @@ def _distributive(idx, tokens, i):
     if not found:
         return 0, None
     return 1, found
+
+
+_SPLIT_CONTEXT = {"images", "image", "pictures", "picture", "photos", "photo", "pics", "pic", "imgs", "img",
+                  "samples", "sample", "examples", "data", "split", "set", "subset", "of", "only"}
+
+
+def _tag_or_group(idx, tokens, i, entries):
+    """A bare word that is both a tag and a WordNet name ("train"): the tag
+    when the next word is "images", "of"... or a class or group ("train
+    images of food", "train dogs"); otherwise a ValueError naming both."""
+    tok = tokens[i]
+    if _split_context(idx, tokens, i):
+        return [("tag", tok)]
+    raise ValueError(
+        f"{tok!r} may mean the {tok!r} split (tag) or the WordNet {_entries_text(entries)}; say "
+        f"'{tok} images of ...' or 'the {tok}ing split' for the split, or '{tok}s' for the "
+        f"{_entries_text(entries)}. Nothing was selected: rephrase that word."
+    )
+
+
+def _split_context(idx, tokens, i):
+    """Whether the word after ``tokens[i]`` makes it a split name: "images",
+    "of", ... or a class or group ("train dogs")."""
+    nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+    if nxt is None:
+        return False
+    if nxt in _SPLIT_CONTEXT:
+        return True
+    entries = idx.match_at(tokens, i + 1)[1] or idx.match_extra(tokens, i + 1)[1] or [("",)]
+    return entries[0][0] in ("class", "group", "synset")
+
+
+def _class_set(idx, events):
+    out = set()
+    for ev in events:
+        if ev[0] == "atom" and ev[1] == "class":
+            out.update(ev[2].get("classes", ()))
+            out.update(idx.classes_of_groups(ev[2].get("groups", ())))
+    return out
+
+
+def _narrower(idx, state, prev, start, phrase, warnings):
+    """Two class words in a row ("invertebrate animals", "retriever dogs"):
+    when one is below the other the prompt means the narrower one (never
+    the union of both)."""
+    _, pstart, pphrase = prev
+    before, after = state.events[pstart:start], state.events[start:]
+    if any(ev[0] != "atom" or ev[1] != "class" for ev in before + after):
+        return
+    a, b = _class_set(idx, before), _class_set(idx, after)
+    if not a or not b:
+        return
+    if b <= a:  # the second is narrower: drop the first
+        del state.events[pstart:start]
+        kept = phrase
+    elif a <= b:
+        del state.events[start:]
+        kept = pphrase
+    else:
+        raise ValueError(
+            f"{pphrase!r} and {phrase!r} side by side: neither is a kind of the other, so it is unclear whether "
+            f"you mean both ('{pphrase} and {phrase}') or only those that are both. Nothing was selected: "
+            "join them with 'and' / 'or', or name one."
+        )
+    warnings.append(f"read {pphrase + ' ' + phrase!r} as {kept!r} (the narrower of the two)")
 
 
 def _all_request(tokens, i):
@@ -1612,6 +1729,16 @@ class _Walk:
                         f"(it has: {', '.join(vocab.families)})"
                     )
                 self.atom("family", {"families": [e[1]]}, neg, phrase, f"family {e[1]}")
+            elif kind == "nocorr":
+                weather = sorted((c for c in vocab.corruptions if sch.corruption_family(c) == "weather"),
+                                 key=lambda c: (c == "brightness", c))
+                raise ValueError(
+                    f"{phrase!r} is not a corruption on this dataset (there is no {e[1]} corruption); "
+                    f"its corruptions are {', '.join(c for c in vocab.corruptions if c != sch.CLEAN)}"
+                    + (f"; its weather corruptions are {', '.join(weather)}: say e.g. "
+                       f"{' or '.join(repr(c) for c in weather[:3])}" if weather else "")
+                    + ". Nothing was selected: rephrase or remove that word."
+                )
             elif kind == "clean":
                 if sch.CLEAN not in vocab.corruptions:
                     raise ValueError(f"{phrase!r}: this dataset has no clean (uncorrupted) images")
@@ -1641,8 +1768,14 @@ class _Walk:
             cond = _cond(sch.LABEL_ISSUE, "==", bool(item[1]))
             self.atom(("filter", sch.LABEL_ISSUE), cond, neg, "label issue", _cond_text(cond))
         elif kind == "missing":
-            self.settings["missing_labels"] = "exclude" if neg else item[1]
-            self.understood.append(("missing labels", f"missing labels: {self.settings['missing_labels']}"))
+            if neg:
+                self.settings["missing_labels"] = "exclude"
+                self.understood.append(("missing labels", "missing labels: exclude"))
+            else:
+                # an atom of its own, so that "label issues or missing
+                # labels" is a union (see :meth:`spec`)
+                self.atom("missing", {"tags": [sch.TAG_MISSING_LABEL]}, False, "missing labels",
+                          f"missing labels: {item[1]}")
         elif kind in ("filter", "range"):
             field = item[1]
             _need_field(vocab, field, f"'{field}'")
@@ -1792,7 +1925,23 @@ class _Walk:
     def spec(self, warnings):
         spec = vs.empty_spec()
         out = []
-        for c in self.clauses():
+        clauses = self.clauses()
+        if len(clauses) == 1 and "missing" in clauses[0].parts:
+            # one clause: the missing-label condition is the global setting
+            clauses[0].order.remove("missing")
+            del clauses[0].parts["missing"]
+            self.settings["missing_labels"] = "only"
+            if not clauses[0].order:
+                clauses = []
+        for c in clauses:
+            if "missing" in c.parts and sch.TAG_MISSING_LABEL not in self.vocab.tags:
+                raise ValueError("No sample on this dataset has a missing label ('missing labels' in a union "
+                                 "would select nothing). Nothing was selected: rephrase or remove it.")
+            if "missing" in c.parts and "tag" in c.parts:
+                raise ValueError(
+                    "Cannot ask for missing labels and a tag in one part of a union ('or'): say them in "
+                    "separate prompts. Nothing was selected."
+                )
             block = {k: [] for k in vs.SET_KEYS}
             block["filters"] = []
             for kind in c.order:
