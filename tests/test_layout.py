@@ -22,7 +22,7 @@ STORE = os.path.join("datadiver_fo", "internal", "store.py")
 FIFTYONE_INTERNALS = {
     "_sample_collection", "_sample_collection_name", "_bulk_write", "_doc",
     "_ObjectId__id", "get_db_conn", "DatasetDocument", "_get_saved_view_doc",
-    "_update_last_loaded_at",
+    "_update_last_loaded_at", "_get_run_doc",
 }
 
 

@@ -26,10 +26,8 @@ with ``method=``, a ``status`` in the config) still load, list and report
 their status; recording the method again replaces them with a typed run and
 keeps their fields.
 """
-import datetime
 import re
 
-import fiftyone.constants as foc
 import fiftyone.core.runs as fors
 
 from datadiver_fo.internal import store
@@ -491,21 +489,9 @@ def _run_info(samples, key):
 
 
 def _touch(samples, key):
-    """Stamps the stored run ``key`` with what ``register_run`` writes (time,
-    FiftyOne version, the view of ``samples``), for a run updated in place:
-    FiftyOne has no public call for it, so this runs only on the FiftyOne
-    version ``store`` checked (``store.FAST``)."""
-    import fiftyone.core.view as fov
-    from bson import json_util
-
-    doc = fors.Run._get_run_doc(samples, key)
-    doc.timestamp = datetime.datetime.utcnow()
-    doc.version = foc.VERSION
-    doc.view_stages = (
-        [json_util.dumps(s) for s in samples._serialize(include_uuids=False)]
-        if isinstance(samples, fov.DatasetView) else None
-    )
-    doc.save()
+    """Stamps the stored run ``key`` as ``register_run`` would, for a run
+    updated in place (see :func:`datadiver_fo.internal.store.stamp_run_doc`)."""
+    store.stamp_run_doc(samples, key)
 
 
 def _save_results(samples, key, config, results, status):

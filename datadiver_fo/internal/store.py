@@ -700,8 +700,30 @@ def _is_document(col):
     return isinstance(first, (fo.core.labels.Label, np.ndarray))
 
 
+def stamp_run_doc(samples, key):
+    """Stamps the stored run ``key`` with what ``register_run`` writes (time,
+    FiftyOne version, the view of ``samples``), for a run updated in place.
+    FiftyOne has no public call for it; callers use it only when :data:`FAST`
+    (the tested FiftyOne version)."""
+    import datetime
+
+    import fiftyone.constants as foc
+    import fiftyone.core.runs as fors
+    import fiftyone.core.view as fov
+    from bson import json_util
+
+    doc = _internal(fors.Run, "_get_run_doc")(samples, key)
+    doc.timestamp = datetime.datetime.utcnow()
+    doc.version = foc.VERSION
+    doc.view_stages = (
+        [json_util.dumps(s) for s in samples._serialize(include_uuids=False)]
+        if isinstance(samples, fov.DatasetView) else None
+    )
+    doc.save()
+
+
 __all__ = [
-    "dataset_id", "collection", "purge", "lock",
+    "dataset_id", "collection", "purge", "lock", "stamp_run_doc",
     "TESTED_FIFTYONE", "FIFTYONE_VERSION", "FAST", "check_fiftyone_version", "public_api",
     "sample_collection", "sample_collections", "dataset_doc_collection",
     "dataset_info_value", "unset_dataset_info_key", "reload_info", "saved_view_docs",
