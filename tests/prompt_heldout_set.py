@@ -233,6 +233,19 @@ def between(field, lo=None, hi=None, lo_incl=True, hi_incl=True):
     return f
 
 
+# score ranges on the three seeded score fields (used by the blind sets too)
+def ood(lo=None, hi=None, lo_incl=True, hi_incl=True):
+    return between("ood_score", lo, hi, lo_incl, hi_incl)
+
+
+def lq(lo=None, hi=None, lo_incl=True, hi_incl=True):
+    return between("label_quality", lo, hi, lo_incl, hi_incl)
+
+
+def uniq(lo=None, hi=None, lo_incl=True, hi_incl=True):
+    return between("uniqueness", lo, hi, lo_incl, hi_incl)
+
+
 def not_class(pred, base=None):
     """A class negation: samples without a label may be kept or dropped."""
     base = base or (lambda s: True)

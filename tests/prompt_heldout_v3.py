@@ -42,6 +42,9 @@ the parser's output. A few readings this set adds, in the same spirit:
 """
 import prompt_heldout_set as ph
 from prompt_heldout_set import (  # noqa: F401 - re-exported for the benchmark and tests
+    lq,
+    ood,
+    uniq,
     ALL,
     AND,
     ANIMALS,
@@ -126,18 +129,6 @@ for _w in ("monkey", "frog", "salamander", "penguin", "fish", "truck", "clothing
     assert len(synsets_with_lemma(_w)) <= 1, _w
 
 FOG, SNOW, FROST = corr("fog"), corr("snow"), corr("frost")
-
-
-def ood(lo=None, hi=None, lo_incl=True, hi_incl=True):
-    return between("ood_score", lo, hi, lo_incl, hi_incl)
-
-
-def lq(lo=None, hi=None, lo_incl=True, hi_incl=True):
-    return between("label_quality", lo, hi, lo_incl, hi_incl)
-
-
-def uniq(lo=None, hi=None, lo_incl=True, hi_incl=True):
-    return between("uniqueness", lo, hi, lo_incl, hi_incl)
 
 
 # --------------------------------------------------------------------------

@@ -43,6 +43,9 @@ output. A few readings this set relies on, in the same spirit:
 """
 import prompt_heldout_set as ph
 from prompt_heldout_set import (  # noqa: F401 - re-exported for the benchmark and tests
+    lq,
+    ood,
+    uniq,
     ALL,
     AND,
     ANIMALS,
@@ -123,18 +126,6 @@ for _w in ("butterfly", "frog", "truck", "hunting dog", "baked goods", "citrus",
 SPIDERS = group(SPIDER)
 EXTRA = fam("extra")
 FOG, SNOW, FROST = corr("fog"), corr("snow"), corr("frost")
-
-
-def ood(lo=None, hi=None, lo_incl=True, hi_incl=True):
-    return between("ood_score", lo, hi, lo_incl, hi_incl)
-
-
-def lq(lo=None, hi=None, lo_incl=True, hi_incl=True):
-    return between("label_quality", lo, hi, lo_incl, hi_incl)
-
-
-def uniq(lo=None, hi=None, lo_incl=True, hi_incl=True):
-    return between("uniqueness", lo, hi, lo_incl, hi_incl)
 
 
 # --------------------------------------------------------------------------
