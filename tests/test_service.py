@@ -8,6 +8,7 @@ import time
 import httpx
 import numpy as np
 import pytest
+from service_proc import wait_for_health
 from PIL import Image
 from fiftyone import ViewField as F
 
@@ -181,15 +182,7 @@ def test_serve_command_in_a_subprocess(indexed):
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                r = httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
-                break
-            except httpx.TransportError:
-                if proc.poll() is not None or time.time() > deadline:
-                    raise AssertionError(proc.stderr.read().decode()[-2000:])
-                time.sleep(0.3)
+        r = wait_for_health(proc, port, 60)
         assert r.json()["brain_key"] == "sim_pix" and r.json()["num_indexed"] == len(indexed)
     finally:
         proc.terminate()

@@ -16,6 +16,7 @@ import zlib
 
 import httpx
 import pytest
+from service_proc import wait_for_health
 from PIL import Image
 from fiftyone import ViewField as F
 
@@ -325,15 +326,7 @@ def test_cli_serve_reads_the_token_from_the_environment(pix):
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     try:
-        deadline = time.time() + 90
-        while True:
-            try:
-                r = httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
-                break
-            except httpx.TransportError:
-                if proc.poll() is not None or time.time() > deadline:
-                    raise AssertionError(proc.stderr.read().decode()[-2000:])
-                time.sleep(0.3)
+        r = wait_for_health(proc, port, 90)
         assert r.json() == {"status": "ok"}
         url = f"http://127.0.0.1:{port}/similar"
         sid = pix.first().id
