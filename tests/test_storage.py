@@ -200,18 +200,21 @@ def test_read_embeddings_refuses_bad_input(new_dataset):
 
 def test_every_embeddings_reader_agrees(new_dataset):
     """The five former readers now give one answer (dtype aside)."""
-    from datadiver_fo.curation import active_learning, skew
-    from datadiver_fo.enrich import duplicates, embeddings, predictions
+    from datadiver_fo.curation import skew
+    from datadiver_fo.enrich import embeddings, predictions
 
     ds, _ = _vectors_dataset(new_dataset)
     view = ds.exists("emb")
     ids, X = embeddings.get_embeddings(view, "emb")
     assert ids == view.values("id") and X.dtype == np.float32
-    for got in (duplicates._embeddings_array(view, "emb"), skew._vectors(view, "emb"),
-                active_learning._embeddings(view, "emb")):
+    for got in (ddv.embeddings_matrix(view, "emb"), skew._vectors(view, "emb")):
         assert got.dtype == np.float64
         np.testing.assert_array_equal(got, X.astype(np.float64))
     np.testing.assert_array_equal(predictions._read_embeddings(view, "emb"), X)
+    # an array in sample order is the other accepted form (duplicates, active learning)
+    np.testing.assert_array_equal(ddv.embeddings_matrix(view, X), X.astype(np.float64))
+    with pytest.raises(ValueError, match=r"embeddings must be a num_samples x dims array"):
+        ddv.embeddings_matrix(view, X[:-1])
     ids_d, X_d = embeddings.get_embeddings(ds, "emb", missing="drop")
     assert ids_d == ids
     with pytest.raises(ValueError, match="have no embedding"):

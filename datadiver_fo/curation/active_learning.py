@@ -34,7 +34,7 @@ from datadiver_fo.internal import runs as ddr
 from datadiver_fo.internal.report import Report
 from datadiver_fo.internal import schema as dds
 from datadiver_fo.internal.progress import Progress
-from datadiver_fo.internal.vectors import read_embeddings
+from datadiver_fo.internal.vectors import embeddings_matrix
 
 LABEL_TAG_PREFIX = "label:"
 TO_LABEL_TAG = "to_label"
@@ -197,17 +197,6 @@ def _write_labels(samples, label_field, ids, labels):
     return [i for i, _ in pairs]
 
 
-def _embeddings(samples, embeddings):
-    if isinstance(embeddings, str):
-        return read_embeddings(samples, embeddings, dtype=np.float64)[1]
-    X = np.asarray(embeddings, dtype=float)
-    if X.ndim != 2 or X.shape[0] != len(samples):
-        raise ValueError(
-            f"embeddings must be a num_samples x dims array ({len(samples)} rows); got {X.shape}"
-        )
-    return X
-
-
 def propose_labels(
     samples,
     embeddings,
@@ -269,7 +258,7 @@ def propose_labels(
     field = samples.get_field(label_field)
     if field is not None and getattr(field, "document_type", None) is not fo.Classification:
         raise ValueError(f"label_field '{label_field}' must be a Classification field")
-    X = _embeddings(samples, embeddings)
+    X = embeddings_matrix(samples, embeddings)
     ids = samples.values("id")
     pos = {s: i for i, s in enumerate(ids)}
 

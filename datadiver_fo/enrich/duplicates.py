@@ -29,7 +29,7 @@ import fiftyone.core.fields as fof
 from datadiver_fo.internal import runs as ddr
 from datadiver_fo.internal.report import Report
 from datadiver_fo.internal import schema as dds
-from datadiver_fo.internal.vectors import read_embeddings
+from datadiver_fo.internal.vectors import embeddings_matrix
 from datadiver_fo.internal.progress import Progress, as_fiftyone, bars_only
 
 CONTENT_HASH = "content_hash"  # str, hash of pixels or bytes
@@ -101,18 +101,6 @@ def find_exact_duplicates(samples, method="pixels", progress=None):
     return hashes, groups
 
 
-def _embeddings_array(samples, embeddings):
-    if isinstance(embeddings, str):
-        return read_embeddings(samples, embeddings, dtype=np.float64)[1]
-    arr = np.asarray(embeddings, dtype=float)
-    if arr.ndim != 2 or arr.shape[0] != len(samples):
-        raise ValueError(
-            f"embeddings must be a num_samples x dims array ({len(samples)} rows); "
-            f"got shape {arr.shape}"
-        )
-    return arr
-
-
 def find_near_duplicates(samples, embeddings, threshold=0.1):
     """Finds pairs of samples whose embeddings are close.
 
@@ -131,7 +119,7 @@ def find_near_duplicates(samples, embeddings, threshold=0.1):
 
     if not 0 <= threshold <= 2:
         raise ValueError(f"threshold is a cosine distance in [0, 2]; got {threshold}")
-    X = _embeddings_array(samples, embeddings)
+    X = embeddings_matrix(samples, embeddings)
     ids = samples.values("id")
     if len(ids) < 2:
         return []
@@ -176,9 +164,9 @@ def find_leaks(samples, embeddings, threshold=0.1, tag=LEAK_TAG, progress=None):
     # The split's own vectors are passed as an array: given a field name the
     # brain indexes the whole dataset's vectors, not just the two splits.
     if isinstance(embeddings, str):
-        emb = _embeddings_array(split, embeddings)
+        emb = embeddings_matrix(split, embeddings)
     else:
-        X = _embeddings_array(samples, embeddings)
+        X = embeddings_matrix(samples, embeddings)
         pos = {sid: i for i, sid in enumerate(samples.values("id"))}
         emb = X[[pos[sid] for sid in split.values("id")]]
     index = fob.compute_leaky_splits(

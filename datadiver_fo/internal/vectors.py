@@ -70,6 +70,34 @@ def read_embeddings(samples, field, dtype=np.float32, missing="raise", finite=Fa
     return ids, out
 
 
+def embeddings_matrix(samples, embeddings, dtype=np.float64):
+    """The embeddings of ``samples`` as an array, from either form a public
+    function accepts.
+
+    Args:
+        samples: a FiftyOne dataset or view
+        embeddings: the name of a vector field (read with
+            :func:`read_embeddings`, missing vectors raise), or an array-like
+            of ``len(samples)`` rows in the order of ``samples``
+        dtype (np.float64): the dtype returned
+
+    Returns:
+        a ``num_samples x dims`` array
+
+    Raises:
+        ValueError: if an array is not ``len(samples)`` rows of vectors
+    """
+    if isinstance(embeddings, str):
+        return read_embeddings(samples, embeddings, dtype=dtype)[1]
+    X = np.asarray(embeddings, dtype=dtype)
+    if X.ndim != 2 or X.shape[0] != len(samples):
+        raise ValueError(
+            f"embeddings must be a num_samples x dims array ({len(samples)} rows); "
+            f"got shape {X.shape}"
+        )
+    return X
+
+
 def l2_normalize(X):
     """Scales each row of ``X`` (an ``N x D`` float array) to unit L2 norm;
     all-zero rows stay zero. Returns a new array of ``X``'s dtype."""
@@ -95,4 +123,4 @@ def group_codes(groups, n):
     return codes.astype(np.int64)
 
 
-__all__ = ["read_embeddings", "l2_normalize", "group_codes"]
+__all__ = ["read_embeddings", "embeddings_matrix", "l2_normalize", "group_codes"]
