@@ -81,6 +81,10 @@ REFUSALS = {
     "the good ones in snow": "'good' (commodity) is not a class or group on this dataset",
     "units in fog": "'units' is a WordNet name of the very broad group 'whole'",
     "clean digital corruptions of bees": "asks for corruption clean and family digital at once",
+    "dogs that look like cats": "'look like' relates samples to other samples",
+    "bees similar to ladybugs": "'similar to' relates samples to other samples",
+    "lemons resembling bananas": "'resembling' relates samples to other samples",
+    "pizzas classified as ice cream": "'classified as' relates samples to other samples",
 }
 
 

@@ -265,6 +265,7 @@ than then appear appears appearing look looks seen visible taken shown here now 
 among amongst within across around about into onto inside during through throughout per via
 whatever stuff lot lots bunch pull fetch grab return returns returned bring up out off
 pls plz thx gimme lemme imgs img
+am will let do does would
 """.split())
 _FILLERS = FILLER_WORDS  # name used before version 2
 
@@ -297,6 +298,13 @@ _FIELD_ALIASES = {
     "confidence": sch.PREDICTIONS + ".confidence", "prediction confidence": sch.PREDICTIONS + ".confidence",
     # adjectives of the scores ("most unique", "least confident")
     "unique": "uniqueness", "representative": "representativeness", "confident": sch.PREDICTIONS + ".confidence",
+    # plurals and the everyday abbreviation "qual"
+    "ood scores": sch.OOD_SCORE, "out of distribution scores": sch.OOD_SCORE,
+    "label quality scores": sch.LABEL_QUALITY, "label qualities": sch.LABEL_QUALITY,
+    "label qual": sch.LABEL_QUALITY, "label qual score": sch.LABEL_QUALITY, "label qual scores": sch.LABEL_QUALITY,
+    "uniqueness scores": "uniqueness", "uniqueness score": "uniqueness",
+    "confidences": sch.PREDICTIONS + ".confidence", "confidence score": sch.PREDICTIONS + ".confidence",
+    "confidence scores": sch.PREDICTIONS + ".confidence",
 }
 # scores where a higher value is better ("best label quality")
 _HIGHER_IS_BETTER = {sch.LABEL_QUALITY, sch.PREDICTIONS + ".confidence"}
@@ -405,6 +413,13 @@ def _normalize_text(text):
     text = re.sub(r"\bw/o\b", " without ", text)
     text = re.sub(r"\bw/(?=\s|[a-z])", " with ", text)
     text = re.sub(r"(?<=[a-z])\s*\+\s*(?=[a-z])", " and ", text)
+    # contractions before the apostrophe goes: "i'd like", "don't", "we're"
+    text = re.sub(r"\b(can)'t\b|\b(won)'t\b", lambda m: "can not" if m.group(1) else "will not", text)
+    text = re.sub(r"(?<=[a-z])n't\b", " not", text)
+    text = re.sub(r"\b(i|you|we|they)'(d|m|ve|ll|re)\b",
+                  lambda m: m.group(1) + " " + {"d": "would", "m": "am", "ve": "have", "ll": "will", "re": "are"}[m.group(2)],
+                  text)
+    text = re.sub(r"\blet's\b", "let us", text)
     text = re.sub(r"(?<=[a-z])'s\b", "", text)  # possessive: "dog's" -> "dog"
     text = text.replace("'", "")
     text = re.sub(r"(?<=[a-z])[-_/]|[-_/](?=[a-z])", " ", text)
@@ -426,7 +441,7 @@ def _singulars(word):
     if word in _IRREGULAR:
         out.add(_IRREGULAR[word])
     for end, repl in (("ies", "y"), ("ves", "f"), ("ves", "fe"), ("men", "man"), ("ches", "ch"),
-                      ("shes", "sh"), ("sses", "ss"), ("xes", "x"), ("oes", "o"), ("ses", "s"),
+                      ("shes", "sh"), ("sses", "ss"), ("sses", "s"), ("zzes", "z"), ("xes", "x"), ("oes", "o"), ("ses", "s"),
                       ("zes", "z"), ("es", "e"), ("s", "")):
         if word.endswith(end) and len(word) > len(end) + 1:
             out.add(word[: -len(end)] + repl)
@@ -797,6 +812,9 @@ class _Index:
                         last + last[-1] + "ing", last + last[-1] + "y"}
                 if last.endswith("e"):
                     ends |= {last[:-1] + "ed", last[:-1] + "ing", last[:-1] + "y"}
+                # the noun of the verb: "elastic transformations", "pixelation"
+                stem = last[:-1] if last.endswith("e") else last
+                ends |= {stem + "ation", stem + "ations"}
                 for end in ends:
                     forms.setdefault(wt[:-1] + (end,), c)
         # "jpeg compression artifacts", "noise artifacts": the artifacts
@@ -807,6 +825,11 @@ class _Index:
                 for art in ("artifact", "artifacts"):
                     if toks[-1] not in ("artifact", "artifacts"):
                         extra[toks + (art,)] = entries
+        for toks, entries in list(self.keywords.items()):
+            last = toks[-1]
+            if (len(toks) > 1 and last.isalpha() and not last.endswith("s") and entries
+                    and all(e[0] == "corruption" for e in entries)):
+                extra.setdefault(toks[:-1] + (last + "s",), entries)
         for toks, entries in extra.items():
             if toks not in self.keywords:
                 self.keywords[toks] = entries
@@ -1058,8 +1081,9 @@ def _structured(text, idx, items):
     # labels
     sub(r"\b(?:likely |possibly |probably |potentially |suspected |suspicious )?"
         r"(?:mis ?labell?ed|mislabels?|wrongly labell?ed|incorrectly labell?ed|"
-        r"(?:with )?(?:label (?:issues?|errors?|problems?|mistakes?)|wrong labels?|bad labels?|noisy labels?|"
-        r"incorrect labels?)|labell?ing (?:errors?|mistakes?|issues?))\b", lambda m: ("label_issue", True))
+        r"(?:with )?(?:label (?:issues?|errors?|problems?|mistakes?)|"
+        r"(?:wrong|bad|noisy|incorrect|wonky|dodgy|dubious|questionable|suspect|erroneous|faulty|mistaken|flipped) labels?)|"
+        r"labell?ing (?:errors?|mistakes?|issues?))\b", lambda m: ("label_issue", True))
     sub(r"\b(?:correctly labell?ed|(?:with )?(?:correct|good|clean) labels?|no label issues?)\b",
         lambda m: ("label_issue", False))
     sub(r"\b(?:(?:that are |are )?missing (?:a |their |the )?(?:ground truth |class )?labels?|"
@@ -1092,7 +1116,7 @@ def _structured(text, idx, items):
         sub(rf"\b(?:with |where |whose |having )?(?:the |an |a )?({fields_alt})(?: is| of| score| scores)? "
             rf"(?:between|from|in the range(?: of)?|in range) {_NUM} ?(?:and|to|-|through|\.\.) ?{_NUM}\b",
             lambda m: _range_item(idx.fields[m.group(1)], _num(m.group(2)), _num(m.group(3))))
-        sub(rf"\b(?:with |where |whose |having )?(?:the |an |a )?({fields_alt})(?: is| of| score)? ({ops}) {_NUM}",
+        sub(rf"\b(?:with |where |whose |having )?(?:the |an |a )?({fields_alt})(?: is| are| of| score| scores| value| values)? ({ops}) {_NUM}",
             lambda m: ("filter", idx.fields[m.group(1)], op_of(m.group(2)), _num(m.group(3))))
         # "best"/"worst" on a score where higher is better ("the best label
         # quality" = highest label_quality); never on the ood score, where
@@ -1235,6 +1259,41 @@ def _similarity_phrase(text):
     return rest, {"text": m.group("text").strip()}
 
 
+# Phrases that relate samples to other samples ("cats that look like
+# dogs", "dogs classified as cats"): a prompt selects by what a sample IS,
+# so these are refused rather than read as a plain list of classes.
+_RELATION_RE = re.compile(
+    r"\b(?:looks?|looking|looked|seems?|seeming|appears?|appearing)\s+like\b"
+    r"|\b(?:similar|closest|nearest|close|related)\s+to\b|\bresembl\w*|\bsimilar\b"
+    r"|\b(?:look ?alikes?|doppelgangers?)\b"
+    r"|\b(?:confused|confusable|mistaken|mistook|misclassified|misidentified|classified|predicted|"
+    r"identified|recognized|recognised|detected|taken|passing)\s+(?:as|for|with)\b"
+)
+# "like" is a verb after these ("i'd like dogs"), a relation elsewhere
+_LIKE_VERB_AFTER = {"i", "id", "d", "would", "we", "wed", "you", "they", "also", "really", "just"}
+
+
+def _relation_error(norm):
+    """A ValueError for a prompt that relates samples to others, or None."""
+    m = _RELATION_RE.search(norm)
+    phrase = m.group(0) if m else None
+    if phrase is None:
+        toks = norm.split()
+        for j, t in enumerate(toks):
+            if t == "like" and (j == 0 or toks[j - 1] not in _LIKE_VERB_AFTER):
+                phrase = "like"
+                break
+    if phrase is None:
+        return None
+    return ValueError(
+        f"'{phrase}' relates samples to other samples, which a prompt cannot select by: a prompt "
+        "selects by class, WordNet group, corruption, severity, tag and score. To find look-alikes, "
+        "use Explore relations in the DataDiver panel (neighbours and confusions; in Python "
+        "ddf.neighbors or ddf.confusion), or ask for a text query in quotes, e.g. 'similar to \"a dog\"' "
+        "(needs a similarity index). Nothing was selected: rephrase without that phrase."
+    )
+
+
 def _sev_cmp(op, n):
     if op == ">=":
         return _sev_range(n, None)
@@ -1300,6 +1359,9 @@ def parse_prompt(dataset, text, allow_all=False):
         items.append(("similar", similar))
         text_rest = text_rest + _marker(len(items) - 1)
     norm = _normalize_text(text_rest)
+    relation = _relation_error(norm)
+    if relation is not None:
+        raise relation
     norm = _fix_typos(norm, idx, warnings, ties)
     norm = _structured(norm, idx, items)
     tokens = re.findall(_MARKER_RE + r"|\d+(?:\.\d+)?|[a-z0-9]+|[,;.:]|\S", norm)
