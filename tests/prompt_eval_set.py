@@ -370,6 +370,20 @@ CASES = [
     ("label qual under 0.1", lambda s: s["label_quality"] < 0.1),
     ("dodgy labels on birds", lambda s: "bird" in s["hypernyms"] and s["label_issue"] is True),
     ("I'd like cats in frost", lambda s: _cat(s) and s["corruption"] == "frost"),
+    # causes of the held-out v5 failures (own wording): a list whose first
+    # item has its own corruption splits at "or" before a second corruption;
+    # label states (missing, issue) are one slot; words written apart;
+    # "N or more" after a score; "best/lowest" with the count around the score
+    ("snowy lemons or bananas with glass blur",
+     lambda s: (s["label"] == "lemon" and s["corruption"] == "snow")
+     or (s["label"] == "banana" and s["corruption"] == "glass_blur")),
+    ("mislabeled geese or unlabelled pictures in frost",
+     lambda s: (s["label"] == "goose" and s["label_issue"] is True)
+     or ("missing_label" in s["tags"] and s["corruption"] == "frost")),
+    ("lady bugs in fog", lambda s: s["label"] == "ladybug" and s["corruption"] == "fog"),
+    ("label quality of 0.9 or higher", lambda s: s["label_quality"] >= 0.9),
+    ("worst label quality 12", ("top", lambda s: True, "label_quality", 12, False)),
+    ("highest 6 ood scores among birds", ("top", lambda s: "bird" in s["hypernyms"], "ood_score", 6, True)),
 ]
 
 # Prompts that must be refused with a ValueError (never "everything").
@@ -400,6 +414,8 @@ MUST_FAIL = [
     "bees similar to ladybugs",
     "lemons resembling bananas",
     "pizzas classified as ice cream",
+    # an unlabelled image has no class (never a silently empty view)
+    "unlabelled cats in snow",
 ]
 
 # Written after the parser was tuned on CASES and run once as-is: a held-out

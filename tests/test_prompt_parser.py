@@ -85,6 +85,7 @@ REFUSALS = {
     "bees similar to ladybugs": "'similar to' relates samples to other samples",
     "lemons resembling bananas": "'resembling' relates samples to other samples",
     "pizzas classified as ice cream": "'classified as' relates samples to other samples",
+    "unlabelled cats in snow": "Cannot ask for unlabelled images (missing labels) of a class",
 }
 
 

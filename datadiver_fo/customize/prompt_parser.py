@@ -280,7 +280,7 @@ SLANG = {
     "yorkie": "Yorkshire terrier",
 }
 
-_OOD_WORDS = r"(?:ood(?: score)?|out of distribution|anomalous|anomalies|anomaly|unusual|atypical|outliers?|strangest|weirdest|novel)"
+_OOD_WORDS = r"(?:ood(?: scores?)?|out of distribution(?: scores?)?|anomalous|anomalies|anomaly|unusual|atypical|outliers?|strangest|weirdest|novel)"
 _NUM = r"(\d+(?:\.\d+)?)"
 _SEVKW = r"(?:severity levels?|severity|severities|sev|levels?|lvls?|lv|intensity|strength)"
 _OPWORDS = [
@@ -982,6 +982,12 @@ class _Index:
                 if k in self.extra:
                     entries, note = self.extra[k]
                     return n, entries, note
+        # two words written apart that are one WordNet word ("honey bees")
+        if i + 1 < len(tokens) and tokens[i].isalpha() and tokens[i + 1].isalpha() and len(tokens[i]) >= 3:
+            for w in _singulars(tokens[i] + tokens[i + 1]):
+                if (w,) in self.extra:
+                    entries, note = self.extra[(w,)]
+                    return 2, entries, note
         return 0, None, None
 
     def _match_names(self, span):
@@ -1053,6 +1059,8 @@ def _sev_range(lo, hi):
     return ("sevrange", lo, hi)
 
 
+_TAKES_NUMBER = {"severity", "severities", "level", "levels", "intensity", "strength", "top", "first", "bottom",
+                 "last", "random", "lowest", "highest"}
 _HIGH_WORDS = r"(?:most|highest|largest|biggest|greatest|top)"
 _LOW_WORDS = r"(?:least|lowest|smallest|fewest)"
 _COUNT_NOUNS = r"(?:images?|samples?|pictures?|photos?|examples?|results?|pics?|ones?)"
@@ -1116,6 +1124,16 @@ def _structured(text, idx, items):
         sub(rf"\b(?:with |where |whose |having )?(?:the |an |a )?({fields_alt})(?: is| of| score| scores)? "
             rf"(?:between|from|in the range(?: of)?|in range) {_NUM} ?(?:and|to|-|through|\.\.) ?{_NUM}\b",
             lambda m: _range_item(idx.fields[m.group(1)], _num(m.group(2)), _num(m.group(3))))
+        # "uniqueness of 0.5 or more", "label quality 0.2 or less"
+        sub(rf"\b(?:with |where |whose |having )?(?:the |an |a )?({fields_alt})(?: is| are| of| at| score| scores)? {_NUM} "
+            r"(?:or|and) (more|higher|above|greater|over|bigger|larger|less|lower|below|under|smaller)\b",
+            lambda m: ("filter", idx.fields[m.group(1)],
+                       ">=" if m.group(3) in ("more", "higher", "above", "greater", "over", "bigger", "larger") else "<=",
+                       _num(m.group(2))))
+        # "lowest 10 label quality", "highest 5 uniqueness scores"
+        sub(rf"\b(?:the )?({_HIGH_WORDS}|{_LOW_WORDS}) {_NUM} ({fields_alt})\b",
+            lambda m: ("topfield", _int(m.group(2)), idx.fields[m.group(3)],
+                       re.fullmatch(_HIGH_WORDS, m.group(1)) is not None))
         sub(rf"\b(?:with |where |whose |having )?(?:the |an |a )?({fields_alt})(?: is| are| of| score| scores| value| values)? ({ops}) {_NUM}",
             lambda m: ("filter", idx.fields[m.group(1)], op_of(m.group(2)), _num(m.group(3))))
         # "best"/"worst" on a score where higher is better ("the best label
@@ -1126,6 +1144,10 @@ def _structured(text, idx, items):
         if good_alt:
             sub(rf"\b(?:the )?(?:top |first |bottom |last )?{_NUM} (best|worst|poorest) ({good_alt})\b",
                 lambda m: ("topfield", _int(m.group(1)), idx.fields[m.group(3)], m.group(2) == "best"))
+            sub(rf"\b(?:the )?(best|worst|poorest) ({good_alt}) (\d+)(?![\d.])(?= ?(?:{_COUNT_NOUNS}\b|,|$))",
+                lambda m: ("topfield", int(m.group(3)), idx.fields[m.group(2)], m.group(1) == "best"))
+            sub(rf"\b(?:the )?(best|worst|poorest) {_NUM} ({good_alt})\b",
+                lambda m: ("topfield", _int(m.group(2)), idx.fields[m.group(3)], m.group(1) == "best"))
             sub(rf"\b(?:with |having )?(?:the )?(best|worst|poorest) ({good_alt})(?: first)?\b",
                 lambda m: ("sort", idx.fields[m.group(2)], m.group(1) == "best"))
         # the comparison or the count before the score: ">= 0.9 uniqueness", "least unique 25"
@@ -1144,6 +1166,10 @@ def _structured(text, idx, items):
         lambda m: ("topfield", _int(m.group(1)), sch.OOD_SCORE, True))
     sub(rf"\b(?:the )?(?:bottom |last )?{_NUM} (?:least|lowest) {_OOD_WORDS}",
         lambda m: ("topfield", _int(m.group(1)), sch.OOD_SCORE, False))
+    sub(rf"\b(?:the )?(?:least|lowest) {_NUM} {_OOD_WORDS}",
+        lambda m: ("topfield", _int(m.group(1)), sch.OOD_SCORE, False))
+    sub(rf"\b(?:the )?(?:most|highest) {_NUM} {_OOD_WORDS}",
+        lambda m: ("topfield", _int(m.group(1)), sch.OOD_SCORE, True))
     sub(rf"\b(?:the )?{_NUM} (?:most |highest )?{_OOD_WORDS}",
         lambda m: ("topfield", _int(m.group(1)), sch.OOD_SCORE, True))
     sub(rf"\b(?:the )?(?:most|highest) {_OOD_WORDS}(?: first)?", lambda m: ("sort", sch.OOD_SCORE, True))
@@ -1540,6 +1566,12 @@ def _fix_typos(norm, idx, warnings, ties):
         except ValueError:
             pass
         fixed, cands = idx.correct(word)
+        if fixed is None and cands and re.match(r"\s*\d", m.string[m.end():]):
+            # "severety 1": of "severely" and "severity", the one that
+            # takes a number
+            numeric = [c for c in cands if c in _TAKES_NUMBER]
+            if len(numeric) == 1:
+                fixed = numeric[0]
         if fixed is None:
             if cands:
                 ties[word] = cands
@@ -1705,6 +1737,8 @@ _CONDITION_KINDS = ("corruption", "family", "severity")
 def _slot(kind):
     """Kinds that say the same thing of an image (its corruption or the
     family of it) share a slot."""
+    if kind == "missing" or kind == ("filter", sch.LABEL_ISSUE):
+        return "label"  # an image's label state: missing, or (not) an issue
     return "corruption" if kind in ("corruption", "family") else kind
 
 
@@ -1900,6 +1934,9 @@ class _Walk:
         # cats with weather corruptions") may end a clause; it does when the
         # side after it brings its own corruption or severity condition
         split = None  # (clause, order and parts before the ", and", atoms after it)
+        # the values joined by the last "or" to a list of one kind: (clause,
+        # kind, [values]); see "premodified" below
+        or_tail = None
         for ev in self.events:
             if ev[0] == "conn":
                 conn = "or" if "or" in (ev[1], conn) else "and"
@@ -1921,6 +1958,31 @@ class _Walk:
                 cur.add(kind, value)
                 prev, conn, split = kind, None, None
                 continue
+            if (or_tail is not None and or_tail[0] is cur and prev == or_tail[1] and conn != "or"
+                    and not isinstance(kind, tuple) and kind != prev
+                    and _slot(kind) in {_slot(k) for k in cur.order[: cur.order.index(prev)]}):
+                # premodified: "pixelated cauliflower or mushrooms w/ jpeg" is
+                # (pixelated cauliflower) or (mushrooms w/ jpeg): a list
+                # whose first item has its own condition before it, followed
+                # by a condition of that kind, splits at its last "or"
+                tail_kind, tail = or_tail[1], or_tail[2]
+                block = cur.parts[tail_kind]
+                for v in tail:
+                    for k2, vals in v.items():
+                        block[k2] = [x for x in block[k2] if x not in vals]
+                cur = _Clause(started_by_or=True)
+                clauses.append(cur)
+                for v in tail:
+                    cur.add(tail_kind, v)
+                cur.add(kind, value)
+                prev, conn, or_tail, split = kind, None, None, None
+                continue
+            if kind == prev and not isinstance(kind, tuple) and conn == "or":
+                or_tail = (cur, kind, [value])
+            elif or_tail is not None and kind == prev == or_tail[1]:
+                or_tail[2].append(value)
+            elif kind != prev:
+                or_tail = None
             if split is not None:
                 split[3].append((kind, value))
             if cur is not None and strong and kind in _CONDITION_KINDS and kind not in cur.parts \
@@ -1966,6 +2028,8 @@ class _Walk:
                 carry = []
             slots = {_slot(k) for k in c.parts}
             carry = [k for k in carry if _slot(k) not in slots]
+            if "missing" in c.parts:  # an unlabelled image has no class to carry
+                carry = [k for k in carry if k != "class"]
             for k in reversed(carry):
                 c.order.insert(0, k)
                 v = p.parts[k]
@@ -1989,6 +2053,11 @@ class _Walk:
         out = []
         clauses = self.clauses()
         if len(clauses) == 1 and "missing" in clauses[0].parts:
+            if "class" in clauses[0].parts:
+                raise ValueError(
+                    "Cannot ask for unlabelled images (missing labels) of a class: an image with a missing "
+                    "label has no class. Nothing was selected: ask for the class, or for 'unlabelled images'."
+                )
             # one clause: the missing-label condition is the global setting
             clauses[0].order.remove("missing")
             del clauses[0].parts["missing"]
@@ -1999,6 +2068,12 @@ class _Walk:
             if "missing" in c.parts and sch.TAG_MISSING_LABEL not in self.vocab.tags:
                 raise ValueError("No sample on this dataset has a missing label ('missing labels' in a union "
                                  "would select nothing). Nothing was selected: rephrase or remove it.")
+            if "missing" in c.parts and "class" in c.parts:
+                raise ValueError(
+                    "Cannot ask for unlabelled images (missing labels) of a class: an image with a missing label "
+                    "has no class. Nothing was selected: ask for the class, or for 'unlabelled images', "
+                    "or join them with 'or'."
+                )
             if "missing" in c.parts and "tag" in c.parts:
                 raise ValueError(
                     "Cannot ask for missing labels and a tag in one part of a union ('or'): say them in "
