@@ -384,6 +384,27 @@ CASES = [
     ("label quality of 0.9 or higher", lambda s: s["label_quality"] >= 0.9),
     ("worst label quality 12", ("top", lambda s: True, "label_quality", 12, False)),
     ("highest 6 ood scores among birds", ("top", lambda s: "bird" in s["hypernyms"], "ood_score", 6, True)),
+    # causes of the held-out v6 failures (own wording): "<corruption> at N"
+    # is its severity; "+" between clauses; "outside a to b" and a second
+    # "between" on one score; "non-<family> corruptions" are corrupted;
+    # "labelled images" have a label; a shared trailing condition after a
+    # union of label states; clean and corrupted together mean both
+    ("bees in frost at 2 or lemons in snow at 4-5",
+     lambda s: (s["label"] == "bee" and s["corruption"] == "frost" and s["severity"] == 2)
+     or (s["label"] == "lemon" and s["corruption"] == "snow" and s["severity"] in (4, 5))),
+    ("fog sev 2 + snow sev 4",
+     lambda s: (s["corruption"] == "fog" and s["severity"] == 2) or (s["corruption"] == "snow" and s["severity"] == 4)),
+    ("uniqueness outside 0.1 to 0.9", lambda s: s["uniqueness"] < 0.1 or s["uniqueness"] > 0.9),
+    ("label quality between 0 and 0.05 or between 0.95 and 1",
+     lambda s: 0 <= s["label_quality"] <= 0.05 or 0.95 <= s["label_quality"] <= 1),
+    ("non-weather corruptions of cats", lambda s: _cat(s) and s["family"] not in ("weather", "clean")),
+    ("labelled pictures with motion blur", lambda s: s["corruption"] == "motion_blur" and "missing_label" not in s["tags"]),
+    ("mislabeled or unlabeled, noise only",
+     lambda s: _noise(s) and (s["label_issue"] is True or "missing_label" in s["tags"])),
+    ("clean and corrupted geese", lambda s: s["label"] == "goose"),
+    ("faintly blurred bees", lambda s: s["label"] == "bee" and _blur(s) and s["severity"] in (1, 2)),
+    ("jpg artifacts on pizza", lambda s: s["label"] == "pizza" and s["corruption"] == "jpeg_compression"),
+    ("bottom 4 ood scores among cats", ("top", lambda s: _cat(s), "ood_score", 4, False)),
 ]
 
 # Prompts that must be refused with a ValueError (never "everything").
@@ -416,6 +437,12 @@ MUST_FAIL = [
     "pizzas classified as ice cream",
     # an unlabelled image has no class (never a silently empty view)
     "unlabelled cats in snow",
+    # contradictions, comparisons, questions and actions are refused
+    "clean bees at severity 3",
+    "original images with frost",
+    "cats more unusual than dogs",
+    "which corruption has the most label issues",
+    "delete the foggy images from the dataset",
 ]
 
 # Written after the parser was tuned on CASES and run once as-is: a held-out

@@ -86,6 +86,11 @@ REFUSALS = {
     "lemons resembling bananas": "'resembling' relates samples to other samples",
     "pizzas classified as ice cream": "'classified as' relates samples to other samples",
     "unlabelled cats in snow": "Cannot ask for unlabelled images (missing labels) of a class",
+    "clean bees at severity 3": "asks for corruption clean and severity 3 (moderate) at once",
+    "original images with frost": "asks for clean (uncorrupted) images and corruption frost at once",
+    "cats more unusual than dogs": "'more unusual than' compares one set of samples with another",
+    "which corruption has the most label issues": "reads as a question about the data",
+    "delete the foggy images from the dataset": "A prompt selects a view; it never changes the dataset",
 }
 
 

@@ -211,6 +211,9 @@ _FAMILY_WORDS = {
 }
 # "the weather family", "the digital families"
 for _fam in set(_FAMILY_WORDS.values()):
+    if _fam not in _CORRUPTION_WORDS:  # "blur corruptions" stays every *_blur
+        _FAMILY_WORDS.setdefault(f"{_fam} corruption", _fam)
+        _FAMILY_WORDS.setdefault(f"{_fam} corruptions", _fam)
     _FAMILY_WORDS.setdefault(f"{_fam} family", _fam)
     _FAMILY_WORDS.setdefault(f"{_fam} families", _fam)
 del _fam
@@ -265,7 +268,7 @@ than then appear appears appearing look looks seen visible taken shown here now 
 among amongst within across around about into onto inside during through throughout per via
 whatever stuff lot lots bunch pull fetch grab return returns returned bring up out off
 pls plz thx gimme lemme imgs img
-am will let do does would
+am will let do does would color colors colour colours
 """.split())
 _FILLERS = FILLER_WORDS  # name used before version 2
 
@@ -301,7 +304,7 @@ _FIELD_ALIASES = {
     # plurals and the everyday abbreviation "qual"
     "ood scores": sch.OOD_SCORE, "out of distribution scores": sch.OOD_SCORE,
     "label quality scores": sch.LABEL_QUALITY, "label qualities": sch.LABEL_QUALITY,
-    "label qual": sch.LABEL_QUALITY, "label qual score": sch.LABEL_QUALITY, "label qual scores": sch.LABEL_QUALITY,
+    "label qual": sch.LABEL_QUALITY, "lq": sch.LABEL_QUALITY, "label qual score": sch.LABEL_QUALITY, "label qual scores": sch.LABEL_QUALITY,
     "uniqueness scores": "uniqueness", "uniqueness score": "uniqueness",
     "confidences": sch.PREDICTIONS + ".confidence", "confidence score": sch.PREDICTIONS + ".confidence",
     "confidence scores": sch.PREDICTIONS + ".confidence",
@@ -395,6 +398,7 @@ SPELLING_VARIANTS = {
     "aeroplane": "airplane", "aeroplanes": "airplanes", "jewellery": "jewelry", "moustache": "mustache",
     "tyre": "tire", "tyres": "tires", "pyjama": "pajama", "pyjamas": "pajamas", "doughnut": "donut",
     "doughnuts": "donuts", "pixellated": "pixelated", "favourite": "favorite",
+    "jpg": "jpeg", "xmas": "christmas",
 }
 
 
@@ -413,6 +417,7 @@ def _normalize_text(text):
     text = re.sub(r"\bw/o\b", " without ", text)
     text = re.sub(r"\bw/(?=\s|[a-z])", " with ", text)
     text = re.sub(r"(?<=[a-z])\s*\+\s*(?=[a-z])", " and ", text)
+    text = re.sub(r"(?<=\d)\s+\+\s+(?=[a-z])", " and ", text)  # "sev 1 + contrast sev 2"
     # contractions before the apostrophe goes: "i'd like", "don't", "we're"
     text = re.sub(r"\b(can)'t\b|\b(won)'t\b", lambda m: "can not" if m.group(1) else "will not", text)
     text = re.sub(r"(?<=[a-z])n't\b", " not", text)
@@ -768,6 +773,16 @@ class _Index:
         for toks, cs in short.items():
             if len(cs) == 1 and len(first_words.get(toks[0], ())) == 1 and toks not in self.names and toks not in self.keywords and toks not in self.extra:
                 self.extra[toks] = ([("class", cs[0])], f"short for {cs[0]}")
+        # "fire salamanders": a class named "<Proper> <two or more words>"
+        # by those words, when no other class has them
+        tails = {}
+        for c in vocab.classes:
+            words = str(c).split()
+            if len(words) >= 3 and words[0][:1].isupper() and words[0][1:].islower():
+                tails.setdefault(_key_tokens(" ".join(words[1:])), []).append(c)
+        for toks, cs in tails.items():
+            if len(cs) == 1 and toks not in self.names and toks not in self.keywords and toks not in self.extra:
+                self.extra[toks] = ([("class", cs[0])], f"short for {cs[0]}")
         for word, target in SLANG.items():
             toks = _key_tokens(word)
             if toks in self.names or toks in self.keywords or toks in self.extra:
@@ -1098,6 +1113,11 @@ def _structured(text, idx, items):
         r"(?:with )?(?:no|without) (?:a |ground truth |class )?labels?|unlabell?ed|"
         r"labels? (?:is |are )?missing|missing_label)\b", lambda m: ("missing", "only"))
 
+    # "labelled images", "with labels only": has a ground-truth label (never
+    # "labelled as ...", where the word is a filler before a class)
+    sub(r"\b(?:only )?(?:labell?ed|with (?:a |their |ground truth |class )?labels?|that have (?:a )?labels?|"
+        r"having (?:a )?labels?)(?= (?:images?|pictures?|samples?|photos?|pics?|ones?|data|only)\b| ?[,;.]| ?$)",
+        lambda m: ("missing", "exclude"))
     ops = "|".join(f"(?:{p})" for p, _ in _OPWORDS)
 
     def op_of(word):
@@ -1109,6 +1129,15 @@ def _structured(text, idx, items):
     # "top 20 by uniqueness", "5 lowest label quality", "sorted by label quality"
     fields_alt = "|".join(sorted((re.escape(f) for f in idx.fields), key=len, reverse=True))
     if fields_alt:
+        # "ood outside 0.05 to 0.95" is "below 0.05 or above 0.95" (two clauses)
+        text = re.sub(rf"\b({fields_alt})(?: is| are| scores?)? (?:outside(?: of)?(?: the range)?|not between|not in the range(?: of)?) "
+                      rf"{_NUM} ?(?:and|to|-) ?{_NUM}\b",
+                      lambda m: f"{m.group(1)} below {m.group(2)} or above {m.group(3)}", text)
+        # "uniqueness between 0.1 and 0.2 or between 0.8 and 0.9": the second
+        # range is on the field just named
+        for _ in range(2):
+            text = re.sub(rf"\b({fields_alt})((?: is| are| scores?)? between {_NUM} and {_NUM}) (or|and|,) ?between\b",
+                          lambda m: f"{m.group(1)}{m.group(2)} {m.group(5)} {m.group(1)} between", text)
         sub(rf"\b(?:the )?(?:top|first|best) {_NUM} (?:\w+ )?(?:by|with the highest|with highest|ranked by|sorted by) ({fields_alt})\b",
             lambda m: ("topfield", _int(m.group(1)), idx.fields[m.group(2)], True))
         sub(rf"\b(?:the )?(?:bottom|last|worst) {_NUM} (?:\w+ )?(?:by|with the lowest|with lowest|ranked by) ({fields_alt})\b",
@@ -1166,9 +1195,9 @@ def _structured(text, idx, items):
         lambda m: ("topfield", _int(m.group(1)), sch.OOD_SCORE, True))
     sub(rf"\b(?:the )?(?:bottom |last )?{_NUM} (?:least|lowest) {_OOD_WORDS}",
         lambda m: ("topfield", _int(m.group(1)), sch.OOD_SCORE, False))
-    sub(rf"\b(?:the )?(?:least|lowest) {_NUM} {_OOD_WORDS}",
+    sub(rf"\b(?:the )?(?:least|lowest|bottom|last) {_NUM} (?:least |lowest )?{_OOD_WORDS}",
         lambda m: ("topfield", _int(m.group(1)), sch.OOD_SCORE, False))
-    sub(rf"\b(?:the )?(?:most|highest) {_NUM} {_OOD_WORDS}",
+    sub(rf"\b(?:the )?(?:most|highest|top|first) {_NUM} (?:most |highest )?{_OOD_WORDS}",
         lambda m: ("topfield", _int(m.group(1)), sch.OOD_SCORE, True))
     sub(rf"\b(?:the )?{_NUM} (?:most |highest )?{_OOD_WORDS}",
         lambda m: ("topfield", _int(m.group(1)), sch.OOD_SCORE, True))
@@ -1193,6 +1222,19 @@ def _structured(text, idx, items):
     sub(rf"\b(?:a )?(?:random )?sample of {_NUM}\b", lambda m: ("take", _int(m.group(1))))
 
     # severities
+    # "fog at 5", "snow @ 1-2": a number right after a corruption word is its severity
+    corr_alt = "|".join(sorted((re.escape(" ".join(t)) for t, es in idx.keywords.items()
+                                if es and all(e[0] in ("corruption", "family") for e in es) and t[0] not in (",", ";", ".")),
+                               key=len, reverse=True))
+    if corr_alt:
+        def corr_sev(m):
+            lo, hi = int(m.group(2)), int(m.group(3) or m.group(2))
+            if not (1 <= lo <= 5 and 1 <= hi <= 5):
+                return m.group(0)
+            return m.group(1) + " " + mark(_sev_range(*sorted((lo, hi))) if hi != lo else ("sevlist", (lo,)))
+        text = " ".join(re.sub(rf"\b({corr_alt}) (?:at|@) (?:sev |severity |level )?(\d)(?: ?(?:-|to) ?(\d))?\b(?![\d.])"
+                               r"(?! ?(?:\+|(?:or|and|,) ?(?:\d|more|higher|above|greater|worse|over|up|less|lower|below|under)\b))",
+                               corr_sev, text).split())
     sub(rf"\b{_SEVKW} (?:of |is )?between {_NUM} and {_NUM}\b",
         lambda m: _sev_range(*sorted((_int(m.group(1)), _int(m.group(2))))))
     # "severity 2 and 4" is a list (below); "2 to 4" / "2-4" a range
@@ -1299,8 +1341,49 @@ _RELATION_RE = re.compile(
 _LIKE_VERB_AFTER = {"i", "id", "d", "would", "we", "wed", "you", "they", "also", "really", "just"}
 
 
+# comparisons between sets of samples ("dogs more out of distribution than
+# cats"), never "more than 0.5"
+_COMPARATIVE_RE = re.compile(
+    r"\b(?:more|less|higher|lower|greater|bigger|smaller|fewer|better|worse)\b(?:\s+[a-z]+){0,4}?\s+than\s+"
+    r"(?:the\s+|those\s+|that\s+|of\s+)?(?=[a-z])(?!or\b|equal\b|sev|level|lvl|lv\b|intensity|strength|half\b)"
+)
+# questions about the data (answered by the summary, not by a view)
+_QUESTION_RE = re.compile(
+    r"^(?:which|what) (?:class|classes|category|categories|corruption|corruptions|severity|severities|group|groups|"
+    r"family|families|breed|breeds|kind|kinds|type|types|label|labels)\b(?! of\b)"
+    r"|^how (?:many|much|often|well|bad|good)\b|^(?:why|when) |\b(?:has|have) the (?:most|fewest|least|highest|lowest)\b"
+)
+# actions on the dataset itself
+_ACTION_RE = re.compile(
+    r"\b(?:remove|delete|erase|purge|wipe|drop|destroy)\b.*\bfrom (?:the |my |this |our )?(?:dataset|database|disk|db)\b"
+    r"|\b(?:permanently|for good)\b"
+)
+
+
 def _relation_error(norm):
-    """A ValueError for a prompt that relates samples to others, or None."""
+    """A ValueError for a prompt that relates samples to others, asks a
+    question or asks for an action, or None."""
+    if _ACTION_RE.search(norm):
+        return ValueError(
+            "A prompt selects a view; it never changes the dataset. To leave samples out of a view, say what "
+            "to keep (e.g. 'everything except unlabelled images'); to exclude samples for good, use the fine "
+            "edits (Exclude in the DataDiver panel, ddf.exclude_samples), which can be undone. Nothing was selected."
+        )
+    if _QUESTION_RE.search(norm):
+        return ValueError(
+            "This reads as a question about the data, which a prompt does not answer: a prompt selects samples. "
+            "The DataDiver panel's summary and heatmap (ddf.summarize, ddf.class_grid) give counts per class, "
+            "corruption and severity. Nothing was selected: ask for samples instead, e.g. 'label issues sorted by "
+            "label quality'."
+        )
+    m = _COMPARATIVE_RE.search(norm)
+    if m:
+        said = re.sub(r"\s+(?:the|those|that|of)\s*$", "", m.group(0).strip())
+        return ValueError(
+            f"{said!r} compares one set of samples with another, which a prompt cannot select by: a "
+            "prompt selects by class, WordNet group, corruption, severity, tag and score, and a score is compared "
+            "with a number ('ood score above 0.6'). Nothing was selected: rephrase."
+        )
     m = _RELATION_RE.search(norm)
     phrase = m.group(0) if m else None
     if phrase is None:
@@ -1475,6 +1558,9 @@ def parse_prompt(dataset, text, allow_all=False):
             entry_neg = negated(_ENTRY_KINDS.get(entries[0][0]), phrase) if neg else False
             start = len(state.events)
             state.entries(entries, entry_neg, phrase)
+            if entry_neg and tight and tokens[i + n - 1] in ("corruption", "corruptions") and kinds == {"family"}:
+                # "non-digital corruptions": the noun still asks for corrupted images
+                state.entries([("corrupted",)], False, tokens[i + n - 1])
             if _ENTRY_KINDS.get(entries[0][0]) == "class" and not entry_neg:
                 if prev_class is not None and prev_class[0] == i:
                     _narrower(idx, state, prev_class, start, phrase, warnings)
@@ -1752,6 +1838,8 @@ class _Clause:
         self.order = []  # kinds in prompt order
         self.parts = {}  # kind -> {spec key: [values]} or a condition (filters)
         self.started_by_or = started_by_or
+        self.said_corrupted = False  # "corrupted" was said in this clause
+        self.no_carry = False  # repeats nothing of the clause before it
 
     def add(self, kind, value):
         if kind not in self.parts:
@@ -1846,6 +1934,7 @@ class _Walk:
                 else:
                     self.excludes_clean = sch.CLEAN in vocab.corruptions
                     self.understood.append((phrase, "any corruption (not clean)"))
+                    self.events.append(("mark", "corrupted"))
             elif kind == "sev":
                 sevs = [s for s in e[1] if s in vocab.severities]
                 if not sevs:
@@ -1864,7 +1953,9 @@ class _Walk:
             cond = _cond(sch.LABEL_ISSUE, "==", bool(item[1]))
             self.atom(("filter", sch.LABEL_ISSUE), cond, neg, "label issue", _cond_text(cond))
         elif kind == "missing":
-            if neg:
+            if item[1] == "exclude" and neg:  # "not labelled" = unlabelled
+                item, neg = ("missing", "only"), False
+            if neg or item[1] == "exclude":
                 self.settings["missing_labels"] = "exclude"
                 self.understood.append(("missing labels", "missing labels: exclude"))
             else:
@@ -1937,7 +2028,14 @@ class _Walk:
         # the values joined by the last "or" to a list of one kind: (clause,
         # kind, [values]); see "premodified" below
         or_tail = None
+        pending_mark = False
         for ev in self.events:
+            if ev[0] == "mark":
+                if cur is None:
+                    pending_mark = True
+                else:
+                    cur.said_corrupted = True
+                continue
             if ev[0] == "conn":
                 conn = "or" if "or" in (ev[1], conn) else "and"
                 nconn += 1
@@ -1960,17 +2058,20 @@ class _Walk:
                 continue
             if (or_tail is not None and or_tail[0] is cur and prev == or_tail[1] and conn != "or"
                     and not isinstance(kind, tuple) and kind != prev
-                    and _slot(kind) in {_slot(k) for k in cur.order[: cur.order.index(prev)]}):
+                    and (_slot(kind) in {_slot(k) for k in cur.order[: cur.order.index(prev)]}
+                         or (kind == "severity" and "corruption" in cur.order[: cur.order.index(prev)]
+                             and cur.parts["corruption"].get("corruptions") == [sch.CLEAN]
+                             and 0 not in value.get("severities", ())))):
+                # (or a severity after "clean ... or": "clean pizzas or pizzas at
+                # severity 5", which would otherwise ask for both at once)
                 # premodified: "pixelated cauliflower or mushrooms w/ jpeg" is
                 # (pixelated cauliflower) or (mushrooms w/ jpeg): a list
                 # whose first item has its own condition before it, followed
                 # by a condition of that kind, splits at its last "or"
                 tail_kind, tail = or_tail[1], or_tail[2]
-                block = cur.parts[tail_kind]
-                for v in tail:
-                    for k2, vals in v.items():
-                        block[k2] = [x for x in block[k2] if x not in vals]
+                cur.parts[tail_kind] = or_tail[3]  # the list as it was before the "or"
                 cur = _Clause(started_by_or=True)
+                cur.no_carry = True  # the first item's modifier is its own
                 clauses.append(cur)
                 for v in tail:
                     cur.add(tail_kind, v)
@@ -1978,7 +2079,7 @@ class _Walk:
                 prev, conn, or_tail, split = kind, None, None, None
                 continue
             if kind == prev and not isinstance(kind, tuple) and conn == "or":
-                or_tail = (cur, kind, [value])
+                or_tail = (cur, kind, [value], {k2: list(v2) for k2, v2 in cur.parts[kind].items()})
             elif or_tail is not None and kind == prev == or_tail[1]:
                 or_tail[2].append(value)
             elif kind != prev:
@@ -2000,6 +2101,14 @@ class _Walk:
                 clauses.append(cur)
                 cur.add(kind, value)
             elif kind == prev:
+                if kind == "corruption" and conn is None:
+                    had, new = set(cur.parts[kind]["corruptions"]), set(value["corruptions"])
+                    if (sch.CLEAN in had) != (sch.CLEAN in new):
+                        raise ValueError(
+                            "The prompt asks for clean (uncorrupted) images and corruption "
+                            f"{' or '.join(sorted((had | new) - {sch.CLEAN}))} at once, which no image is. Nothing "
+                            "was selected: join them with 'or' ('clean or zoom-blurred images') or ask for one."
+                        )
                 if isinstance(kind, tuple):
                     merged = None if conn == "or" else _intersect(cur.parts[kind], value)
                     if merged is None:
@@ -2017,8 +2126,12 @@ class _Walk:
                 clauses.append(cur)
                 cur.add(kind, value)
             prev, conn = kind, None
+            if pending_mark:
+                cur.said_corrupted, pending_mark = True, False
         # a new clause repeats what came before the part that changes
         for p, c in itertools.pairwise(clauses):
+            if c.no_carry:
+                continue
             shared = [k for k in p.order if k in c.parts]
             if shared:
                 carry = p.order[: p.order.index(shared[0])]
@@ -2038,7 +2151,7 @@ class _Walk:
         if len(clauses) > 1:
             first, last = clauses[0], clauses[-1]
             n = len(first.order)
-            if len(last.order) > n and set(last.order[:n]) == set(first.order):
+            if len(last.order) > n and {_slot(k) for k in last.order[:n]} == {_slot(k) for k in first.order}:
                 for k in last.order[n:]:
                     if any(k in c.parts for c in clauses[:-1]):
                         continue
@@ -2088,12 +2201,12 @@ class _Walk:
                 else:
                     for k, vals in v.items():
                         block[k].extend(x for x in vals if x not in block[k])
-            # "clean ... severity 1-2": clean images have severity 0, so an
-            # AND is empty; the prompt means clean OR those severities
-            if block["corruptions"] == [sch.CLEAN] and block["severities"] and 0 not in block["severities"]:
+            if c.said_corrupted and block["corruptions"] == [sch.CLEAN] and not block["families"]:
+                # "clean and corrupted images": both corruption states, so no
+                # corruption condition at all
                 block["corruptions"] = []
-                block["severities"] = [0] + block["severities"]
-                warnings.append("read 'clean' together with severities as severity 0 (clean) or those severities")
+                self.excludes_clean = False
+                self.everything = True
             _check_satisfiable(self.vocab, block, self.exclude)
             out.append(block)
         # "clean or mildly corrupted": the corrupted word excluded clean,

@@ -122,7 +122,8 @@ SEVERITY_WORDS = {
     "moderate": (3,), "moderately": (3,), "medium": (3,), "medium severity": (3,),
     "heavy": (4, 5), "heavily": (4, 5), "severe": (4, 5), "severely": (4, 5), "strong": (4, 5),
     "strongly": (4, 5), "intense": (4, 5), "harsh": (4, 5), "dense": (4, 5), "thick": (4, 5),
-    "high severity": (4, 5),
+    "high severity": (4, 5), "faintly": (1, 2), "weakly": (1, 2), "subtly": (1, 2), "intensely": (4, 5),
+    "harshly": (4, 5), "densely": (4, 5), "thickly": (4, 5),
     "worst": (5,), "extreme": (5,), "extremely": (5,), "most severe": (5,), "highest severity": (5,),
     "max severity": (5,), "maximum severity": (5,),
 }
