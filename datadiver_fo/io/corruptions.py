@@ -27,10 +27,11 @@ it, so batches can be split across processes with identical results.
 
 Public API: :func:`corrupt`, :func:`corrupt_batch`, :data:`CORRUPTIONS`
 (name -> function ``f(image, severity=1, rng=None) -> uint8``),
-:func:`list_corruptions`, :data:`PARAMETERS` (the 64-px table),
+:func:`corrupt_many`, :func:`list_corruptions`, :data:`PARAMETERS` (the 64-px table),
 :data:`PARAMETER_TABLES` (``"cifar"``, ``"tiny"``, ``"imagenet"``),
 :func:`resolution_for`.
 """
+import atexit
 import concurrent.futures
 import functools
 import io
@@ -703,6 +704,50 @@ def _corrupt_chunk(images, corruption, severity, seeds, res):
     return out
 
 
+# one pool per worker count, kept for the process's life: spawning workers
+# (each imports numpy, scipy, OpenCV) costs seconds, a call often less
+_POOLS = {}
+
+
+def _pool(workers):
+    pool = _POOLS.get(workers)
+    if pool is None:
+        # spawn, not fork: the caller may hold threads (MongoDB client, App server)
+        pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        _POOLS[workers] = pool
+    return pool
+
+
+@atexit.register
+def _close_pools():
+    for pool in _POOLS.values():
+        pool.shutdown(wait=False, cancel_futures=True)
+    _POOLS.clear()
+
+
+def _check_workers(workers):
+    if workers is None:
+        return os.cpu_count() or 1
+    if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
+        raise ValueError(f"workers must be a positive int or None, got {workers!r}")
+    return int(workers)
+
+
+def _run_chunks(chunks, workers):
+    """Runs ``_corrupt_chunk(*args)`` for each chunk, in this process or over
+    the pool; returns the outputs in order."""
+    if workers == 1 or len(chunks) <= 1:
+        return [_corrupt_chunk(*args) for args in chunks]
+    try:
+        futs = [_pool(workers).submit(_corrupt_chunk, *args) for args in chunks]
+        return [f.result() for f in futs]
+    except concurrent.futures.process.BrokenProcessPool:
+        # a worker died (killed, out of memory): start a fresh pool once
+        _POOLS.pop(workers, None)
+        futs = [_pool(workers).submit(_corrupt_chunk, *args) for args in chunks]
+        return [f.result() for f in futs]
+
+
 # ---------------------------------------------------------------------------
 # Public API
 # ---------------------------------------------------------------------------
@@ -729,8 +774,9 @@ def corrupt_batch(images, corruption, severity, rng=None, *, resolution=None, wo
         resolution (None): which reference parameter table to use:
             ``"cifar"`` (32 px), ``"tiny"`` (64 px) or ``"imagenet"`` (224 px);
             ``None`` picks it from the image size (see :func:`resolution_for`)
-        workers (1): processes to spread the batch over; ``None`` = one per
-            CPU core. Batches of fewer than 64 images per worker use fewer
+        workers (1): processes to spread the batch over (chunks of at least
+            16 images); ``None`` = one per CPU core. The processes are started
+            on first use and kept for later calls (see :func:`corrupt_many`)
 
     Returns:
         a new uint8 array of the same shape
@@ -739,39 +785,63 @@ def corrupt_batch(images, corruption, severity, rng=None, *, resolution=None, wo
         ValueError: unknown corruption or resolution, severity outside 1..5,
         an array that is not uint8 ``(N, H, W, 3)``, or a bad ``workers``
     """
-    _check_corruption(corruption)
-    severity = _check_severity(severity)
-    _check_images(images, batch=True)
-    res = _check_resolution(resolution, images.shape[1:3])
-    if workers is None:
-        workers = os.cpu_count() or 1
-    if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
-        raise ValueError(f"workers must be a positive int or None, got {workers!r}")
-    rng = _as_rng(rng)
-    if len(images) == 0:
-        return images.copy()
-    if isinstance(rng, np.random.RandomState):
-        if workers != 1:
+    return corrupt_many([(images, corruption, severity, rng)], resolution=resolution, workers=workers)[0]
+
+
+def corrupt_many(jobs, *, resolution=None, workers=1):
+    """Runs many ``(images, corruption, severity, rng)`` jobs, spread over
+    ``workers`` processes together (the way to corrupt a dataset in parallel:
+    one job per corruption x severity, or per class, each with its own seed).
+
+    Args:
+        jobs: a list of tuples ``(images, corruption, severity, rng)``, each as
+            the arguments of :func:`corrupt_batch`
+        resolution (None): as in :func:`corrupt_batch`, for every job
+        workers (1): processes; ``None`` = one per CPU core. The processes
+            are started on first use and kept for later calls. Results do not
+            depend on ``workers``
+
+    Returns:
+        a list of uint8 arrays, one per job, in order
+
+    Raises:
+        ValueError: as :func:`corrupt_batch`, naming the job; a ``RandomState``
+        job with ``workers`` > 1
+    """
+    workers = _check_workers(workers)
+    plans = []
+    for j, job in enumerate(jobs):
+        if not isinstance(job, (tuple, list)) or len(job) != 4:
+            raise ValueError(f"job {j} must be a tuple (images, corruption, severity, rng), got {job!r:.80}")
+        images, corruption, severity, rng = job
+        _check_corruption(corruption)
+        severity = _check_severity(severity)
+        _check_images(images, batch=True)
+        res = _check_resolution(resolution, images.shape[1:3])
+        rng = _as_rng(rng)
+        if isinstance(rng, np.random.RandomState) and workers != 1:
             raise ValueError("a RandomState is one sequential stream (the reference's np.random): "
                              "use workers=1, or pass a Generator or an int seed to use several workers")
-        d = _Draws(rng)
-        return np.stack([_corrupt_one(img, corruption, severity, d, res) for img in images])
-    seeds = rng.integers(0, 2 ** 63, size=len(images))
-    workers = int(min(workers, max(1, len(images) // 64)))
-    if workers == 1:
-        return _corrupt_chunk(images, corruption, severity, seeds, res)
-    bounds = np.linspace(0, len(images), workers * 4 + 1).astype(int)
-    # spawn, not fork: the caller may hold threads (MongoDB client, App server)
-    ctx = multiprocessing.get_context("spawn")
-    out = np.empty_like(images)
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-        futs = {
-            pool.submit(_corrupt_chunk, images[a:b], corruption, severity, seeds[a:b], res): (a, b)
-            for a, b in zip(bounds[:-1], bounds[1:]) if b > a
-        }
-        for fut in concurrent.futures.as_completed(futs):
-            a, b = futs[fut]
-            out[a:b] = fut.result()
+        plans.append((images, corruption, severity, rng, res))
+    out = [None] * len(plans)
+    chunks, where = [], []
+    for j, (images, corruption, severity, rng, res) in enumerate(plans):
+        if len(images) == 0:
+            out[j] = images.copy()
+        elif isinstance(rng, np.random.RandomState):
+            # the reference's order: image after image from one stream
+            d = _Draws(rng)
+            out[j] = np.stack([_corrupt_one(img, corruption, severity, d, res) for img in images])
+        else:
+            # one stream per image, drawn here: the split below cannot change them
+            seeds = rng.integers(0, 2 ** 63, size=len(images))
+            step = max(16, -(-len(images) // (4 * workers)))
+            for a in range(0, len(images), step):
+                chunks.append((images[a:a + step], corruption, severity, seeds[a:a + step], res))
+                where.append((j, a))
+            out[j] = np.empty_like(images)
+    for (j, a), res_chunk in zip(where, _run_chunks(chunks, workers)):
+        out[j][a:a + len(res_chunk)] = res_chunk
     return out
 
 
