@@ -179,17 +179,21 @@ def test_frost_uses_the_reference_photographs_scaled_per_resolution():
     assert names == ["LICENSE", "NOTICE", "frost1.png", "frost2.png", "frost3.png", "frost4.jpg",
                      "frost5.jpg", "frost6.jpg"]
     assert "Apache License" in open(os.path.join(frost_dir, "LICENSE")).read()
-    black = np.zeros((64, 64, 3), np.uint8)
-    for res, scale, weight in (("tiny", 0.3, 0.3), ("cifar", 0.2, 0.2), ("imagenet", None, 0.4)):
+    for res, n, scale, weight in (("tiny", 64, 0.3, 0.3), ("cifar", 32, 0.2, 0.2), ("imagenet", 224, None, 0.4)):
         # on black, severity 1 is weight x a crop of frost1..5 (scaled 0.3 at
         # 64 px, 0.2 at 32 px, unscaled at 224 px), drawn as the reference draws
-        out = C.corrupt(black, "frost", 1, rng=np.random.RandomState(4), resolution=res)
+        black = np.zeros((n, n, 3), np.uint8)
+        out = C.corrupt(black, "frost", 1, rng=np.random.RandomState(4))
         rs = np.random.RandomState(4)
         idx = rs.randint(5)
-        photo = C._frost_image(idx, scale, 64, 64)
-        y, x = rs.randint(0, photo.shape[0] - 64), rs.randint(0, photo.shape[1] - 64)
-        want = np.uint8(np.clip(weight * photo[y:y + 64, x:x + 64][..., ::-1], 0, 255))
+        photo = C._frost_image(idx, scale)
+        y, x = rs.randint(0, photo.shape[0] - n), rs.randint(0, photo.shape[1] - n)
+        want = np.uint8(np.clip(weight * photo[y:y + n, x:x + n][..., ::-1], 0, 255))
         assert np.array_equal(out, want), res
+    # an image larger than every frost photograph (ours only: the photograph is enlarged)
+    big = np.full((700, 420, 3), 50, np.uint8)
+    out = C.corrupt(big, "frost", 5, rng=1)
+    assert out.shape == big.shape and out.mean() > 60
 
 
 @pytest.mark.parametrize(

@@ -532,19 +532,15 @@ def _fog(img, c, d, res):
 
 
 @functools.lru_cache(maxsize=None)
-def _frost_image(idx, scale, min_h, min_w):
+def _frost_image(idx, scale):
     """Frost photograph ``idx`` (BGR uint8, as cv2.imread), scaled as the
-    reference scales it; enlarged (ours only) when the image to cover is
-    larger than the photograph, which the reference never meets."""
+    reference scales it (cached: at most 6 photographs x 3 scales)."""
     path = os.path.join(_FROST_DIR, _FROST_FILES[idx])
     frost = cv2.imread(path)
     if frost is None:
-        raise FileNotFoundError(f"frost image missing: {path} (reinstall datadiver_fo)")
+        raise FileNotFoundError(f"frost image missing or unreadable: {path} (reinstall datadiver_fo)")
     if scale is not None:
         frost = cv2.resize(frost, (0, 0), fx=scale, fy=scale)
-    grow = max((min_h + 1) / frost.shape[0], (min_w + 1) / frost.shape[1])
-    if grow > 1:
-        frost = cv2.resize(frost, (0, 0), fx=grow, fy=grow)
     frost.setflags(write=False)
     return frost
 
@@ -553,7 +549,13 @@ def _frost(img, c, d, res):
     h, w = img.shape[:2]
     # reference quirk: randint(5) draws frost1..frost5, never frost6
     idx = int(d.randint(0, 5))
-    frost = _frost_image(idx, _FROST_SCALE[res], h, w)
+    frost = _frost_image(idx, _FROST_SCALE[res])
+    grow = max((h + 1) / frost.shape[0], (w + 1) / frost.shape[1])
+    if grow > 1:
+        # ours only: an image larger than the photograph (the reference never
+        # meets one) gets the photograph enlarged to cover it
+        size = (max(w + 1, int(np.ceil(frost.shape[1] * grow))), max(h + 1, int(np.ceil(frost.shape[0] * grow))))
+        frost = cv2.resize(frost, size)
     x_start, y_start = d.randint(0, frost.shape[0] - h), d.randint(0, frost.shape[1] - w)
     frost = frost[x_start:x_start + h, y_start:y_start + w][..., [2, 1, 0]]
     return np.clip(c[0] * img + c[1] * frost, 0, 255)
@@ -688,7 +690,7 @@ _IMPLS = {
     "saturate": _saturate,
 }
 assert list(_IMPLS) == list(CORRUPTION_FAMILIES)
-assert all(list(t) == list(_IMPLS) or set(t) == set(_IMPLS) for t in PARAMETER_TABLES.values())
+assert all(set(t) == set(_IMPLS) for t in PARAMETER_TABLES.values())
 
 
 def _corrupt_one(img, corruption, severity, draws, res):
