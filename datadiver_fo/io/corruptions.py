@@ -800,8 +800,9 @@ def corrupt_many(jobs, *, resolution=None, workers=1):
             the arguments of :func:`corrupt_batch`
         resolution (None): as in :func:`corrupt_batch`, for every job
         workers (1): processes; ``None`` = one per CPU core. The processes
-            are started on first use and kept for later calls. Results do not
-            depend on ``workers``
+            are started on first use (``spawn``: a script using them needs the
+            usual ``if __name__ == "__main__":`` guard) and kept for later
+            calls. Results do not depend on ``workers``
 
     Returns:
         a list of uint8 arrays, one per job, in order
