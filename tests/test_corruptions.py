@@ -230,6 +230,7 @@ def test_workers_split_the_batch_with_identical_results():
     one = C.corrupt_batch(batch, "glass_blur", 4, rng=9)
     two = C.corrupt_batch(batch, "glass_blur", 4, rng=9, workers=2)
     assert np.array_equal(one, two)
+    assert 2 in C._POOLS  # the 2-process pool did the work (and is kept for later calls)
     # each image has its own stream: a prefix of the batch gives the same images
     assert np.array_equal(C.corrupt_batch(batch[:3], "glass_blur", 4, rng=9), one[:3])
     with pytest.raises(ValueError, match="RandomState is one sequential stream"):

@@ -201,12 +201,12 @@ def test_class_images_do_not_depend_on_how_many_classes(tmp_path):
 
 
 def test_workers_write_the_same_files(tmp_path):
-    args = dict(num_classes=2, images_per_class=2, corruptions=["glass_blur", "frost"], severities=[2],
+    args = dict(num_classes=4, images_per_class=16, corruptions=["glass_blur", "frost"], severities=[2],
                 with_clean=False)
     one = M.make_miniature(str(tmp_path / "one"), **args)
     two = M.make_miniature(str(tmp_path / "two"), workers=2, **args)
     a, b = _files(one.root), _files(two.root)
-    assert len(a) == 2 * 2 * 2 and a == b
+    assert len(a) == 4 * 16 * 2 and a == b  # 128 images: enough for 2 processes
     with pytest.raises(ValueError, match="workers must be a positive int or None, got 0"):
         M.make_miniature(str(tmp_path / "bad"), workers=0, **args)
 

@@ -738,7 +738,10 @@ def _check_workers(workers):
 def _run_chunks(chunks, workers):
     """Runs ``_corrupt_chunk(*args)`` for each chunk, in this process or over
     the pool; returns the outputs in order."""
-    if workers == 1 or len(chunks) <= 1:
+    # no more processes than chunks, nor than ~32 images each: starting a
+    # process costs more than corrupting a few images
+    workers = min(workers, len(chunks), max(1, sum(len(args[0]) for args in chunks) // 32))
+    if workers <= 1:
         return [_corrupt_chunk(*args) for args in chunks]
     try:
         futs = [_pool(workers).submit(_corrupt_chunk, *args) for args in chunks]
