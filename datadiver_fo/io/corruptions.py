@@ -7,8 +7,9 @@ The reference is ``ImageNet-C/create_c/make_cifar_c.py`` (CIFAR-10/100-C,
 (Apache-2.0; vendored under ``tests/reference_corruptions/``, which the
 fidelity test ``tests/test_corruption_fidelity.py`` compares against). Each
 function here follows the reference's algorithm, parameter table and quirks
-(each quirk is commented with the reference line it follows), with three
-differences:
+(each quirk is commented with the line it follows; "T:<n>" is line n of
+make_tinyimagenet_c.py, "C:" make_cifar_c.py, "I:" make_imagenet_c.py, at
+hendrycks/robustness commit 8190fe3), with three differences:
 
 -   Motion blur (``motion_blur`` and ``snow``) is ImageMagick's
     ``MotionBlurImage`` re-implemented in numpy (the reference calls it
@@ -130,7 +131,7 @@ PARAMETER_TABLES = {
         "brightness": [.1, .2, .3, .4, .5],
         "contrast": [0.4, .3, .2, .1, .05],
         # the reference's "244 should have been 224, but ultimately nothing is
-        # incorrect": kept as 244
+        # incorrect" (I:540): kept as 244
         "elastic_transform": [(244 * 2, 244 * 0.7, 244 * 0.1), (244 * 2, 244 * 0.08, 244 * 0.2),
                               (244 * 0.05, 244 * 0.01, 244 * 0.02), (244 * 0.07, 244 * 0.01, 244 * 0.02),
                               (244 * 0.12, 244 * 0.01, 244 * 0.02)],
@@ -143,8 +144,8 @@ PARAMETER_TABLES = {
         "saturate": [(0.3, 0), (0.1, 0), (2, 0), (5, 0.1), (20, 0.2)],
     },
 }
-# frost: the reference scales its frost photographs by 0.2 (CIFAR), 0.3
-# (Tiny) or not at all (ImageNet) before the random crop
+# frost: the reference scales its frost photographs by 0.2 (CIFAR, C:242), 0.3
+# (Tiny, T:360) or not at all (ImageNet, I:396-400) before the random crop
 _FROST_SCALE = {"cifar": 0.2, "tiny": 0.3, "imagenet": None}
 # fog: plasma_fractal(mapsize=32 / 64 / 256), cropped to the image
 _PLASMA_MAPSIZE = {"cifar": 32, "tiny": 64, "imagenet": 256}
@@ -269,7 +270,7 @@ def _clipped_zoom(img, zoom_factor):
     Reference quirk kept: it crops ``ceil(h / z)`` pixels from ``(h - ch) // 2``,
     zooms with ``scipy.ndimage.zoom(order=1)`` (whose output size rounds) and
     trims ``(zh - h) // 2`` from the top/left, so small zooms are off-centre
-    (make_tinyimagenet_c.py, clipped_zoom).
+    (T:230-240, C:112-122, I:231-241).
     """
     h, w = img.shape[:2]
     ch, cw = int(np.ceil(h / zoom_factor)), int(np.ceil(w / zoom_factor))
@@ -379,8 +380,8 @@ def _shot_noise(img, c, d, res):
 
 
 def _impulse_noise(img, c, d, res):
-    # skimage.util.random_noise(mode='s&p', amount=c), salt_vs_pepper 0.5, as
-    # skimage >= 0.21 does it; its generator is seeded from ours as the
+    # skimage.util.random_noise(mode='s&p', amount=c) (T:265), salt_vs_pepper
+    # 0.5, as skimage >= 0.21 does it; its generator is seeded from ours as the
     # vendored reference seeds it from np.random
     g = np.random.default_rng(d.randint(0, 2 ** 31))
     x = img / 255.
@@ -402,8 +403,8 @@ def _gaussian_blur(img, c, d, res):
 
 
 def _glass_shuffle(x, delta, draws):
-    """The reference's local shuffle, vectorised (make_tinyimagenet_c.py,
-    glass_blur)::
+    """The reference's local shuffle, vectorised (T:290-296, C:172-178,
+    I:303-309)::
 
         for h in range(64 - c[1], c[1], -1):
             for w in range(64 - c[1], c[1], -1):
@@ -450,7 +451,8 @@ def _glass_shuffle(x, delta, draws):
 
 def _glass_blur(img, c, d, res):
     sigma, delta, iterations = c
-    # reference quirk: the blurred image is truncated to uint8 before the shuffle
+    # reference quirk: the blurred image is truncated to uint8 before the
+    # shuffle (T:287, C:169, I:300)
     x = np.uint8(_sk_gaussian(img / 255., sigma) * 255)
     n = max(0, x.shape[0] - 2 * delta) * max(0, x.shape[1] - 2 * delta)
     for _ in range(iterations):
@@ -479,6 +481,7 @@ def _defocus_blur(img, c, d, res):
 
 
 def _motion_blur(img, c, d, res):
+    # angle uniform in [-45, 45) degrees (T:322)
     out = _im_motion_blur(img, c[0], c[1], d.uniform(-45, 45))
     return out.astype(np.float64)
 
@@ -524,7 +527,8 @@ def _plasma_fractal(d, mapsize, wibbledecay):
 def _fog(img, c, d, res):
     x = img / 255.
     h, w = x.shape[:2]
-    # the reference's map size, or the next power of two above the image
+    # the reference's map size (plasma_fractal(mapsize=64), T:181; 32, C:63;
+    # 256, I:182), or the next power of two above a larger image
     mapsize = max(_PLASMA_MAPSIZE[res], 1 << int(np.ceil(np.log2(max(h, w)))))
     max_val = x.max()
     x = x + c[0] * _plasma_fractal(d, mapsize, c[1])[:h, :w][..., np.newaxis]
@@ -547,7 +551,8 @@ def _frost_image(idx, scale):
 
 def _frost(img, c, d, res):
     h, w = img.shape[:2]
-    # reference quirk: randint(5) draws frost1..frost5, never frost6
+    # reference quirk: randint(5) draws frost1..frost5, never frost6 (T:357,
+    # C:239, I:396); the crop's randint excludes the last offset (T:362)
     idx = int(d.randint(0, 5))
     frost = _frost_image(idx, _FROST_SCALE[res])
     grow = max((h + 1) / frost.shape[0], (w + 1) / frost.shape[1])
@@ -569,6 +574,7 @@ def _snow(img, c, d, res):
     snow_layer[snow_layer < c[3]] = 0
     # the reference goes through an 8-bit greyscale PNG for ImageMagick
     snow_layer = (np.clip(snow_layer.squeeze(-1), 0, 1) * 255).astype(np.uint8)
+    # flakes fall at -135..-45 degrees (T:386)
     snow_layer = _im_motion_blur(snow_layer, c[4], c[5], d.uniform(-135, -45)) / 255.
     snow_layer = snow_layer[..., np.newaxis]
     grey = cv2.cvtColor(x, cv2.COLOR_RGB2GRAY).reshape(h, w, 1)
@@ -594,8 +600,8 @@ def _spatter(img, c, d, res):
         dist = cv2.blur(dist, (3, 3)).astype(np.float32)
         m = liquid_layer * dist
         peak = m.max()
-        # the reference divides by the max, which is 0 when no liquid passed
-        # the threshold (NaN image); here that is "no water"
+        # the reference divides by the max (T:422), which is 0 when no liquid
+        # passed the threshold (a NaN image there); here that is "no water"
         m = m / peak * c[4] if peak > 0 else m
         # pale turquoise (175, 238, 238) in the image's channel order
         colour = np.array([175 / 255., 238 / 255., 238 / 255.], dtype=np.float32)
@@ -611,7 +617,7 @@ def _spatter(img, c, d, res):
 
 def _contrast(img, c, d, res):
     x = img / 255.
-    # per-channel means, as the reference (np.mean(x, axis=(0, 1)))
+    # per-channel means, as the reference (np.mean(x, axis=(0, 1)), T:455)
     means = np.mean(x, axis=(0, 1), keepdims=True)
     return np.clip((x - means) * c + means, 0, 1) * 255
 
@@ -695,7 +701,8 @@ assert all(set(t) == set(_IMPLS) for t in PARAMETER_TABLES.values())
 
 def _corrupt_one(img, corruption, severity, draws, res):
     c = PARAMETER_TABLES[res][corruption][severity - 1]
-    # the reference's writers store np.uint8(result): truncation, not rounding
+    # the reference's writers store np.uint8(result): truncation, not
+    # rounding (T:118, C:458, I:119)
     return np.uint8(_IMPLS[corruption](img, c, draws, res))
 
 
