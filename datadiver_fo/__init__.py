@@ -30,6 +30,8 @@ _EXPORTS = {
     "MiniatureInfo": "io.miniature",
     "corrupt": "io.corruptions",
     "corrupt_batch": "io.corruptions",
+    "corrupt_many": "io.corruptions",
+    "resolution_for": "io.corruptions",
     "list_corruptions": "io.corruptions",
     # embeddings, neighbours, maps
     "compute_embeddings": "enrich.embeddings",

@@ -91,12 +91,24 @@ def test_corruption_changes_image_keeps_shape_and_is_deterministic(name):
         assert np.array_equal(other, C.corrupt(img, name, 3, rng=np.random.default_rng(11)))
 
 
+# The reference's own tables are not monotone for two corruptions (the
+# corruptions follow the reference, tests/test_corruption_fidelity.py):
+# elastic_transform's severity 1 is a pure affine warp with the largest
+# jitter (64 * 0.08 px) and severity 5 the smallest; spatter's severities
+# 1-3 are water and 4-5 mud, each growing within its kind.
+SEVERITY_RUNS = {"elastic_transform": [], "spatter": [(1, 2, 3), (4, 5)]}
+
+
 @pytest.mark.parametrize("name", C.list_corruptions())
 def test_strength_grows_with_severity(name):
     metric = METRIC.get(name, _mae)
-    scores = [metric(IMAGES, C.corrupt_batch(IMAGES, name, s, rng=100 + s)) for s in range(1, 6)]
-    assert all(a < b for a, b in zip(scores, scores[1:])), f"{name}: {scores}"
-    assert scores[0] > 0
+    # the same seed at every severity: the same frost photograph, noise
+    # field... so the severity alone changes
+    scores = [metric(IMAGES, C.corrupt_batch(IMAGES, name, s, rng=100)) for s in range(1, 6)]
+    for run in SEVERITY_RUNS.get(name, [(1, 2, 3, 4, 5)]):
+        got = [scores[s - 1] for s in run]
+        assert all(a < b for a, b in zip(got, got[1:])), f"{name}: {scores}"
+    assert min(scores) > 0
 
 
 def test_blurs_remove_high_frequencies_more_at_higher_severity():
@@ -136,7 +148,10 @@ def test_individual_corruptions_do_what_they_say():
     # brightness raises, contrast pulls towards the mean, fog and snow brighten
     assert C.corrupt_batch(IMAGES, "brightness", 3).mean() > x.mean() + 20
     low = C.corrupt_batch(IMAGES, "contrast", 5).astype(np.float64)
-    assert low.std(axis=(1, 2, 3)).max() < 0.1 * x.std(axis=(1, 2, 3)).min() + 2
+    # per-channel means, as the reference: each channel keeps its mean (less
+    # the truncation to uint8) and its spread shrinks to 5 %
+    assert (low.std(axis=(1, 2)) < 0.1 * x.std(axis=(1, 2)) + 2).all()
+    assert np.abs(low.mean(axis=(1, 2)) - x.mean(axis=(1, 2))).max() < 1.5
     assert C.corrupt_batch(IMAGES, "snow", 5, rng=1).mean() > x.mean()
     # impulse noise only writes 0 or 255 where it changes a value
     out = C.corrupt_batch(IMAGES, "impulse_noise", 5, rng=2)
@@ -152,20 +167,33 @@ def test_individual_corruptions_do_what_they_say():
     # spatter severities 4-5 are mud: dark brown pixels appear
     mud = C.corrupt_batch(IMAGES, "spatter", 5, rng=4)
     brown = (np.abs(mud.astype(int) - [63, 42, 20]).sum(-1) < 6).mean()
-    assert brown > 0.02
+    # (the reference's 64-px mud threshold 0.67 leaves ~1 % fully brown pixels)
+    assert brown > 0.004
 
 
-def test_frost_texture_is_procedural_bluish_and_seeded():
-    a = C._frost_texture(1001)
-    b = C._frost_texture(1001)
-    c = C._frost_texture(1002)
-    assert a.shape[2] == 3 and a.dtype == np.float32
-    assert np.array_equal(a, b) and not np.array_equal(a, c)
-    assert 0 <= a.min() and a.max() <= 1
-    # bluish white: blue >= green >= red on average, with visible structure
-    means = a.reshape(-1, 3).mean(0)
-    assert means[2] >= means[1] >= means[0]
-    assert a.std() > 0.08
+def test_frost_uses_the_reference_photographs_scaled_per_resolution():
+    import os
+
+    frost_dir = os.path.join(os.path.dirname(C.__file__), "..", "data", "frost")
+    names = sorted(os.listdir(frost_dir))
+    assert names == ["LICENSE", "NOTICE", "frost1.png", "frost2.png", "frost3.png", "frost4.jpg",
+                     "frost5.jpg", "frost6.jpg"]
+    assert "Apache License" in open(os.path.join(frost_dir, "LICENSE")).read()
+    for res, n, scale, weight in (("tiny", 64, 0.3, 0.3), ("cifar", 32, 0.2, 0.2), ("imagenet", 224, None, 0.4)):
+        # on black, severity 1 is weight x a crop of frost1..5 (scaled 0.3 at
+        # 64 px, 0.2 at 32 px, unscaled at 224 px), drawn as the reference draws
+        black = np.zeros((n, n, 3), np.uint8)
+        out = C.corrupt(black, "frost", 1, rng=np.random.RandomState(4))
+        rs = np.random.RandomState(4)
+        idx = rs.randint(5)
+        photo = C._frost_image(idx, scale)
+        y, x = rs.randint(0, photo.shape[0] - n), rs.randint(0, photo.shape[1] - n)
+        want = np.uint8(np.clip(weight * photo[y:y + n, x:x + n][..., ::-1], 0, 255))
+        assert np.array_equal(out, want), res
+    # an image larger than every frost photograph (ours only: the photograph is enlarged)
+    big = np.full((700, 420, 3), 50, np.uint8)
+    out = C.corrupt(big, "frost", 5, rng=1)
+    assert out.shape == big.shape and out.mean() > 60
 
 
 @pytest.mark.parametrize(
@@ -195,3 +223,28 @@ def test_bad_rng_and_batch_shape_raise():
     with pytest.raises(ValueError, match=r"\(N, H, W, 3\)"):
         C.corrupt_batch(IMAGES[0], "fog", 1)
     assert C.corrupt_batch(IMAGES[:0], "fog", 1).shape == (0, 64, 64, 3)
+
+
+def test_workers_split_the_batch_with_identical_results():
+    batch = np.concatenate([IMAGES] * 16)  # 128 images: 2 workers of 64
+    one = C.corrupt_batch(batch, "glass_blur", 4, rng=9)
+    two = C.corrupt_batch(batch, "glass_blur", 4, rng=9, workers=2)
+    assert np.array_equal(one, two)
+    assert 2 in C._POOLS  # the 2-process pool did the work (and is kept for later calls)
+    # each image has its own stream: a prefix of the batch gives the same images
+    assert np.array_equal(C.corrupt_batch(batch[:3], "glass_blur", 4, rng=9), one[:3])
+    with pytest.raises(ValueError, match="RandomState is one sequential stream"):
+        C.corrupt_batch(batch, "fog", 1, rng=np.random.RandomState(0), workers=2)
+    with pytest.raises(ValueError, match="workers must be a positive int or None"):
+        C.corrupt_batch(batch, "fog", 1, workers=0)
+
+
+def test_random_state_draws_in_order_like_the_reference():
+    # a RandomState corrupts the images in order from one stream (the
+    # reference's np.random), so a batch equals the images one by one
+    rs = np.random.RandomState(21)
+    batch = C.corrupt_batch(IMAGES[:3], "spatter", 2, rng=rs)
+    rs = np.random.RandomState(21)
+    singles = [C.corrupt(im, "spatter", 2, rng=rs) for im in IMAGES[:3]]
+    assert np.array_equal(batch, np.stack(singles))
+    assert not np.array_equal(batch[0], batch[1])

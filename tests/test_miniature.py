@@ -200,6 +200,17 @@ def test_class_images_do_not_depend_on_how_many_classes(tmp_path):
     assert sorted(a.values()) == sorted(b.values())
 
 
+def test_workers_write_the_same_files(tmp_path):
+    args = dict(num_classes=4, images_per_class=16, corruptions=["glass_blur", "frost"], severities=[2],
+                with_clean=False)
+    one = M.make_miniature(str(tmp_path / "one"), **args)
+    two = M.make_miniature(str(tmp_path / "two"), workers=2, **args)
+    a, b = _files(one.root), _files(two.root)
+    assert len(a) == 4 * 16 * 2 and a == b  # 128 images: enough for 2 processes
+    with pytest.raises(ValueError, match="workers must be a positive int or None, got 0"):
+        M.make_miniature(str(tmp_path / "bad"), workers=0, **args)
+
+
 def test_more_classes_than_photos_stay_distinct(tmp_path):
     n_photos = len(M._photos())
     assert n_photos >= 10  # enough real photographs load offline for the default

@@ -302,6 +302,7 @@ def make_miniature(
     seed=51,
     with_clean=True,
     progress=None,
+    workers=1,
 ):
     """Writes a miniature Tiny-ImageNet-C (and tiny-imagenet-200) from real photos.
 
@@ -335,6 +336,9 @@ def make_miniature(
             the default value ``fiftyone.config.show_progress_bars`` (None),
             or a progress callback function that receives a
             ``fiftyone.core.utils.ProgressBar`` (see ``fo.report_progress``)
+        workers (1): processes that corrupt the images (``None`` = one per
+            CPU core, see :func:`datadiver_fo.io.corruptions.corrupt_many`);
+            the files are the same for any value
 
     Returns:
         a :class:`MiniatureInfo` (``.root``, ``.clean_root``, ``.wnids``,
@@ -364,6 +368,8 @@ def make_miniature(
     corruptions = _check_list(corruptions, all_corruptions, "corruptions")
     severities = [int(s) for s in _check_list(severities, [1, 2, 3, 4, 5], "severities")]
     seed = _check_int(seed, "seed", 0, 2**63 - 1)
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise ValueError(f"workers must be a positive int or None, got {workers!r}")
 
     classes = _classes(num_classes)
     photos = _photos()
@@ -389,19 +395,23 @@ def make_miniature(
                 source_ids.append(sid)
                 source_wnids[sid] = wnid
 
-        for corruption in corruptions:
-            cidx = all_corruptions.index(corruption)
-            for sev in severities:
-                for k, (wnid, _j, _v, _d) in enumerate(classes):
-                    # one stream per (corruption, severity, class): a class's
-                    # images do not depend on how many classes were asked for
-                    rng = np.random.default_rng([seed, 1000 + cidx, sev, k])
-                    out = _corr.corrupt_batch(crops[k], corruption, sev, rng=rng)
-                    folder = os.path.join(root, corruption, str(sev), wnid)
-                    for i in range(images_per_class):
-                        sid = source_ids[k * images_per_class + i]
-                        written += _write_if_changed(os.path.join(folder, sid + ".JPEG"), _jpeg_bytes(out[i]))
-                        prog.update(1, label=f"{corruption} {sev}")
+        # one job per (corruption, severity, class), with its own stream: a
+        # class's images depend neither on how many classes were asked for
+        # nor on `workers`; jobs go to the workers in groups of ~2048 images
+        tasks = [(corruption, sev, k) for corruption in corruptions for sev in severities
+                 for k in range(len(classes))]
+        group = max(1, 2048 // images_per_class)
+        for g in range(0, len(tasks), group):
+            part = tasks[g:g + group]
+            jobs = [(crops[k], c, sev, np.random.default_rng([seed, 1000 + all_corruptions.index(c), sev, k]))
+                    for c, sev, k in part]
+            outs = _corr.corrupt_many(jobs, workers=workers)
+            for (corruption, sev, k), out in zip(part, outs):
+                folder = os.path.join(root, corruption, str(sev), classes[k][0])
+                for i in range(images_per_class):
+                    sid = source_ids[k * images_per_class + i]
+                    written += _write_if_changed(os.path.join(folder, sid + ".JPEG"), _jpeg_bytes(out[i]))
+                    prog.update(1, label=f"{corruption} {sev}")
 
         if with_clean:
             written += _write_clean(clean_root, classes, photos, images_per_class, n_test, seed, prog)
@@ -486,6 +496,7 @@ def main(argv=None):
     parser.add_argument("--severities", default=None, help="comma-separated severities (default: 1,2,3,4,5)")
     parser.add_argument("--seed", type=int, default=51)
     parser.add_argument("--no-clean", action="store_true", help="do not write tiny-imagenet-200")
+    parser.add_argument("--workers", type=int, default=None, help="processes (default: one per CPU core)")
     args = parser.parse_args(argv)
     corruptions = args.corruptions.split(",") if args.corruptions else None
     try:
@@ -503,6 +514,7 @@ def main(argv=None):
             seed=args.seed,
             with_clean=not args.no_clean,
             progress=sys.stderr.isatty(),  # a bar on a terminal only
+            workers=args.workers,
         )
     except ValueError as e:
         parser.error(str(e))
