@@ -125,6 +125,17 @@ def test_refusals(clean_view, mini, tmp_path, unique_name):
         taken.delete()
     assert sorted(os.listdir(foreign)) == ["photo.jpg"]
     assert not os.path.exists(tmp_path / "x")
+    # a copy of another source dataset (or of one rebuilt under the same name) is not resumed
+    other = clean_view._dataset.clone(unique_name + "-other")
+    try:
+        ddf.corrupt_dataset(other.match_tags("val").limit(1), str(tmp_path / "y"),
+                            corruptions=["fog"], severities=[1], name=unique_name, workers=1)
+        with pytest.raises(ValueError, match="holds a -C copy of another dataset"):
+            ddf.corrupt_dataset(clean_view, str(tmp_path / "y"), corruptions=["fog"],
+                                severities=[1], name=unique_name, workers=1)
+    finally:
+        other.delete()
+        fo.delete_dataset(unique_name)
 
 
 def test_any_dataset_odd_labels_sizes_and_unreadable_sources(tmp_path, unique_name):
@@ -179,3 +190,40 @@ def test_operator_writes_a_copy_of_the_view(clean_view, tmp_path, unique_name, r
     finally:
         if fo.dataset_exists(unique_name):
             fo.delete_dataset(unique_name)
+
+
+def test_workers_from_a_script_without_a_main_guard(tmp_path, unique_name):
+    """Worker processes must not re-run the caller's script (multiprocessing's
+    spawn does, and then fails without an ``if __name__ == "__main__"``)."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = tmp_path / "script.py"
+    script.write_text(textwrap.dedent(f"""
+        import numpy as np, fiftyone as fo
+        from PIL import Image
+        import datadiver_fo as ddf
+        paths = []
+        for i in range(12):  # two chunks of 8 images: two workers
+            p = {str(tmp_path)!r} + f"/s{{i}}.png"
+            Image.fromarray(np.full((64, 64, 3), 20 * i, np.uint8)).save(p)
+            paths.append(p)
+        src = fo.Dataset({unique_name + "-src"!r})
+        src.add_samples([fo.Sample(filepath=p, ground_truth=fo.Classification(label="a"))
+                         for p in paths])
+        ds = ddf.corrupt_dataset(src, {str(tmp_path / "c")!r}, corruptions=["fog", "snow"],
+                                 severities=[1, 2], name={unique_name!r}, workers=2)
+        print("SAMPLES", len(ds))
+    """))
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    try:
+        out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                             env=env, timeout=300)
+        assert out.returncode == 0, out.stderr[-2000:]
+        assert "SAMPLES 48" in out.stdout
+        assert out.stdout.count("SAMPLES") == 1  # the script ran once
+    finally:
+        for n in (unique_name, unique_name + "-src"):
+            if fo.dataset_exists(n):
+                fo.delete_dataset(n)

@@ -34,7 +34,9 @@ depend on the number of workers, on the order, or on an interruption.
 
 Safety (as :func:`datadiver_fo.io.export.export_view`): ``out_dir`` must be
 empty, missing, or hold this module's owner manifest
-(``.datadiver-corrupt.json``) for the same target dataset and settings; a
+(``.datadiver-corrupt.json``) for the same target dataset, source dataset
+(by id: a source rebuilt under the same name has new sample ids) and
+settings; a
 folder holding media of any dataset other than that target is refused.
 Files are written to a hidden temporary name and renamed into place, so a
 file that exists is complete; re-running after an interruption writes only
@@ -46,9 +48,6 @@ import logging
 import os
 import re
 import zlib
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from multiprocessing import get_context
-
 import numpy as np
 
 from datadiver_fo.internal import schema as S
@@ -65,6 +64,7 @@ _JPEG_QUALITY = 85  # the Tiny-ImageNet-C and ImageNet-C generators save JPEG qu
 _TMP_RE = re.compile(r"^\..+\.tmp-dd$")  # this module's temporary files
 _SAFE = re.compile(r"[^A-Za-z0-9 _\-.,()'+&]")
 _CHUNK = 8  # source images per worker task
+_PER_WORKER = 1000  # images to write per worker process when workers=None
 
 
 def _resolution_for(width, height):
@@ -98,7 +98,7 @@ def _seed(seed, sample_id, corruption, severity):
     return np.random.default_rng([int(seed), key, C.list_corruptions().index(corruption), severity])
 
 
-# --- the worker (runs in a spawned process: no FiftyOne, no database) -------------
+# --- the worker (runs in a worker process: no FiftyOne, no database) -------------
 
 
 def _corrupt_one(task):
@@ -216,6 +216,11 @@ def _claim(out_dir, settings):
         doc = dict(settings)
         _write_owner(out_dir, doc)
         return doc
+    if doc.get("source_dataset_id") != settings["source_dataset_id"]:
+        raise ValueError(
+            f"out_dir '{out_dir}' holds a -C copy of another dataset (or of an earlier dataset "
+            f"named '{doc.get('source_dataset')}', rebuilt since): its source_id values would "
+            "not match these samples. Choose another folder")
     for key in ("seed", "resolution", "image_format"):
         if doc.get(key) != settings[key]:
             raise ValueError(
@@ -316,8 +321,9 @@ def corrupt_dataset(
         image_format ("jpeg"): ``"jpeg"`` (quality 85, as Tiny-ImageNet-C
             and ImageNet-C store theirs) or ``"png"`` (lossless)
         seed (0): int; the same seed gives byte-identical files
-        workers (None): processes that corrupt in parallel; default the
-            number of CPU cores; 1 runs in this process
+        workers (None): processes that corrupt in parallel (1 runs in this
+            process); default one per 1,000 images to write, at most one per
+            CPU core (starting a process costs seconds)
         persistent (True): whether the copy's dataset persists
         progress (None): ``None`` / ``True`` / ``False`` / a callback (the
             FiftyOne convention), counted in written images
@@ -360,9 +366,8 @@ def corrupt_dataset(
                          "the 64-px parameter table; use resolution='auto' or 64")
     if image_format not in _FORMATS:
         raise ValueError(f"image_format must be 'jpeg' or 'png'; got {image_format!r}")
-    if workers is None:
-        workers = os.cpu_count() or 1
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
+                                or workers < 1):
         raise ValueError(f"workers must be a positive integer or None; got {workers!r}")
     if samples.media_type != "image":
         raise ValueError(f"samples must be images; this collection's media type is "
@@ -379,7 +384,8 @@ def corrupt_dataset(
         if prev.get("out_dir") != out_dir:
             raise ValueError(f"dataset '{name}' exists and is not a -C copy written to "
                              f"'{out_dir}': choose another name")
-    settings = {"dataset": name, "source_dataset": source.name, "seed": int(seed),
+    settings = {"dataset": name, "source_dataset": source.name,
+                "source_dataset_id": store.dataset_id(source), "seed": int(seed),
                 "resolution": resolution, "image_format": image_format}
     _claim(out_dir, settings)
 
@@ -394,6 +400,10 @@ def corrupt_dataset(
             tasks.append((path, sid, todo, int(seed),
                           None if resolution == "auto" else resolution, image_format, pass_res))
     total = sum(len(t[2]) for t in tasks)
+    if workers is None:
+        # a worker costs a process start (imports, per-process corruption
+        # assets: seconds): one per _PER_WORKER images to write, at most one per core
+        workers = max(1, min(os.cpu_count() or 1, total // _PER_WORKER))
     written, failed = 0, []
     chunks = [tasks[i:i + _CHUNK] for i in range(0, len(tasks), _CHUNK)]
     with Progress(progress, total + 1, "corrupting") as prog:
@@ -404,15 +414,19 @@ def corrupt_dataset(
                 failed.extend(e)
                 prog.update(n)
         else:
-            # spawn: the parent holds a MongoDB client, which is not fork-safe
-            with ProcessPoolExecutor(min(workers, len(chunks)),
-                                     mp_context=get_context("spawn")) as pool:
-                futures = [pool.submit(_run_chunk, chunk) for chunk in chunks]
-                for fut in as_completed(futures):
-                    w, e, n = fut.result()
-                    written += w
-                    failed.extend(e)
-                    prog.update(n)
+            # joblib's loky workers: fresh interpreters (fork + exec: the
+            # parent's MongoDB client is never forked), reused across calls
+            # (a process start costs seconds), and, unlike multiprocessing's
+            # spawn, they do not re-run the caller's script (no
+            # ``if __name__ == "__main__"`` guard needed)
+            from joblib import Parallel, delayed
+
+            par = Parallel(n_jobs=min(workers, len(chunks)), backend="loky",
+                           return_as="generator_unordered")
+            for w, e, n in par(delayed(_run_chunk)(chunk) for chunk in chunks):
+                written += w
+                failed.extend(e)
+                prog.update(n)
         dataset = _load_copy(fo, store, name, persistent, plan, failed, source, settings,
                              out_dir, corruptions, severities, written, already)
         prog.update(1, "loading")
@@ -473,12 +487,13 @@ def _load_copy(fo, store, name, persistent, plan, failed, source, settings, out_
     for f in (S.CORRUPTION, S.SEVERITY, S.SOURCE_ID):
         dataset.create_index(f)
     notes = []
-    if not settings.get("_pass_res", _supports_resolution()):
+    if not _supports_resolution():
         notes.append("datadiver_fo.io.corruptions has one parameter table (64 px): every "
                      "image was corrupted with it, whatever its size")
     info = dict(dataset.info or {})
     info["datadiver_corrupt"] = {
-        "source_dataset": source.name, "out_dir": out_dir, "corruptions": corruptions,
+        "source_dataset": source.name, "source_dataset_id": settings["source_dataset_id"],
+        "out_dir": out_dir, "corruptions": corruptions,
         "severities": severities, "resolution": settings["resolution"],
         "image_format": settings["image_format"], "seed": settings["seed"],
         "written": written, "already_present": already, "added": added,

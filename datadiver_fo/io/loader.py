@@ -116,7 +116,8 @@ class ImportReport(Report):
         unknown_folders: folders that are neither a corruption with severity
             folders nor a severity folder (anything but ASCII ``1``..``5``,
             e.g. ``fog/0``, ``fog/6``, ``fog/²``)
-        extra_wnids: class folders that are not among the 200 Tiny classes
+        extra_wnids: class folders that are not among the benchmark's classes
+            (the 200 Tiny classes; for ImageNet-C the 1000 ImageNet-1k wnids)
         skipped_wnid_folders: extra class folders skipped (Zenodo ``frost``)
         limits: ``{"max_file_bytes", "max_pixels"}`` the run used
         notes: human-readable anomalies (e.g. the 1000-class frost folder)
@@ -1232,7 +1233,9 @@ def summarize(dataset):
             lines.append("missing severities: " + "; ".join(
                 f"{c}: {v}" for c, v in rep["missing_severities"].items()))
         if rep["extra_wnids"]:
-            lines.append(f"class folders outside the 200: {len(rep['extra_wnids'])}")
+            n_known = {KIND_IMAGENET: 1000, KIND_CIFAR10: 10, KIND_CIFAR100: 100}.get(
+                (dataset._dataset.info or {}).get("datadiver_benchmark"), 200)
+            lines.append(f"class folders outside the {n_known}: {len(rep['extra_wnids'])}")
         for n in rep["notes"]:
             lines.append("note: " + n)
     n_missing = len(dataset.match_tags(S.TAG_MISSING_LABEL))
