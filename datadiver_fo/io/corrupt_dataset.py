@@ -95,7 +95,9 @@ def _folder(label):
 def _seed(seed, sample_id, corruption, severity):
     key = int(sample_id, 16) if re.fullmatch(r"[0-9a-f]+", sample_id) else zlib.crc32(
         sample_id.encode("utf-8"))
-    return np.random.default_rng([int(seed), key, C.list_corruptions().index(corruption), severity])
+    # the corruption by a hash of its name: stable whatever the order of list_corruptions()
+    return np.random.default_rng([int(seed), key, zlib.crc32(corruption.encode("utf-8")),
+                                  severity])
 
 
 # --- the worker (runs in a worker process: no FiftyOne, no database) -------------
