@@ -9,6 +9,11 @@ Every capability is a plain function over a FiftyOne dataset or view::
     ds = ddf.load_tiny_imagenet_c(info.root, name="mini", clean_root=info.clean_root)
     print(ddf.summarize(ds))
 
+    # the whole -C family, one entry point (kind detected from the folder)
+    cifar = ddf.load_corruption_benchmark("/data/CIFAR-10-C", media_dir="/data/cifar10c-png")
+    # a -C copy of any image dataset or view, linked to it by source_id
+    copy = ddf.corrupt_dataset(ds.match_tags("val"), "/tmp/mini-c", corruptions=["fog"])
+
 The functions are imported lazily (on first use), so ``import datadiver_fo``
 stays fast and does not pull in torch until a model is needed. Each function's
 docstring (``help(ddf.load_tiny_imagenet_c)``) says what goes in and what comes
@@ -26,6 +31,9 @@ _EXPORTS = {
     "inspect_image": "io.loader",
     "import_report": "io.loader",
     "summarize": "io.loader",
+    "load_corruption_benchmark": "io.loader",
+    "detect_corruption_benchmark": "io.loader",
+    "corrupt_dataset": "io.corrupt_dataset",
     "make_miniature": "io.miniature",
     "MiniatureInfo": "io.miniature",
     "corrupt": "io.corruptions",

@@ -143,6 +143,33 @@ def _customise(ds, out_dir):
     _done(t)
 
 
+def _corrupt_copy(ds, out_dir):
+    """A -C copy of the clean miniature (corrupt_dataset): 2 corruptions x 2
+    severities of the clean val images, linked to them by source_id."""
+    import fiftyone as fo
+
+    import datadiver_fo as ddf
+    from datadiver_fo.internal import store
+
+    t = _step("8. a -C copy of the clean images (corrupt_dataset)")
+    clean = ds.match_tags("val").match(fo.ViewField("corruption") == "clean")
+    # one folder per build of the source dataset: a --fresh rebuild has new sample ids
+    out = os.path.join(out_dir, "clean-c-" + store.dataset_id(ds))
+    name = ds.name + "-c"
+    if fo.dataset_exists(name) and (fo.load_dataset(name).info.get("datadiver_corrupt") or {}).get(
+            "out_dir") != out:
+        fo.delete_dataset(name)  # the demo's own copy of an earlier build
+    copy = ddf.corrupt_dataset(clean, out, corruptions=["gaussian_noise", "fog"],
+                               severities=[1, 5], name=name)
+    info = copy.info["datadiver_corrupt"]
+    print(f"    {len(clean)} clean images -> {len(copy)} samples in '{copy.name}' under {out} "
+          f"({info['written']} written, {info['already_present']} already there)")
+    first = clean.first()
+    print(f"    variants of clean sample {first.id}: "
+          f"{len(copy.match(fo.ViewField('source_id') == first.id))}")
+    _done(t)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(
         prog="datadiver-demo",
@@ -191,6 +218,7 @@ def main(argv=None):
     _curation(ds)
     _prompts(ds)
     _customise(ds, args.out)
+    _corrupt_copy(ds, args.out)
 
     print("\n=== open it in the App ===")
     print(f"    python -c \"import fiftyone as fo; s = fo.launch_app(fo.load_dataset('{ds.name}'), "

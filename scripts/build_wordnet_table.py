@@ -5,6 +5,13 @@ byte-identical file::
 
     apt-get install -y wordnet-base          # Debian's WordNet 3.0
     .venv/bin/python scripts/build_wordnet_table.py [--wordnet-dir DIR] [--check]
+    .venv/bin/python scripts/build_wordnet_table.py --classes imagenet1k [--check]
+
+``--classes imagenet1k`` builds ``datadiver_fo/data/imagenet1k_wordnet.json``
+the same way for the 1000 ImageNet-1k wnids of
+``datadiver_fo/data/imagenet1k_wnids.txt`` (class-index order, copied from
+timm's ``timm/data/_info/imagenet_synsets.txt``), without the ``hyponyms``
+section (ImageNet-C samples need class names and hypernyms only).
 
 Input:
     ``<wordnet-dir>/data.noun`` (WordNet's noun database),
@@ -74,6 +81,11 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA = os.path.join(REPO, "datadiver_fo", "data")
 WNIDS_TXT = os.path.join(DATA, "tiny_imagenet_wnids.txt")
 OUT_JSON = os.path.join(DATA, "tiny_imagenet_wordnet.json")
+# ImageNet-1k (ImageNet-C): the 1000 wnids in class-index order, copied from
+# timm's wheel (timm/data/_info/imagenet_synsets.txt, Apache-2.0).
+IN1K_WNIDS_TXT = os.path.join(DATA, "imagenet1k_wnids.txt")
+IN1K_OUT_JSON = os.path.join(DATA, "imagenet1k_wordnet.json")
+SETS = {"tiny": (WNIDS_TXT, OUT_JSON, True), "imagenet1k": (IN1K_WNIDS_TXT, IN1K_OUT_JSON, False)}
 _HYPERNYM_POINTERS = ("@", "@i")
 
 
@@ -175,11 +187,15 @@ def _ancestors(offset, synsets):
     return order
 
 
-def build(wordnet_dir):
+def build(wordnet_dir, wnids_txt=WNIDS_TXT, with_hyponyms=True):
     """Builds the table.
 
     Args:
         wordnet_dir: folder holding WordNet 3.0's ``data.noun`` and ``noun.exc``
+        wnids_txt: the class wnids, one a line (default the 200 Tiny ones)
+        with_hyponyms (True): whether to build the ``hyponyms`` section (the
+            prompt vocabulary of the Tiny table; the ImageNet-1k table, used
+            for class names and hypernyms only, leaves it out)
 
     Returns:
         the table as a JSON-serialisable dict (see the module docstring)
@@ -197,10 +213,10 @@ def build(wordnet_dir):
     exc_path = os.path.join(wordnet_dir, "noun.exc")
     exc = parse_noun_exc(exc_path) if os.path.isfile(exc_path) else {}
 
-    with open(WNIDS_TXT, "r", encoding="utf-8") as f:
+    with open(wnids_txt, "r", encoding="utf-8") as f:
         wnids = [w.strip() for w in f if w.strip()]
     if len(wnids) != len(set(wnids)):
-        raise ValueError("duplicate wnids in %s" % WNIDS_TXT)
+        raise ValueError("duplicate wnids in %s" % wnids_txt)
     missing = [w for w in wnids if len(w) != 9 or w[1:] not in synsets]
     if missing:
         raise ValueError("wnids not found in WordNet 3.0 data.noun: %s" % missing)
@@ -273,7 +289,8 @@ def build(wordnet_dir):
 
     index_path = os.path.join(wordnet_dir, "index.noun")
     senses = parse_index_noun(index_path) if os.path.isfile(index_path) else {}
-    hyponyms = _hyponyms(synsets, senses, [w[1:] for w in wnids], set(ancestor_offsets))
+    hyponyms = (_hyponyms(synsets, senses, [w[1:] for w in wnids], set(ancestor_offsets))
+                if with_hyponyms else OrderedDict())
 
     multi_parent = [c["wnid"] for c in classes if len(c["parents"]) > 1]
     multi_path = [c["wnid"] for c in classes if len(c["paths"]) > 1]
@@ -354,12 +371,17 @@ def dumps(table):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--wordnet-dir", default="/usr/share/wordnet")
-    parser.add_argument("--out", default=OUT_JSON)
+    parser.add_argument("--classes", choices=sorted(SETS), default="tiny",
+                        help="tiny: the 200 Tiny-ImageNet wnids; imagenet1k: the 1000 "
+                        "ImageNet-1k wnids (ImageNet-C)")
+    parser.add_argument("--out", default=None)
     parser.add_argument(
         "--check", action="store_true", help="exit 1 if --out is not up to date"
     )
     args = parser.parse_args(argv)
-    table = build(args.wordnet_dir)
+    wnids_txt, default_out, with_hyponyms = SETS[args.classes]
+    args.out = args.out or default_out
+    table = build(args.wordnet_dir, wnids_txt, with_hyponyms)
     text = dumps(table)
     if args.check:
         with open(args.out, "r", encoding="utf-8") as f:

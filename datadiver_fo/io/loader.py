@@ -43,6 +43,7 @@ import fiftyone as fo
 
 from datadiver_fo.internal import schema as S
 from datadiver_fo.internal import store
+from datadiver_fo.io import cifar_c
 from datadiver_fo.io import wordnet as wn
 from datadiver_fo.internal.progress import Progress
 from datadiver_fo.internal.report import Report
@@ -55,6 +56,14 @@ _MAX_REPORTED_FILES = 2000  # keep the info document small; counts stay exact
 _BATCH = 2000
 _READ_SIZE = 1 << 16  # one read() covers a whole Tiny-ImageNet JPEG (~2-4 KB)
 _DEFAULT_NAME = "tiny-imagenet-c"
+# The -C benchmarks load_corruption_benchmark reads; each is also the tag of
+# its samples and the default dataset name.
+KIND_TINY = "tiny-imagenet-c"
+KIND_IMAGENET = "imagenet-c"
+KIND_CIFAR10 = cifar_c.KIND_CIFAR10
+KIND_CIFAR100 = cifar_c.KIND_CIFAR100
+KINDS = (KIND_TINY, KIND_IMAGENET, KIND_CIFAR10, KIND_CIFAR100)
+_TREE_TITLES = {KIND_TINY: "Tiny-ImageNet-C", KIND_IMAGENET: "ImageNet-C"}
 MAX_FILE_BYTES = 64 << 20  # default per-file cap: a 64x64 JPEG is ~3 KB
 _PIL_DEFAULT_MAX_PIXELS = 89_478_485  # PIL's default Image.MAX_IMAGE_PIXELS
 # Exactly the ASCII names "1".."5": str.isdigit() and int() accept "²", "٣", "01", " 3".
@@ -107,7 +116,8 @@ class ImportReport(Report):
         unknown_folders: folders that are neither a corruption with severity
             folders nor a severity folder (anything but ASCII ``1``..``5``,
             e.g. ``fog/0``, ``fog/6``, ``fog/²``)
-        extra_wnids: class folders that are not among the 200 Tiny classes
+        extra_wnids: class folders that are not among the benchmark's classes
+            (the 200 Tiny classes; for ImageNet-C the 1000 ImageNet-1k wnids)
         skipped_wnid_folders: extra class folders skipped (Zenodo ``frost``)
         limits: ``{"max_file_bytes", "max_pixels"}`` the run used
         notes: human-readable anomalies (e.g. the 1000-class frost folder)
@@ -135,8 +145,11 @@ class _ImportLog:
         self.skipped_wnid_folders = 0
         self.limits = {"max_file_bytes": max_file_bytes, "max_pixels": max_pixels}
         self.notes = []
+        self.own_files = set()  # control files DataDiver wrote there (not data, not reported)
 
     def skip(self, path, reason):
+        if path in self.own_files:
+            return
         self.skipped[reason] += 1
         if len(self.skipped_files) < _MAX_REPORTED_FILES:
             self.skipped_files.append([_printable(path), reason])
@@ -469,26 +482,26 @@ def _is_image_name(name):
     return dot > 0 and name[dot:].lower() in _IMAGE_EXTS
 
 
-def _resolve_root(root):
+def _resolve_root(root, title="Tiny-ImageNet-C"):
     if root is None or str(root).strip() == "":
-        raise ValueError("root is empty: give the path of the Tiny-ImageNet-C folder")
+        raise ValueError(f"root is empty: give the path of the {title} folder")
     root = os.path.abspath(os.path.expanduser(str(root)))
     if not _valid_text(root):
-        raise ValueError(f"Tiny-ImageNet-C root '{_printable(root)}' is not valid UTF-8: "
+        raise ValueError(f"{title} root '{_printable(root)}' is not valid UTF-8: "
                          "rename the folder (paths are stored as text)")
     if not os.path.exists(root):
-        raise ValueError(f"Tiny-ImageNet-C root '{root}' does not exist")
+        raise ValueError(f"{title} root '{root}' does not exist")
     if not os.path.isdir(root):
-        raise ValueError(f"Tiny-ImageNet-C root '{root}' is a file, not a folder")
+        raise ValueError(f"{title} root '{root}' is a file, not a folder")
     probe = _ImportLog(root)
     dirs, files = _listdir(root, probe)
     if probe.unreadable_dirs:
-        raise ValueError(f"cannot list Tiny-ImageNet-C root '{root}': "
+        raise ValueError(f"cannot list {title} root '{root}': "
                          f"{probe.unreadable_dirs[0][1]}")
     names = {d.name for d in dirs}
     # A parent folder holding the extracted archive: step into it.
-    if "Tiny-ImageNet-C" in names and not (names & set(S.CORRUPTION_FAMILIES)):
-        return _resolve_root(os.path.join(root, "Tiny-ImageNet-C"))
+    if title in names and not (names & set(S.CORRUPTION_FAMILIES)):
+        return _resolve_root(os.path.join(root, title), title)
     if {"train", "val"} <= names or any(f.name == "wnids.txt" for f in files):
         raise ValueError(
             f"'{root}' looks like the clean tiny-imagenet-200 set (train/, val/, "
@@ -497,13 +510,13 @@ def _resolve_root(root):
         )
     if not dirs:
         raise ValueError(
-            f"Tiny-ImageNet-C root '{root}' is empty: expected folders "
+            f"{title} root '{root}' is empty: expected folders "
             "<corruption>/<severity 1..5>/<wnid>/"
         )
     if not any(any(s.name in _SEVERITY_DIRS for s in _listdir(d.path)[0]) for d in dirs):
         raise ValueError(
             f"'{root}' holds no <corruption>/<severity 1..5>/ folders (found "
-            f"{', '.join(sorted(names)[:8])}): is this a Tiny-ImageNet-C folder?"
+            f"{', '.join(sorted(names)[:8])}): is this a {title} folder?"
         )
     return root
 
@@ -615,20 +628,59 @@ def _set_app_config(dataset):
 # --- class naming ------------------------------------------------------------------
 
 
-class _Namer:
-    """Maps wnids to unique readable labels and hypernym lists (cached)."""
+class _ClassSet:
+    """The classes of one -C benchmark: the names of its class folders (wnids,
+    or CIFAR's class names), how each is labelled, and its sample tag.
 
-    def __init__(self, words):
+    Args:
+        kind: the benchmark (``"tiny-imagenet-c"``, ``"imagenet-c"``, ...)
+        title: its folder name, as messages write it
+        folders: class folder names in class-index order
+        name: ``folder -> readable unique label``
+        hypernyms: ``folder -> list of WordNet ancestor names``
+        wnids (True): whether folder names are WordNet ids (written to the
+            ``wnid`` field); CIFAR's are not, so its samples have no ``wnid``
+    """
+
+    def __init__(self, kind, title, folders, name, hypernyms, wnids=True):
+        self.kind, self.title, self.tag, self.wnids = kind, title, kind, wnids
+        self.folders = list(folders)
+        self.known = set(self.folders)
+        self.name, self.hypernyms = name, hypernyms
+
+
+def _tiny_classes():
+    return _ClassSet(KIND_TINY, "Tiny-ImageNet-C", wn.class_wnids(), wn.class_name,
+                     wn.hypernym_names)
+
+
+def _imagenet_classes():
+    return _ClassSet(KIND_IMAGENET, "ImageNet-C", wn.imagenet1k_wnids(),
+                     wn.imagenet1k_class_name, wn.imagenet1k_hypernym_names)
+
+
+def _cifar_classes(kind):
+    names = cifar_c.CIFAR10_CLASSES if kind == KIND_CIFAR10 else cifar_c.CIFAR100_CLASSES
+    title = "CIFAR-10-C" if kind == KIND_CIFAR10 else "CIFAR-100-C"
+    return _ClassSet(kind, title, names, lambda n: n, lambda n: [], wnids=False)
+
+
+class _Namer:
+    """Maps class folder names to unique readable labels and hypernym lists
+    (cached)."""
+
+    def __init__(self, words, classes=None):
         self.words = words or {}
-        self.tiny = set(wn.class_wnids())
-        self.taken = {wn.class_name(w): w for w in self.tiny}
+        self.classes = classes or _tiny_classes()
+        self.tiny = self.classes.known
+        self.taken = {self.classes.name(w): w for w in self.tiny}
         self.cache = {}
 
     def __call__(self, wnid):
         if wnid in self.cache:
             return self.cache[wnid]
         if wnid in self.tiny:
-            res = (wn.class_name(wnid), wn.hypernym_names(wnid))
+            res = (self.classes.name(wnid), self.classes.hypernyms(wnid))
         elif wnid in self.words:
             name = self.words[wnid]
             if name in self.taken and self.taken[name] != wnid:
@@ -669,8 +721,9 @@ class _Leaf:
         self.files = None
 
 
-def _doc(make, now, path, meta, leaf, label, hypernyms, source_id, tags):
-    """One sample to insert (``make`` is a :class:`store.SampleDocs`)."""
+def _doc(make, now, path, meta, leaf, label, hypernyms, source_id, tags, wnids=True):
+    """One sample to insert (``make`` is a :class:`store.SampleDocs`);
+    ``wnids``: whether class folder names are wnids (else no ``wnid``)."""
     fields = {
         S.CORRUPTION: leaf.corruption,
         S.CORRUPTION_FAMILY: S.corruption_family(leaf.corruption),
@@ -678,7 +731,7 @@ def _doc(make, now, path, meta, leaf, label, hypernyms, source_id, tags):
         S.SOURCE_ID: source_id,
         S.HYPERNYMS: hypernyms,
     }
-    if leaf.wnid:
+    if leaf.wnid and wnids:
         fields[S.WNID] = leaf.wnid
     labels = {S.GROUND_TRUTH: label} if label is not None else None
     return make.image(path, tags, meta, fields, labels, now=now)
@@ -728,7 +781,7 @@ def _import_leaves(dataset, leaves, namer, report, progress, batch_size, max_byt
                 dot = entry.rfind(".")
                 source_id = entry[:dot] if dot > 0 else entry
                 docs.append(_doc(make, now, path, meta, leaf, label,
-                                 list(hypernyms), source_id, list(tags)))
+                                 list(hypernyms), source_id, list(tags), namer.classes.wnids))
                 if len(docs) >= batch_size:
                     flush()
             pbar.update(len(leaf.files))
@@ -750,7 +803,8 @@ def _split_files(dir_path, report):
     return images, dirs
 
 
-def _c_leaves(root, corruptions, severities, report, extra_classes, tiny):
+def _c_leaves(root, corruptions, severities, report, extra_classes, classes):
+    tiny, tag = classes.known, classes.tag
     if severities is not None:
         bad = [s for s in severities
                if isinstance(s, bool) or not isinstance(s, int) or not 1 <= s <= 5]
@@ -791,7 +845,7 @@ def _c_leaves(root, corruptions, severities, report, extra_classes, tiny):
                 if not _is_image_name(f.name):
                     report.skip(f.path, R_NOT_IMAGE_FILE)
             if images:  # images directly under a severity folder: no class
-                leaf = _Leaf(sev_path, c, sev, None, [S.TAG_C])
+                leaf = _Leaf(sev_path, c, sev, None, [tag])
                 leaf.files = images
                 leaves.append(leaf)
                 count += len(images)
@@ -805,14 +859,14 @@ def _c_leaves(root, corruptions, severities, report, extra_classes, tiny):
             if skip_extra and extra:
                 report.skipped_wnid_folders += len(extra)
                 note = (f"{c}/{sev}: {len(names)} class folders, {len(extra)} not among "
-                        f"the {len(tiny)} Tiny-ImageNet classes; those were skipped")
+                        f"the {len(tiny)} {classes.title[:-2]} classes; those were skipped")
                 report.notes.append(note)
             for wdir in wdirs:
                 if wdir.name not in tiny:
                     if skip_extra:
                         continue
                     report.extra_wnids.add(wdir.name)
-                leaf = _Leaf(wdir.path, c, sev, wdir.name, [S.TAG_C])
+                leaf = _Leaf(wdir.path, c, sev, wdir.name, [tag])
                 leaf.files, subs = _split_files(wdir.path, report)
                 for sub in subs:
                     report.skip(sub.path, "unexpected sub-folder")
@@ -1030,6 +1084,15 @@ def load_tiny_imagenet_c(
             readable regular file; if an argument is out of range. Nothing in
             the database has changed then
     """
+    _check_load_args(name, extra_classes, max_file_bytes, max_pixels)
+    max_pixels = _pixel_cap(max_pixels)
+    root = _resolve_root(root)
+    return _load_tree(root, _tiny_classes(), name, corruptions, severities, clean_root,
+                      overwrite, words_txt, extra_classes, persistent, batch_size, progress,
+                      max_file_bytes, max_pixels)
+
+
+def _check_load_args(name, extra_classes, max_file_bytes, max_pixels):
     if extra_classes not in ("auto", "keep", "skip"):
         raise ValueError(f"extra_classes must be 'auto', 'keep' or 'skip'; got {extra_classes!r}")
     if not name or not isinstance(name, str):
@@ -1039,14 +1102,24 @@ def load_tiny_imagenet_c(
     if max_pixels is not None and (isinstance(max_pixels, bool) or not isinstance(max_pixels, int)
                                    or max_pixels < 1):
         raise ValueError(f"max_pixels must be a positive integer or None; got {max_pixels!r}")
-    max_pixels = _pixel_cap(max_pixels)
-    root = _resolve_root(root)
+
+
+def _load_tree(root, classes, name, corruptions, severities, clean_root, overwrite, words_txt,
+               extra_classes, persistent, batch_size, progress, max_file_bytes, max_pixels,
+               before=None):
+    """The import of a ``<corruption>/<severity>/<class>/`` tree (root
+    resolved, arguments checked) for the benchmark ``classes`` (a
+    :class:`_ClassSet`). ``before(report)``, if given, adds what an earlier
+    step (the CIFAR-C conversion) found to the report."""
     report = _ImportLog(root, max_file_bytes, max_pixels)
-    tiny = set(wn.class_wnids())
-    words = _load_words(words_txt, clean_root, report, max_file_bytes, root=root)
+    if before is not None:
+        before(report)
+    tiny = classes.known
+    words = (_load_words(words_txt, clean_root, report, max_file_bytes, root=root)
+             if classes.wnids else {})
 
     # Discover everything before touching the database: bad input fails early.
-    leaves = _c_leaves(root, corruptions, severities, report, extra_classes, tiny)
+    leaves = _c_leaves(root, corruptions, severities, report, extra_classes, classes)
     if clean_root is not None:
         leaves += _clean_leaves(clean_root, report, tiny, max_file_bytes)
 
@@ -1064,19 +1137,23 @@ def load_tiny_imagenet_c(
         if not swap:
             dataset.persistent = persistent
         _declare_schema(dataset)
-        namer = _Namer(words)
+        namer = _Namer(words, classes)
         _import_leaves(dataset, leaves, namer, report, progress, batch_size,
                        max_file_bytes, max_pixels)
         _create_indexes(dataset)
 
-        tiny_sorted = sorted(tiny)
+        # wnids sorted (Tiny's historical order; ImageNet's class-index order);
+        # CIFAR's names in class-index order
+        tiny_sorted = sorted(tiny) if classes.wnids else classes.folders
         dataset.default_classes = [namer(w)[0] for w in tiny_sorted]
         info = dict(dataset.info or {})
-        wnid_to_name = {w: namer(w)[0] for w in tiny_sorted}
-        for w in sorted(report.extra_wnids):
-            if namer(w)[0]:
-                wnid_to_name[w] = namer(w)[0]
-        info["wnid_to_name"] = wnid_to_name
+        if classes.wnids:
+            wnid_to_name = {w: namer(w)[0] for w in tiny_sorted}
+            for w in sorted(report.extra_wnids):
+                if namer(w)[0]:
+                    wnid_to_name[w] = namer(w)[0]
+            info["wnid_to_name"] = wnid_to_name
+        info["datadiver_benchmark"] = classes.kind
         history = info.get("datadiver_imports", [])
         info["datadiver_import"] = report.to_dict()
         info["datadiver_imports"] = (history + [
@@ -1156,10 +1233,252 @@ def summarize(dataset):
             lines.append("missing severities: " + "; ".join(
                 f"{c}: {v}" for c, v in rep["missing_severities"].items()))
         if rep["extra_wnids"]:
-            lines.append(f"class folders outside the 200: {len(rep['extra_wnids'])}")
+            n_known = {KIND_IMAGENET: 1000, KIND_CIFAR10: 10, KIND_CIFAR100: 100}.get(
+                (dataset._dataset.info or {}).get("datadiver_benchmark"), 200)
+            lines.append(f"class folders outside the {n_known}: {len(rep['extra_wnids'])}")
         for n in rep["notes"]:
             lines.append("note: " + n)
     n_missing = len(dataset.match_tags(S.TAG_MISSING_LABEL))
     if n_missing:
         lines.append(f"samples without a label (tag '{S.TAG_MISSING_LABEL}'): {n_missing}")
     return "\n".join(lines)
+
+
+# --- the -C family -----------------------------------------------------------------
+
+
+def _title_kind(name):
+    titles = dict((t.lower(), k) for k, t in _TREE_TITLES.items())
+    titles.update((t.lower(), k) for k, t in cifar_c.TITLES.items())
+    return titles.get((name or "").lower())
+
+
+def _first_image_size(root):
+    """Width and height of the first image of the first class folder of the
+    first corruption that is not ``frost`` (header only), or None."""
+    probe = _ImportLog(root)
+    for cdir in sorted(_listdir(root, probe)[0], key=lambda d: d.name == "frost"):
+        for sdir in _listdir(cdir.path, probe)[0]:
+            if sdir.name not in _SEVERITY_DIRS:
+                continue
+            wdirs, files = _listdir(sdir.path, probe)
+            for folder in [sdir.path] + [w.path for w in wdirs]:
+                for f in (files if folder == sdir.path else _listdir(folder, probe)[1]):
+                    if _is_image_name(f.name):
+                        meta, _ = inspect_image(f.path)
+                        if meta is not None:
+                            return meta["width"], meta["height"]
+    return None
+
+
+def detect_corruption_benchmark(root):
+    """Tells which -C benchmark a folder holds, without loading it.
+
+    Rules, in order: a folder (``root`` itself, or its one sub-folder) named
+    ``Tiny-ImageNet-C``, ``ImageNet-C``, ``CIFAR-10-C`` or ``CIFAR-100-C``
+    (any case); ``.npy`` arrays: CIFAR-10-C or CIFAR-100-C, told apart by
+    ``labels.npy`` (a label >= 10 is CIFAR-100; all below 10 over >= 1,000
+    labels is CIFAR-10); a ``<corruption>/<severity>/<class>/`` tree: the
+    first image's size (64 px Tiny-ImageNet-C, >= 128 px ImageNet-C, which
+    is 224 px).
+
+    Args:
+        root: a folder path
+
+    Returns:
+        a read-only :class:`datadiver_fo.internal.report.Report` with
+        ``kind`` (one of ``"tiny-imagenet-c"``, ``"imagenet-c"``,
+        ``"cifar-10-c"``, ``"cifar-100-c"``), ``root`` (the folder holding
+        the benchmark: ``root`` or the sub-folder it stepped into) and
+        ``reason`` (what decided)
+
+    Raises:
+        ValueError: ``root`` is missing or not a folder, or the benchmark
+            cannot be told (the message says why: pass ``kind=`` then)
+    """
+    if root is None or str(root).strip() == "":
+        raise ValueError("root is empty: give the path of the -C benchmark folder")
+    path = os.path.abspath(os.path.expanduser(str(root)))
+    if not _valid_text(path):
+        raise ValueError(f"root '{_printable(path)}' is not valid UTF-8: rename the folder")
+    if not os.path.isdir(path):
+        raise ValueError(f"root '{path}' does not exist or is not a folder")
+
+    def found(kind, where, reason):
+        return Report({"kind": kind, "root": where, "reason": reason},
+                      title="detect_corruption_benchmark")
+
+    kind = _title_kind(os.path.basename(path))
+    if kind is None:
+        dirs = _listdir(path)[0]
+        named = [(d, _title_kind(d.name)) for d in dirs if _title_kind(d.name)]
+        if len(named) > 1:
+            raise ValueError(f"'{path}' holds several -C benchmarks "
+                             f"({', '.join(d.name for d, _ in named)}): pass one of them as root")
+        if len(named) == 1 and not ({d.name for d in dirs} & set(S.CORRUPTION_FAMILIES)):
+            path, kind = named[0][0].path, named[0][1]
+    if kind in cifar_c.TITLES or (kind is None and cifar_c.npy_root(path)):
+        folder = cifar_c.npy_root(path) or path
+        ckind, why = cifar_c.detect_kind(folder, os.path.basename(path) if kind else None)
+        if ckind is None:
+            raise ValueError(f"'{folder}' holds CIFAR-C arrays but which one cannot be told "
+                             f"({why}): pass kind='cifar-10-c' or kind='cifar-100-c'")
+        return found(ckind, folder, why)
+    if kind is not None:
+        return found(kind, path, f"folder name '{os.path.basename(path)}'")
+    path = _resolve_root(path, "-C benchmark")
+    size = _first_image_size(path)
+    if size is None:
+        raise ValueError(f"'{path}' holds no readable image to tell Tiny-ImageNet-C from "
+                         "ImageNet-C: pass kind='tiny-imagenet-c' or kind='imagenet-c'")
+    if size == (64, 64):
+        return found(KIND_TINY, path, "64x64 images")
+    if min(size) >= 128:
+        return found(KIND_IMAGENET, path, f"{size[0]}x{size[1]} images")
+    raise ValueError(f"'{path}' holds {size[0]}x{size[1]} images, neither Tiny-ImageNet-C's "
+                     "64x64 nor ImageNet-C's 224x224: pass kind= (one of "
+                     f"{', '.join(KINDS)})")
+
+
+def load_corruption_benchmark(
+    root,
+    kind="auto",
+    name=None,
+    media_dir=None,
+    corruptions=None,
+    severities=None,
+    clean_root=None,
+    overwrite=False,
+    words_txt=None,
+    extra_classes="auto",
+    persistent=True,
+    batch_size=_BATCH,
+    progress=None,
+    max_file_bytes=MAX_FILE_BYTES,
+    max_pixels=None,
+):
+    """Loads any benchmark of the -C family into a FiftyOne dataset: one
+    entry point for Tiny-ImageNet-C, ImageNet-C, CIFAR-10-C and CIFAR-100-C.
+
+    Every sample gets the schema of :func:`load_tiny_imagenet_c`:
+    ``ground_truth`` (class name), ``corruption``, ``corruption_family``,
+    ``severity`` (1..5), ``source_id``, ``wnid`` and ``hypernyms``, the tag
+    ``kind`` and ``metadata``:
+
+    -   Tiny-ImageNet-C (``<corruption>/<severity>/<wnid>/<name>.JPEG``, 64
+        px): exactly :func:`load_tiny_imagenet_c`;
+    -   ImageNet-C (the same tree, 224 px JPEGs, 1000 classes): class names
+        and hypernyms from the WordNet table of the 1000 ImageNet-1k wnids
+        (names unique across the 1000); ``source_id`` is the file name
+        without extension (``ILSVRC2012_val_00000293``);
+    -   CIFAR-10-C / CIFAR-100-C (``<corruption>.npy`` holding 5 x 10,000
+        uint8 32x32 images stacked by severity, and ``labels.npy``): the
+        images are written once as PNG files under ``media_dir``
+        (``<corruption>/<severity>/<class>/<i>.png``; resumable, see
+        :mod:`datadiver_fo.io.cifar_c`), then loaded; ``source_id`` is ``i``,
+        the index of the image within the clean CIFAR test set (a string:
+        ``"42"``). CIFAR classes are not WordNet synsets: ``wnid`` is not
+        set and ``hypernyms`` is empty.
+
+    The messy-data guarantees of :func:`load_tiny_imagenet_c` hold for every
+    kind (regular files only, nothing silently skipped: what is not loaded
+    is in :func:`import_report`); for CIFAR the report also lists arrays
+    that could not be used (``skipped_files``, reason e.g. ``"truncated"``)
+    and notes labels outside the class list.
+
+    Args:
+        root: the benchmark folder (or a folder containing it)
+        kind ("auto"): ``"tiny-imagenet-c"``, ``"imagenet-c"``,
+            ``"cifar-10-c"``, ``"cifar-100-c"``, or ``"auto"`` to detect it
+            (see :func:`detect_corruption_benchmark`)
+        name (None): the dataset name; default the kind. An existing dataset
+            is added to (only new files) unless ``overwrite=True``
+        media_dir (None): CIFAR-C only, required there: the folder the PNG
+            files are written to (empty, or written by an earlier call for
+            the same ``root``)
+        corruptions (None): corruption names to load; default all found
+        severities (None): severities (ints 1..5) to load; default all
+        clean_root (None): Tiny-ImageNet-C only: the clean
+            ``tiny-imagenet-200`` folder (see :func:`load_tiny_imagenet_c`)
+        overwrite (False): replace an existing dataset of this name (built
+            aside, swapped in only once complete)
+        words_txt (None): Tiny-ImageNet-C and ImageNet-C: a ``words.txt``
+            naming class folders outside the benchmark's classes
+        extra_classes ("auto"): ``"keep"``, ``"skip"`` or ``"auto"`` (see
+            :func:`load_tiny_imagenet_c`)
+        persistent (True): whether the dataset persists across sessions
+        batch_size (2000): documents per database write
+        progress (None): ``None`` / ``True`` / ``False`` / a callback (the
+            FiftyOne convention)
+        max_file_bytes (64 MiB), max_pixels (None): per-file caps (see
+            :func:`load_tiny_imagenet_c`)
+
+    Returns:
+        the :class:`fiftyone.core.dataset.Dataset`; its
+        ``info["datadiver_benchmark"]`` is the kind and its
+        ``info["datadiver_import"]`` the report
+
+    Raises:
+        ValueError: ``kind`` unknown or not detectable, ``root`` not a
+            benchmark folder, ``media_dir`` missing for CIFAR-C or holding
+            files DataDiver did not write, ``clean_root`` given for another
+            kind than Tiny-ImageNet-C, none of the requested corruptions
+            there; nothing in the database has changed then
+    """
+    if kind != "auto" and kind not in KINDS:
+        raise ValueError(f"kind must be 'auto' or one of {', '.join(KINDS)}; got {kind!r}")
+    name = name or (kind if kind != "auto" else None)
+    _check_load_args(name or "x", extra_classes, max_file_bytes, max_pixels)
+    if kind == "auto":
+        found = detect_corruption_benchmark(root)
+        kind, root = found["kind"], found["root"]
+    name = name or kind
+    if clean_root is not None and kind != KIND_TINY:
+        raise ValueError(f"clean_root is for Tiny-ImageNet-C only (this is {kind})")
+    if kind == KIND_TINY:
+        return load_tiny_imagenet_c(root, name=name, corruptions=corruptions,
+                                    severities=severities, clean_root=clean_root,
+                                    overwrite=overwrite, words_txt=words_txt,
+                                    extra_classes=extra_classes, persistent=persistent,
+                                    batch_size=batch_size, progress=progress,
+                                    max_file_bytes=max_file_bytes, max_pixels=max_pixels)
+    max_pixels = _pixel_cap(max_pixels)
+    if kind == KIND_IMAGENET:
+        root = _resolve_root(root, _TREE_TITLES[KIND_IMAGENET])
+        return _load_tree(root, _imagenet_classes(), name, corruptions, severities, None,
+                          overwrite, words_txt, extra_classes, persistent, batch_size,
+                          progress, max_file_bytes, max_pixels)
+    # CIFAR-10-C / CIFAR-100-C: arrays -> PNG files, then the tree loader
+    if media_dir is None or str(media_dir).strip() == "":
+        raise ValueError(f"{cifar_c.TITLES[kind]} is stored as arrays: pass media_dir=, an "
+                         "empty folder to write its images to (written once; re-runs reuse it)")
+    if severities is not None:
+        bad = [s for s in severities
+               if isinstance(s, bool) or not isinstance(s, int) or not 1 <= s <= 5]
+        if bad:
+            raise ValueError(f"severities must be integers in 1..5; got {bad}")
+    root = os.path.abspath(os.path.expanduser(str(root)))
+    folder = cifar_c.npy_root(root) if os.path.isdir(root) else None
+    if folder is None:
+        raise ValueError(f"'{root}' holds no .npy arrays: is this a {cifar_c.TITLES[kind]} "
+                         "folder (<corruption>.npy and labels.npy)?")
+    with Progress(progress, 2, f"loading {cifar_c.TITLES[kind]}") as prog:
+        written = cifar_c.write_images(folder, media_dir, kind, corruptions, severities,
+                                       progress=prog.span(1))
+
+        if not written["arrays"]:
+            raise ValueError(f"no usable array in '{folder}': " + "; ".join(
+                f"{os.path.basename(p)}: {why}" for p, why in written["problems"][:5]))
+
+        def before(report):
+            report.own_files.add(os.path.join(written["media_dir"], cifar_c.OWNER))
+            for path, why in written["problems"]:
+                report.skip(path, why)
+            report.notes.extend(written["notes"])
+            report.notes.append(f"images written from '{folder}' to '{written['media_dir']}': "
+                                f"{written['written']} new, {written['already_present']} "
+                                "already there")
+
+        media = written["media_dir"]
+        return _load_tree(media, _cifar_classes(kind), name, corruptions, severities, None, overwrite, None, extra_classes, persistent,
+                          batch_size, prog.span(1), max_file_bytes, max_pixels, before=before)

@@ -734,3 +734,75 @@ def read_words_txt(path):
                 raise ValueError("%s line %d has an empty name" % (path, i))
             out[m.group(1)] = name
     return out
+
+
+# --- ImageNet-1k (ImageNet-C) ------------------------------------------------------
+# A second table, built the same way for the 1000 ImageNet-1k wnids
+# (``scripts/build_wordnet_table.py --classes imagenet1k``). Names are unique
+# across the 1000, so a few differ from the Tiny table's (e.g. the two
+# ImageNet "crane"s): an ImageNet-C dataset uses these.
+_IN1K_JSON = os.path.join(os.path.dirname(_DATA_JSON), "imagenet1k_wordnet.json")
+
+
+@functools.lru_cache(maxsize=1)
+def _in1k_table():
+    with open(_IN1K_JSON, "r", encoding="utf-8") as f:
+        raw = json.load(f)
+    classes = OrderedDict((c["wnid"], c) for c in raw["classes"])
+    return {"classes": classes, "synsets": dict(raw["synsets"])}
+
+
+def imagenet1k_wnids():
+    """The 1000 ImageNet-1k class wnids, in class-index order (index ``i`` is
+    the label ``i`` of ImageNet-1k models).
+
+    Returns:
+        list of 1000 wnid strings (from ``datadiver_fo/data/imagenet1k_wnids.txt``,
+        copied from timm's ``imagenet_synsets.txt``)
+    """
+    return list(_in1k_table()["classes"])
+
+
+def imagenet1k_class_name(wnid):
+    """The readable, unique name of an ImageNet-1k class.
+
+    Args:
+        wnid: one of :func:`imagenet1k_wnids`
+
+    Returns:
+        its first WordNet lemma (underscores as spaces); classes whose first
+        lemmas collide are named ``"<lemma> (<parent's name>)"``
+
+    Raises:
+        ValueError: if ``wnid`` is not an ImageNet-1k class
+    """
+    rec = _in1k_table()["classes"].get(wnid)
+    if rec is None:
+        raise ValueError("%r is not one of the 1000 ImageNet-1k wnids" % (wnid,))
+    return rec["name"]
+
+
+def imagenet1k_hypernym_names(wnid):
+    """Names of all WordNet ancestors of an ImageNet-1k class, nearest first,
+    deduplicated (what the loader writes to ``hypernyms`` for ImageNet-C).
+
+    Args:
+        wnid: one of :func:`imagenet1k_wnids`
+
+    Returns:
+        list of str, ending with ``"entity"``
+
+    Raises:
+        ValueError: if ``wnid`` is not an ImageNet-1k class
+    """
+    t = _in1k_table()
+    rec = t["classes"].get(wnid)
+    if rec is None:
+        raise ValueError("%r is not one of the 1000 ImageNet-1k wnids" % (wnid,))
+    out, seen = [], set()
+    for a in rec["ancestors"]:
+        n = t["synsets"][a]["name"]
+        if n not in seen:
+            seen.add(n)
+            out.append(n)
+    return out

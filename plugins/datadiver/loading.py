@@ -1,4 +1,5 @@
-"""Operator: load a Tiny-ImageNet-C tree into a FiftyOne dataset."""
+"""Operators: load a Tiny-ImageNet-C tree, or any benchmark of the -C family
+(ImageNet-C, CIFAR-10-C, CIFAR-100-C), into a FiftyOne dataset."""
 import fiftyone.operators as foo
 import fiftyone.operators.types as types
 
@@ -92,5 +93,75 @@ class LoadTinyImageNetC(foo.Operator):
         return types.Property(outputs)
 
 
+class LoadCorruptionBenchmark(foo.Operator):
+    @property
+    def config(self):
+        return delegation_config(
+            "load_corruption_benchmark",
+            "DataDiver: load a -C benchmark",
+            description="Import Tiny-ImageNet-C, ImageNet-C, CIFAR-10-C or CIFAR-100-C "
+            "(detected from the folder) with class, corruption, severity and source image",
+        )
+
+    def resolve_input(self, ctx):
+        inputs = types.Object()
+        inputs.str("root", required=True, label="Benchmark folder",
+                   description="A Tiny-ImageNet-C or ImageNet-C tree, or a CIFAR-10-C / "
+                   "CIFAR-100-C folder of .npy arrays")
+        kinds = ["auto", "tiny-imagenet-c", "imagenet-c", "cifar-10-c", "cifar-100-c"]
+        inputs.enum("kind", kinds, default="auto", label="Benchmark",
+                    view=types.DropdownView())
+        root = path_param(ctx.params.get("root"))
+        kind = ctx.params.get("kind") or "auto"
+        if root and kind == "auto":
+            try:
+                kind = ddf.detect_corruption_benchmark(root)["kind"]
+            except ValueError as e:
+                form_error(inputs, "root_error", "Cannot tell which benchmark", str(e))
+                return types.Property(inputs)
+            inputs.view("detected", types.Notice(label=f"Detected: {kind}"))
+        inputs.str("name", default=kind if kind != "auto" else None, required=False,
+                   label="Dataset name", description="Default: the benchmark's name")
+        if kind.startswith("cifar"):
+            inputs.str("media_dir", required=True, label="Folder for the images",
+                       description="CIFAR-C is stored as arrays: its images are written "
+                       "once as PNG files here (empty folder, or one an earlier load wrote)")
+        inputs.bool("overwrite", default=False, label="Replace an existing dataset of this name")
+        return types.Property(inputs, view=types.View(label="Load a -C benchmark"))
+
+    def execute(self, ctx):
+        p = ctx.params
+        dataset = ddf.load_corruption_benchmark(
+            path_param(p.get("root")),
+            kind=p.get("kind") or "auto",
+            name=p.get("name") or None,
+            media_dir=path_param(p.get("media_dir")),
+            overwrite=bool(p.get("overwrite", False)),
+            progress=progress_callback(ctx),
+        )
+        report = ddf.import_report(dataset)
+        if not ctx.delegated:
+            ctx.trigger("open_dataset", dict(dataset=dataset.name))
+        return {
+            "dataset": dataset.name,
+            "kind": dataset.info.get("datadiver_benchmark"),
+            "num_samples": len(dataset),
+            "added": report["added"],
+            "skipped": sum(report["skipped"].values()),
+            "notes": report["notes"],
+        }
+
+    def resolve_output(self, ctx):
+        outputs = types.Object()
+        outputs.str("dataset", label="Dataset")
+        outputs.str("kind", label="Benchmark")
+        outputs.int("num_samples", label="Samples")
+        outputs.int("added", label="Added by this run")
+        outputs.int("skipped", label="Files skipped (see dataset.info)")
+        outputs.list("notes", types.String(), label="Notes")
+        return types.Property(outputs)
+
+
 def register(p):
     p.register(LoadTinyImageNetC)
+    p.register(LoadCorruptionBenchmark)
