@@ -59,6 +59,7 @@ logger = logging.getLogger(__name__)
 OWNER = ".datadiver-corrupt.json"
 TAG = "corrupted"  # the tag of every sample of a -C copy
 RESOLUTIONS = (32, 64, 224)
+_TABLE = {32: "cifar", 64: "tiny", 224: "imagenet"}  # corruptions.corrupt_batch(resolution=...)
 _FORMATS = {"jpeg": ".JPEG", "png": ".png"}
 _JPEG_QUALITY = 85  # the Tiny-ImageNet-C and ImageNet-C generators save JPEG quality 85
 _TMP_RE = re.compile(r"^\..+\.tmp-dd$")  # this module's temporary files
@@ -122,7 +123,8 @@ def _corrupt_one(task):
     res = resolution or _resolution_for(img.shape[1], img.shape[0])
     written, errors = 0, []
     for corruption, severity, out in outs:
-        kwargs = {"resolution": res} if pass_res else {}
+        # the reference's table for that resolution (corruptions.py names them)
+        kwargs = {"resolution": _TABLE[res]} if pass_res else {}
         try:
             arr = C.corrupt_batch(img[None], corruption, severity,
                                   rng=_seed(seed, sample_id, corruption, severity), **kwargs)[0]
