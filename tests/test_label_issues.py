@@ -198,7 +198,7 @@ def test_issues_per_source_and_one_sample_per_source_view(fresh_dataset):
     from datadiver_fo.enrich.embeddings import compute_embeddings
 
     ds = fresh_dataset
-    compute_embeddings(ds, model="pixels", field="emb", batch_size=64)
+    compute_embeddings(ds, model="weightless", field="emb", batch_size=64)
     src = ds.values("source_id")
     gt = ds.values("ground_truth.label")
     classes = sorted({g for g in gt if g is not None})
@@ -211,7 +211,11 @@ def test_issues_per_source_and_one_sample_per_source_view(fresh_dataset):
     assert rep.num_groups == len(set(s for s, g in zip(src, gt) if g is not None))
     flagged = set(ds.match(fo.ViewField("source_label_issue") == True).distinct("source_id"))  # noqa: E712
     assert bad in flagged
-    assert rep.num_group_issues == len(flagged) <= 2, flagged
+    # 3 pictures per class leave the probes weak (accuracy ~0.65): a few other
+    # sources are flagged too, but the wrong one ranks worst
+    assert rep.num_group_issues == len(flagged) <= rep.num_groups // 4, flagged
+    q = dict(zip(ds.values("source_id"), ds.values("source_label_quality")))
+    assert min(q, key=lambda k: q[k] if q[k] is not None else 2) == bad
     assert rep.group_issues_per_class.get(classes[1], 0) >= 1
     # every variant of the source carries its verdict and one quality
     assert set(view.values("source_label_issue")) == {True}
