@@ -154,7 +154,7 @@ def collect(data_name, make, seeds, cache, tmp):
 # ----------------------------------------------------------------------------
 
 
-CHOSEN = "margin > 0.3"
+CHOSEN = "margin > 0.4"
 
 
 def _rules():
@@ -220,15 +220,17 @@ def print_tuning(res, rules, title):
 
 def choose(tuned, rules):
     """The rule that meets the targets (worst precision >= 0.90, recall >= 0.93
-    at 10% uniform noise) on the tuning seeds of the digits with the best
-    worst-case F1 over every tuning condition of every data set."""
+    at 10% uniform noise) on the tuning seeds of the digits and has the best
+    mean, over the data sets, of each data set's worst-condition F1 (each data
+    set's worst case counts once: the weak miniature neither dominates nor
+    is ignored)."""
     best, best_f1 = None, -1
     for name in rules:
         a = np.array(tuned["digits"][(name, "uniform", 0.1)])
         if a[:, 0].min() < 0.90 or a[:, 1].min() < 0.93:
             continue
-        f1 = min(_f1(p, q) for res in tuned.values() for key, v in res.items()
-                 if key[0] == name for p, q, _ in v)
+        f1 = np.mean([min(_f1(p, q) for key, v in res.items() if key[0] == name
+                          for p, q, _ in v) for res in tuned.values()])
         if f1 > best_f1:
             best, best_f1 = name, f1
     return best, best_f1
@@ -269,13 +271,13 @@ def main():
             tuned[key] = evaluate(have[key], list(TUNING_SEEDS), rules)
             print_tuning(tuned[key], rules, title)
         chosen, f1 = choose(tuned, rules)
-        print("\nchosen on the tuning seeds: %r (worst F1 %.3f); library default: %r"
+        print("\nchosen on the tuning seeds: %r (mean of worst F1 %.3f); library default: %r"
               % (chosen, f1, CHOSEN))
+        shown = [chosen] + [r for r in (CHOSEN, "cleanlab prune_by_noise_rate") if r != chosen]
         for key, make, title in sets:
-            res = evaluate(have[key], held, {r: rules[r] for r in
-                                             (chosen, "cleanlab prune_by_noise_rate")})
-            print_heldout(res, chosen, title, held)
-            print_heldout(res, "cleanlab prune_by_noise_rate", title, held)
+            res = evaluate(have[key], held, {r: rules[r] for r in shown})
+            for r in shown:
+                print_heldout(res, r, title, held)
         print("\ntarget (held-out, uniform 10%): worst recall >= 0.93, worst precision >= 0.90")
     finally:
         stop(proc)

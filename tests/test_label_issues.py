@@ -183,7 +183,7 @@ def test_default_rule_meets_targets_on_digits_with_an_unseen_seed(unique_name):
 def test_label_issue_mask_rules():
     P = np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1], [0.45, 0.4, 0.15]])
     y = np.array([0, 0, 1])
-    # margin: another class beats the given one by more than 0.3
+    # margin: another class beats the given one by more than 0.4
     assert ddl.label_issue_mask(y, P).tolist() == [False, True, False]
     assert ddl.label_issue_mask(y, P, min_margin=0.0).tolist() == [False, True, True]
     with pytest.raises(ValueError, match="Unknown filter_by 'vibes'"):
@@ -228,7 +228,7 @@ def test_issues_per_source_and_one_sample_per_source_view(fresh_dataset):
     assert first.severity == min(view.values("severity"))
     cfg = ddr.get_run_config(ds, rep.run_key)
     assert cfg["view_per_group"] is True and cfg["group_issue_field"] == "source_label_issue"
-    assert cfg["filter_by"] == "margin" and cfg["min_margin"] == 0.3
+    assert cfg["filter_by"] == "margin" and cfg["min_margin"] == 0.4
     # without groups: no per-source fields, the view lists every flagged sample
     rep2 = ddl.find_label_issues(ds, mistakenness=False, hardness=False, group_field=None,
                                  issue_field="li2", quality_field="lq2",
