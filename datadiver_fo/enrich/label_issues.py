@@ -1,16 +1,22 @@
-"""Label issues with confident learning (cleanlab >= 2.8) on out-of-sample
-probabilities, plus FiftyOne Brain's mistakenness and hardness.
+"""Label issues from out-of-sample probabilities (a margin rule, or
+cleanlab >= 2.8's confident learning), per sample and per source picture,
+plus FiftyOne Brain's mistakenness and hardness.
 
 Algorithm
 ---------
-cleanlab's ``find_label_issues`` estimates the joint distribution of given and
-true labels from out-of-sample probabilities (the "confident joint") and flags
-the samples most likely mislabelled; ``get_label_quality_scores`` ranks every
-sample (higher is cleaner). Both need probabilities from models that did not
-train on the sample, which is what :func:`datadiver_fo.compute_predictions`
-stores. Samples without a label (or with a label outside the predicted
-classes) are skipped and counted; classes with too few labelled samples are
-reported, since cleanlab cannot estimate their noise rates reliably.
+By default a label is flagged when another class is more probable than the
+given one by more than ``min_margin`` (0.4, chosen on tuning seeds in
+``benchmarks/bench_label_issues.py`` and checked on held-out ones); cleanlab's
+``find_label_issues`` (which estimates the joint distribution of given and
+true labels, the "confident joint") is available through ``filter_by``.
+``get_label_quality_scores`` ranks every sample (higher is cleaner). The
+variants of one picture (``source_id``) share its label: the mean of their
+probabilities is judged by the same rule as one unit. All of this needs
+probabilities from models that did not train on the sample (nor on its
+variants), which is what :func:`datadiver_fo.compute_predictions` stores.
+Samples without a label (or with a label outside the predicted classes) are
+skipped and counted; classes with too few labelled samples are reported,
+since no rule can estimate their noise reliably.
 """
 import time
 import warnings
@@ -66,14 +72,10 @@ def label_issue_mask(labels, pred_probs, filter_by="margin", min_margin=_MIN_MAR
     """
     import cleanlab
 
-    if filter_by not in _FILTERS:
-        raise ValueError("Unknown filter_by %r; expected one of %s"
-                         % (filter_by, ", ".join(_FILTERS)))
+    _check_rule(filter_by, min_margin)
     y = np.asarray(labels, dtype=np.int64)
     P = np.asarray(pred_probs, dtype=np.float64)
     if filter_by == "margin":
-        if not 0 <= min_margin < 1:
-            raise ValueError("min_margin must be in [0, 1), got %r" % (min_margin,))
         rows = np.arange(len(y))
         py = P[rows, y]
         other = P.copy()
@@ -88,6 +90,15 @@ def label_issue_mask(labels, pred_probs, filter_by="margin", min_margin=_MIN_MAR
             )
         except ValueError as e:
             raise ValueError("cleanlab rejected the inputs: %s" % e)
+
+
+def _check_rule(filter_by, min_margin):
+    if filter_by not in _FILTERS:
+        raise ValueError("Unknown filter_by %r; expected one of %s"
+                         % (filter_by, ", ".join(_FILTERS)))
+    if filter_by == "margin" and not (isinstance(min_margin, (int, float))
+                                      and 0 <= min_margin < 1):
+        raise ValueError("min_margin must be in [0, 1), got %r" % (min_margin,))
 
 
 def _group_units(codes, y):
@@ -211,7 +222,7 @@ def find_label_issues(
     if quality_method not in methods:
         raise ValueError("Unknown quality_method %r; expected one of %s"
                          % (quality_method, ", ".join(methods)))
-    label_issue_mask([0, 1], np.eye(2), filter_by, min_margin)  # validates before any work
+    _check_rule(filter_by, min_margin)  # before any work
     data = ddp.load_probabilities(samples, pred_field=pred_field, key=pred_key)
     classes = data["classes"]
     cidx = {c: i for i, c in enumerate(classes)}
