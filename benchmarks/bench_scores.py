@@ -6,17 +6,23 @@
    cross-validated probe ensemble; cleanlab -> AUROC of ``label_quality``,
    precision / recall of ``label_issue``. FiftyOne's built-in path (brain
    ``compute_mistakenness`` on the same predictions) is scored alongside.
-2. OoD on the miniature Tiny-ImageNet-C: Spearman(ood_score, severity) and
-   AUROC for classes held out of the probes' training (semantic OoD), for
-   ``ood_score`` and ``ood_knn``.
+2. OoD: ``ood_knn``'s k rule chosen on scikit-learn digits (held-out class
+   splits), then evaluated, untouched, on the miniature Tiny-ImageNet-C over
+   several random held-out class splits: AUROC for classes held out of the
+   probes' training (semantic OoD) and Spearman with severity, mean and
+   spread, for ``ood_score`` and ``ood_knn``.
 3. Cost: N samples x 200 classes x 512-d synthetic embeddings, end to end
    (probabilities, OoD, cleanlab). Default N = 20,000; ``--full`` = 100,000.
 
-Run: ``.venv/bin/python benchmarks/bench_scores.py [--full] [--skip-ood]``
+Label noise across seeds, rates and noise kinds: ``bench_label_issues.py``.
+
+Run: ``.venv/bin/python benchmarks/bench_scores.py [--full] [--skip-ood]
+[--skip-digits] [--skip-cost] [--splits 5]``
 """
 import argparse
 import os
 import shutil
+import sys
 import tempfile
 import time
 
@@ -24,6 +30,11 @@ os.environ.setdefault("FIFTYONE_SHOW_PROGRESS_BARS", "false")
 os.environ.setdefault("FIFTYONE_DO_NOT_TRACK", "true")
 
 import numpy as np  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests"))
+sys.path.insert(0, os.path.dirname(HERE))
+from private_mongod import stop, use_private_database  # noqa: E402
 
 
 def _auroc(pos, score):
@@ -95,7 +106,51 @@ def bench_digits(tmp):
     ds.delete()
 
 
-def bench_ood(tmp):
+def bench_knn_k(splits=10):
+    """Chooses ``ood_knn``'s k rule on data the OoD evaluation never sees:
+    scikit-learn digits (pixel features), ``splits`` random draws of 2
+    held-out classes, m reference samples per known class; AUROC of the kNN
+    distance for held-out-class queries vs known-class queries (outside the
+    reference)."""
+    from sklearn.datasets import load_digits
+
+    from datadiver_fo.enrich.ood import knn_distances
+
+    d = load_digits()
+    X, y = d.data.astype(np.float32), d.target
+    ks = (1, 2, 3, 4, 5, 10, 20)
+    ms = (4, 8, 16, 32, 64, 150)
+    res = {}
+    for split in range(splits):
+        rng = np.random.default_rng(100 + split)
+        held = rng.choice(10, 2, replace=False)
+        known = ~np.isin(y, held)
+        for m in ms:
+            ref = np.concatenate([rng.choice(np.flatnonzero(y == c), m, replace=False)
+                                  for c in range(10) if c not in held])
+            q = np.ones(len(y), bool)
+            q[ref] = False
+            for k in ks:
+                dist = knn_distances(X, k=k, reference=ref, progress=False)
+                res.setdefault((m, k), []).append(_auroc(~known[q], dist[q]))
+    print("\n## kNN k on scikit-learn digits (separate from the OoD evaluation): "
+          "AUROC held-out classes, mean over %d splits of 2 held-out classes" % splits)
+    print("| pictures per class m | " + " | ".join("k=%d" % k for k in ks)
+          + " | k=auto (m // 32) |")
+    print("|---" * (len(ks) + 2) + "|")
+    for m in ms:
+        auto = min(10, max(1, m // 32))
+        best = max(np.mean(res[(m, k)]) for k in ks)
+        cells = ["**%.3f**" % np.mean(res[(m, k)]) if np.mean(res[(m, k)]) == best
+                 else "%.3f" % np.mean(res[(m, k)]) for k in ks]
+        auto_v = np.mean(res[(m, auto)]) if (m, auto) in res else float("nan")
+        print("| %d | %s | %.3f (k=%d) |" % (m, " | ".join(cells), auto_v, auto))
+
+
+def bench_ood(tmp, splits=5):
+    """Semantic OoD on the miniature over several held-out class splits (3 of
+    10 classes never labelled, so never trained on nor in the kNN reference);
+    nothing here was tuned on the miniature."""
     from scipy.stats import spearmanr
 
     import fiftyone as fo
@@ -108,45 +163,49 @@ def bench_ood(tmp):
                                   overwrite=True)
     ddf.compute_embeddings(ds, model="weightless", field="emb")
     classes = sorted(set(ds.values("ground_truth.label")) - {None})
-    held = classes[-3:]  # 3 of 10 classes never seen by the probes
     gt = ds.values("ground_truth")
-    ds.set_values("train_label", [
-        None if g is None or g.label in held else fo.Classification(label=g.label)
-        for g in gt])
-    t0 = time.time()
-    ddf.compute_predictions(ds, members=["emb", ("emb", "knn"), ("emb", "mlp")],
-                            label_field="train_label")
-    rep = ddf.compute_ood(ds, knn_embeddings="emb", label_field="train_label",
-                          view_name=None)
-    dt = time.time() - t0
     sev = np.array(ds.values("severity"))
-    s = np.array(ds.values("ood_score"))
-    kn = np.array(ds.values("ood_knn"), dtype=float)
-    # Kuan & Mueller's k=10 for comparison (same reference set, own picture
-    # excluded), written to another field
-    ddf.compute_ood(ds, knn_embeddings="emb", label_field="train_label", k=10,
-                    knn_field="ood_knn_k10", score_field="ood_score_tmp",
-                    band_field="ood_band_tmp", member_entropy_field="ood_me_tmp",
-                    view_name=None)
-    kn10 = np.array(ds.values("ood_knn_k10"), dtype=float)
-    lab = np.array([g is not None and g.label in held for g in gt])
-    known = np.array([g is not None and g.label not in held for g in gt])
-    m = lab | known
-    print("\n## OoD on the miniature Tiny-ImageNet-C (%d samples, weightless embedder, "
-          "%d/%d classes held out)" % (len(ds), len(held), len(classes)))
-    print("| score | Spearman vs severity | AUROC held-out classes (all severities) |"
-          " AUROC held-out, clean+sev1 |")
-    print("|---|---|---|---|")
-    low = m & (sev <= 1)
-    for nm, v in (("ood_score (ensemble entropy)", s),
-                  ("ood_knn (k=auto -> %d)" % rep.knn["k"], kn),
-                  ("ood_knn, k=10", kn10)):
-        ok = np.isfinite(v)
-        print("| %s | %.3f | %.3f | %.3f |" % (
-            nm, spearmanr(v[ok], sev[ok]).correlation, _auroc(lab[m & ok], v[m & ok]),
-            _auroc(lab[low & ok], v[low & ok])))
-    print("(%.1f s for predictions + OoD; target AUROC >= 0.9; reference set = "
-          "labelled known-class samples only, own picture's variants excluded)" % dt)
+    rows = {"ood_score (ensemble entropy)": [], "ood_knn (k=auto)": [],
+            "ood_knn (k=10, Kuan & Mueller)": []}
+    ks = []
+    t0 = time.time()
+    for split in range(splits):
+        rng = np.random.default_rng(200 + split)
+        held = set(rng.choice(classes, 3, replace=False).tolist())
+        ds.set_values("train_label", [
+            None if g is None or g.label in held else fo.Classification(label=g.label)
+            for g in gt])
+        ddf.compute_predictions(ds, members=["emb", ("emb", "knn"), ("emb", "mlp")],
+                                label_field="train_label", member_fields=False)
+        rep = ddf.compute_ood(ds, knn_embeddings="emb", label_field="train_label",
+                              view_name=None)
+        ks.append(rep.knn["k"])
+        ddf.compute_ood(ds, knn_embeddings="emb", label_field="train_label", k=10,
+                        knn_field="ood_knn_k10", score_field="ood_score_tmp",
+                        band_field="ood_band_tmp", member_entropy_field="ood_me_tmp",
+                        view_name=None)
+        lab = np.array([g is not None and g.label in held for g in gt])
+        m = np.array([g is not None for g in gt])
+        for nm, field in zip(rows, ("ood_score", "ood_knn", "ood_knn_k10")):
+            v = np.array(ds.values(field), dtype=float)
+            ok = np.isfinite(v) & m
+            rows[nm].append((_auroc(lab[ok], v[ok]),
+                             spearmanr(v[np.isfinite(v)], sev[np.isfinite(v)]).correlation))
+    dt = time.time() - t0
+    print("\n## Semantic OoD on the miniature Tiny-ImageNet-C (%d samples, weightless "
+          "embedder): %d random splits of 3 of %d classes held out (seeds 200-%d)"
+          % (len(ds), splits, len(classes), 199 + splits))
+    print("| score | AUROC held-out classes, mean +- sd (min-max) | Spearman vs severity, "
+          "mean +- sd |")
+    print("|---|---|---|")
+    for nm, v in rows.items():
+        a = np.array(v)
+        label = nm.replace("k=auto", "k=auto -> %s" % sorted(set(ks))) if "auto" in nm else nm
+        print("| %s | %.3f +- %.3f (%.3f-%.3f) | %.3f +- %.3f |" % (
+            label, a[:, 0].mean(), a[:, 0].std(), a[:, 0].min(), a[:, 0].max(),
+            a[:, 1].mean(), a[:, 1].std()))
+    print("(%.0f s for %d x (predictions + OoD); reference = labelled known-class samples, "
+          "own picture's variants excluded; k rule chosen on digits, above)" % (dt, splits))
     ds.delete()
 
 
@@ -193,16 +252,20 @@ def main():
     ap.add_argument("--skip-ood", action="store_true")
     ap.add_argument("--skip-digits", action="store_true")
     ap.add_argument("--skip-cost", action="store_true")
+    ap.add_argument("--splits", type=int, default=5, help="held-out class splits (OoD)")
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="bench-scores-")
+    proc = use_private_database(tmp)
     try:
         if not args.skip_digits:
             bench_digits(tmp)
         if not args.skip_ood:
-            bench_ood(tmp)
+            bench_knn_k()
+            bench_ood(tmp, splits=args.splits)
         if not args.skip_cost:
             bench_cost(100000 if args.full else 20000)
     finally:
+        stop(proc)
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -54,6 +54,7 @@ _EXPORTS = {
     "compute_predictions": "enrich.predictions",
     "compute_ood": "enrich.ood",
     "find_label_issues": "enrich.label_issues",
+    "label_issue_mask": "enrich.label_issues",
     # prompts and saved views
     "text_to_view": "customize.prompts",
     "save_prompt_view": "customize.prompts",

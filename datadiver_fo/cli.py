@@ -6,6 +6,9 @@
                                               # --small: about a minute on 2 cores
     datadiver miniature OUT [--classes 10]    # write a miniature Tiny-ImageNet-C
     datadiver load ROOT [--name N] [--clean-root DIR]
+                                              # demo, miniature and load take --quiet
+                                              # (summary / nothing) or --json (one
+                                              # JSON document on stdout) for scripts
     datadiver serve DATASET [--brain-key K] [--host H] [--port P]
                                               # the similarity service (FastAPI); a host other
                                               # than loopback needs $DATADIVER_SERVICE_TOKEN
@@ -22,9 +25,20 @@ def _load(argv):
     ap.add_argument("--corruptions", default=None, help="comma-separated")
     ap.add_argument("--severities", default=None, help="comma-separated, e.g. 1,5")
     ap.add_argument("--overwrite", action="store_true")
+    out = ap.add_mutually_exclusive_group()
+    out.add_argument("--quiet", action="store_true", help="print one summary line")
+    out.add_argument("--json", action="store_true", help="print one JSON document")
     args = ap.parse_args(argv)
+    import time
+
     import datadiver_fo as ddf
 
+    t0 = time.perf_counter()
+    scripted = args.quiet or args.json
+    if scripted:
+        import logging
+
+        logging.getLogger("fiftyone").setLevel(logging.WARNING)  # index notices
     ds = ddf.load_tiny_imagenet_c(
         args.root,
         name=args.name,
@@ -32,9 +46,25 @@ def _load(argv):
         corruptions=args.corruptions.split(",") if args.corruptions else None,
         severities=[int(s) for s in args.severities.split(",")] if args.severities else None,
         overwrite=args.overwrite,
-        progress=True,
+        progress=not scripted,
     )
-    print(ddf.summarize(ds))
+    dt = time.perf_counter() - t0
+    rep = ddf.import_report(ds) or {}
+    if args.json:
+        import json
+
+        print(json.dumps({
+            "dataset": ds.name, "num_samples": len(ds),
+            "classes": len(ds.distinct("ground_truth.label")),
+            "sources": len(ds.distinct("source_id")),
+            "found": rep.get("found"), "added": rep.get("added"),
+            "skipped": dict(rep.get("skipped") or {}),
+            "missing_corruptions": list(rep.get("missing_corruptions") or []),
+            "seconds": round(dt, 2)}, default=str))
+    elif args.quiet:
+        print(f"{ds.name}: {len(ds)} samples ({rep.get('added')} added) in {dt:.1f} s")
+    else:
+        print(ddf.summarize(ds))
     return 0
 
 

@@ -51,3 +51,20 @@ def stop(proc):
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def use_private_database(run_dir, prefix="datadiver-bench-"):
+    """Points this process's FiftyOne (imported afterwards) at a private
+    mongod whose files live under ``run_dir/db``; returns the process for
+    :func:`stop`."""
+    import uuid
+
+    db_dir = os.path.join(run_dir, "db")
+    os.environ["FIFTYONE_DATABASE_DIR"] = db_dir
+    os.environ["FIFTYONE_DATABASE_NAME"] = prefix + uuid.uuid4().hex[:8]
+    os.environ.pop("FIFTYONE_DATABASE_URI", None)
+    os.environ.setdefault("FIFTYONE_DATABASE_VALIDATION", "false")
+    proc, uri = start_private_mongod(db_dir)
+    if uri:
+        os.environ["FIFTYONE_DATABASE_URI"] = uri
+    return proc

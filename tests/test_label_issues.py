@@ -111,7 +111,7 @@ def test_brain_fields_run_and_saved_view(noisy):
     assert record["generator"] == "label_issues" and is_generated_record(record)
     # run listed with its config; re-running keeps one run, one view of ours
     cfg = ddr.get_run_config(ds, rep.run_key)
-    assert cfg["filter_by"] == "prune_by_noise_rate" and cfg["label_field"] == "ground_truth"
+    assert cfg["filter_by"] == "margin" and cfg["label_field"] == "ground_truth"
     rep2 = ddl.find_label_issues(ds)
     assert rep2.view == rep.view and rep2.num_issues == rep.num_issues
     assert ddr.list_datadiver_runs(ds).count(rep.run_key) == 1
@@ -149,3 +149,88 @@ def test_clean_labels_give_no_issue_and_no_crash(unique_name):
         assert ds.get_field("suggested_label") is not None
     finally:
         ds.delete()
+
+
+def test_default_rule_meets_targets_on_digits_with_an_unseen_seed(unique_name):
+    """Real handwritten digits, pixel embeddings (bring your own), 10% of
+    labels flipped uniformly with a seed no benchmark uses (the benchmark's
+    flips come from seeds 1000-1009): the default rule finds >= 93% of them
+    at >= 90% precision (benchmarks/bench_label_issues.py: held-out worst)."""
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    rng = np.random.default_rng(20261130)
+    n = len(d.target)
+    flip = rng.choice(n, n // 10, replace=False)
+    noisy = d.target.copy()
+    noisy[flip] = (d.target[flip] + rng.integers(1, 10, len(flip))) % 10
+    ds = make_dataset(unique_name, d.data, [str(v) for v in noisy])
+    try:
+        ddp.compute_predictions(ds, embeddings="emb", member_fields=False)
+        rep = ddl.find_label_issues(ds, mistakenness=False, hardness=False, view_name=None)
+        issues = np.array(ds.values("label_issue"))
+        truth = np.zeros(n, bool)
+        truth[flip] = True
+        tp = int((issues & truth).sum())
+        assert tp / issues.sum() >= 0.90 and tp / truth.sum() >= 0.93, (tp, issues.sum())
+        assert rep.num_issues == int(issues.sum())
+        # digits have no variants: each sample is its own group
+        assert rep.num_groups == n and rep.num_group_issues == rep.num_issues
+    finally:
+        ds.delete()
+
+
+def test_label_issue_mask_rules():
+    P = np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1], [0.45, 0.4, 0.15]])
+    y = np.array([0, 0, 1])
+    # margin: another class beats the given one by more than 0.4
+    assert ddl.label_issue_mask(y, P).tolist() == [False, True, False]
+    assert ddl.label_issue_mask(y, P, min_margin=0.0).tolist() == [False, True, True]
+    with pytest.raises(ValueError, match="Unknown filter_by 'vibes'"):
+        ddl.label_issue_mask(y, P, filter_by="vibes")
+    with pytest.raises(ValueError, match=r"min_margin must be in \[0, 1\)"):
+        ddl.label_issue_mask(y, P, min_margin=1.5)
+
+
+def test_issues_per_source_and_one_sample_per_source_view(fresh_dataset):
+    """One source picture of the miniature gets a wrong label on every
+    variant: it is flagged as one source, and the view shows it once."""
+    from datadiver_fo.enrich.embeddings import compute_embeddings
+
+    ds = fresh_dataset
+    compute_embeddings(ds, model="weightless", field="emb", batch_size=64)
+    src = ds.values("source_id")
+    gt = ds.values("ground_truth.label")
+    classes = sorted({g for g in gt if g is not None})
+    bad = sorted({s for s, g in zip(src, gt) if g == classes[0]})[0]
+    view = ds.match(fo.ViewField("source_id") == bad)
+    view.set_values("ground_truth", [fo.Classification(label=classes[1])] * len(view))
+    ddp.compute_predictions(ds, embeddings="emb", member_fields=False)
+    rep = ddl.find_label_issues(ds, mistakenness=False, hardness=False, view_per_group=True)
+    assert rep.group_field == "source_id"
+    assert rep.num_groups == len(set(s for s, g in zip(src, gt) if g is not None))
+    flagged = set(ds.match(fo.ViewField("source_label_issue") == True).distinct("source_id"))  # noqa: E712
+    assert bad in flagged
+    # 3 pictures per class leave the probes weak (accuracy ~0.65): a few other
+    # sources are flagged too, but the wrong one ranks worst
+    assert rep.num_group_issues == len(flagged) <= rep.num_groups // 4, flagged
+    q = dict(zip(ds.values("source_id"), ds.values("source_label_quality")))
+    assert min(q, key=lambda k: q[k] if q[k] is not None else 2) == bad
+    assert rep.group_issues_per_class.get(classes[1], 0) >= 1
+    # every variant of the source carries its verdict and one quality
+    assert set(view.values("source_label_issue")) == {True}
+    assert len(set(view.values("source_label_quality"))) == 1
+    # the saved view: one sample per flagged source, its least corrupted variant
+    saved = ds.load_saved_view(rep.view)
+    assert len(saved) == rep.num_group_issues
+    assert len(set(saved.values("source_id"))) == len(saved)
+    first = saved.match(fo.ViewField("source_id") == bad).first()
+    assert first.severity == min(view.values("severity"))
+    cfg = ddr.get_run_config(ds, rep.run_key)
+    assert cfg["view_per_group"] is True and cfg["group_issue_field"] == "source_label_issue"
+    assert cfg["filter_by"] == "margin" and cfg["min_margin"] == 0.4
+    # without groups: no per-source fields, the view lists every flagged sample
+    rep2 = ddl.find_label_issues(ds, mistakenness=False, hardness=False, group_field=None,
+                                 issue_field="li2", quality_field="lq2",
+                                 suggested_field="sl2", view_name=None)
+    assert rep2.group_field is None and rep2.num_groups is None

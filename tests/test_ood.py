@@ -151,13 +151,21 @@ def test_operator_compute_ood(dataset, run_operator):
 
 
 def test_auto_k_follows_distinct_pictures_per_class(dataset):
-    """12 labelled pictures per known class (3 variants each): k = 12 // 4."""
+    """k = median distinct pictures per class // 32, in [1, 10] (the divisor
+    chosen on digits, benchmarks/bench_scores.py)."""
+    # 12 labelled pictures per known class: 12 // 32 -> 1
     rep = ddo.compute_ood(dataset, knn_embeddings="emb", view_name=None)
-    assert rep.knn["k"] == 3 and rep.knn["k_requested"] == "auto"
-    assert ddr.get_run_config(dataset, rep.run_key)["knn"]["k"] == 3
-    # without groups every sample counts as its own picture: 36 // 4 -> 9
-    rep = ddo.compute_ood(dataset, knn_embeddings="emb", group_field=None, view_name=None)
-    assert rep.knn["k"] == 9
+    assert rep.knn["k"] == 1 and rep.knn["k_requested"] == "auto"
+    assert ddr.get_run_config(dataset, rep.run_key)["knn"]["k"] == 1
+    # pictures, not samples, are counted: 40 pictures x 3 variants -> 1;
+    # without groups the 120 samples are 120 pictures -> 3; 400 -> capped at 10
+    labels = ["a"] * 120 + ["b"] * 120
+    groups = ["p%d" % (i // 3) for i in range(240)]
+    pool = np.arange(240)
+    assert ddo._auto_k(labels, groups, pool) == 1
+    assert ddo._auto_k(labels, None, pool) == 3
+    assert ddo._auto_k(["a"] * 400, None, np.arange(400)) == 10
+    assert ddo._auto_k([None] * 4, None, np.arange(4)) == 10  # no label: the cap
     with pytest.raises(ValueError, match="k must be"):
         ddo.compute_ood(dataset, knn_embeddings="emb", k=0)
 

@@ -137,7 +137,8 @@ def compute_projection(samples, embeddings=EMBEDDINGS, method="umap", num_dims=2
             ``fiftyone.core.utils.ProgressBar`` (see ``fo.report_progress``)
         **method_kwargs: extra parameters of the reducer (e.g.
             ``n_neighbors=`` for UMAP, ``perplexity=`` for t-SNE,
-            ``pca_dims=`` for PCA+t-SNE)
+            ``pca_dims=`` for PCA+t-SNE); UMAP and t-SNE run without their
+            progress log unless ``verbose=True``
 
     Returns:
         a :class:`fiftyone.brain.visualization.VisualizationResults`; its
@@ -183,6 +184,8 @@ def compute_projection(samples, embeddings=EMBEDDINGS, method="umap", num_dims=2
             kw.setdefault("perplexity", float(min(30.0, max(2.0, (n - 1) / 3.0))))
         if method == "umap":
             kw.setdefault("num_neighbors", int(min(15, n - 1)))
+        if method in ("umap", "tsne"):  # brain's configs default to an epoch-by-epoch log
+            kw.setdefault("verbose", False)
         extras.pop("seed")
         return fob.compute_visualization(view, embeddings=embeddings, method=method,
                                          num_dims=num_dims, seed=seed, brain_key=brain_key,

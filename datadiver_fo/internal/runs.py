@@ -243,17 +243,26 @@ class LabelIssuesRunConfig(DataDiverRunConfig):
     Args:
         pred_field (None), pred_key (None), label_field (None), issue_field
             (None), quality_field (None), suggested_field (None), filter_by
-            (None), quality_method (None), brain_fields (None: list): the
+            (None), quality_method (None), brain_fields (None: list),
+            min_margin (None), group_field (None), group_issue_field (None),
+            group_quality_field (None), view_per_group (None): the
             parameters used
         **kwargs: see :class:`DataDiverRunConfig`
     """
 
     _METHOD = "label_issues"
-    _FIELD_ATTRS = ("issue_field", "quality_field", "suggested_field")
+    _FIELD_ATTRS = ("issue_field", "quality_field", "suggested_field",
+                    "group_issue_field", "group_quality_field")
 
     def __init__(self, pred_field=None, pred_key=None, label_field=None, issue_field=None,
                  quality_field=None, suggested_field=None, filter_by=None, quality_method=None,
-                 brain_fields=None, **kwargs):
+                 brain_fields=None, min_margin=None, group_field=None, group_issue_field=None,
+                 group_quality_field=None, view_per_group=None, **kwargs):
+        self.min_margin = min_margin
+        self.group_field = group_field
+        self.group_issue_field = group_issue_field
+        self.group_quality_field = group_quality_field
+        self.view_per_group = view_per_group
         self.pred_field = pred_field
         self.pred_key = pred_key
         self.label_field = label_field

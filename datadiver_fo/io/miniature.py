@@ -497,6 +497,9 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=51)
     parser.add_argument("--no-clean", action="store_true", help="do not write tiny-imagenet-200")
     parser.add_argument("--workers", type=int, default=None, help="processes (default: one per CPU core)")
+    out = parser.add_mutually_exclusive_group()
+    out.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    out.add_argument("--json", action="store_true", help="print one JSON document")
     args = parser.parse_args(argv)
     corruptions = args.corruptions.split(",") if args.corruptions else None
     try:
@@ -513,12 +516,24 @@ def main(argv=None):
             severities=severities,
             seed=args.seed,
             with_clean=not args.no_clean,
-            progress=sys.stderr.isatty(),  # a bar on a terminal only
+            # a bar on a terminal only, and never in the scripted modes
+            progress=sys.stderr.isatty() and not (args.quiet or args.json),
             workers=args.workers,
         )
     except ValueError as e:
         parser.error(str(e))
     dt = time.perf_counter() - t0
+    if args.json:
+        import json
+
+        print(json.dumps({
+            "root": info.root, "clean_root": info.clean_root, "classes": len(info.wnids),
+            "images_per_class": args.images, "corruptions": list(info.corruptions),
+            "severities": list(info.severities), "num_files": info.num_files,
+            "num_written": info.num_written, "seconds": round(dt, 2)}))
+        return 0
+    if args.quiet:
+        return 0
     print(f"Tiny-ImageNet-C miniature: {info.root}")
     if info.clean_root:
         print(f"tiny-imagenet-200:         {info.clean_root}")

@@ -165,6 +165,9 @@ class FindLabelIssues(foo.Operator):
                        "Label field", "Labels to check", default="ground_truth",
                        required=False)
         inputs.bool("brain", default=True, label="Also brain mistakenness and hardness")
+        inputs.bool("view_per_group", default=False, label="One sample per source picture",
+                    description="The saved view shows each flagged source_id once "
+                    "(its least corrupted variant) instead of every flagged variant")
         return types.Property(inputs, view=types.View(label="Find label issues"))
 
     def execute(self, ctx):
@@ -178,12 +181,15 @@ class FindLabelIssues(foo.Operator):
             mistakenness=brain,
             hardness=brain,
             progress=progress_callback(ctx),
+            view_per_group=bool(ctx.params.get("view_per_group", False)),
         )
         if not ctx.delegated:
             ctx.trigger("reload_dataset")
         return {
             "run_key": rep.run_key,
             "num_issues": rep.num_issues,
+            "num_group_issues": rep.num_group_issues,
+            "num_groups": rep.num_groups,
             "num_checked": rep.num_checked,
             "num_missing_labels": rep.num_missing_labels,
             "small_classes": rep.small_classes,
@@ -193,6 +199,7 @@ class FindLabelIssues(foo.Operator):
     def resolve_output(self, ctx):
         outputs = types.Object()
         outputs.int("num_issues", label="Label issues")
+        outputs.int("num_group_issues", label="Source pictures flagged")
         outputs.int("num_checked", label="Samples checked")
         outputs.int("num_missing_labels", label="Skipped: no label")
         outputs.str("view", label="Saved view")
