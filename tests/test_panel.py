@@ -190,6 +190,21 @@ def _set_view_target(requests, dataset):
     return fov.DatasetView._build(dataset, views[0]["view"])
 
 
+def test_heatmap_tells_dataset_gaps_from_filtered_cells(panel_registered, fresh_dataset):
+    ds = fresh_dataset
+    # a real gap: the dataset has no fog at severity 5; the view also drops spatter
+    ds.match((F("corruption") == "fog") & (F("severity") == 5)).delete()
+    view = ds.match(F("corruption") != "spatter")
+    reqs = _run_panel("on_load", ds, view=view)
+    heat = _find(reqs, "patch_panel_data", "heatmap")[0][0]
+    assert heat["text"][heat["y"].index("fog")][5] == "empty"
+    assert heat["text"][heat["y"].index("spatter")][1:] == ["filtered"] * 5
+    state = {}
+    for s in _find(reqs, "patch_panel_state"):
+        state.update(s["state"])
+    assert state["empty_cells"] == 1 and state["filtered_cells"] == 5
+
+
 def test_panel_load_renders_overview(panel_registered, mini_dataset):
     view = mini_dataset.match(F("corruption") != "spatter")
     reqs = _run_panel("on_load", mini_dataset, view=view)
@@ -198,12 +213,15 @@ def test_panel_load_renders_overview(panel_registered, mini_dataset):
     assert heat["type"] == "heatmap" and heat["y"] == matrix["corruptions"]
     assert heat["z"] == matrix["counts"]
     row = heat["y"].index("spatter")
-    assert heat["text"][row][1:] == ["empty"] * 5  # the gap is labelled, not blank
+    # the view filtered these cells out (the dataset has samples there): labelled, not blank, not "empty"
+    assert heat["text"][row][1:] == ["filtered"] * 5
     state = {}
     for s in _find(reqs, "patch_panel_state"):
         state.update(s["state"])
     assert state["total"] == view.count()
-    assert state["empty_cells"] == 5
+    assert state["filtered_cells"] == 5 and state["empty_cells"] == 0
+    header = _find(reqs, "show_panel_output")[0]["output"]["type"]["properties"]["header"]
+    assert "5 cells filtered out by the view" in str(header) and "empty corruption" not in str(header)
     assert set(state["class_rows"]) == set(mini_dataset.distinct("ground_truth.label"))
     classes = _find(reqs, "patch_panel_data", "classes")[0]
     assert all("spatter" in r["flags"] for r in classes)

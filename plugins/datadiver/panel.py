@@ -21,7 +21,7 @@ from datadiver_fo.customize import prompts as ddp
 from datadiver_fo.customize import summary as dds
 from datadiver_fo.customize.stage_guard import load_saved_view
 
-from ._common import llm_settings
+from ._common import app_message, llm_settings
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +47,10 @@ _EXPORT_OPERATORS = ("export_saved_views", "export_view")
 
 _HEATMAP_HEIGHT = 60  # px per row, plus margins
 _MAX_HISTOGRAMS = 8
+_BUTTONS_PER_ROW = 3  # fits a 400 px pane
+# plotly's edge drag handles stick ~20 px out of the plot area: a smaller
+# right margin makes the pane scroll sideways
+_PLOT_RIGHT = 24
 
 
 def _operator_exists(name):
@@ -56,17 +60,23 @@ def _operator_exists(name):
         return False
 
 
-def _heatmap_traces(matrix):
+def _heatmap_traces(matrix, filtered=()):
+    """Plotly heatmap of ``matrix``; a cell with no sample reads "filtered"
+    when it is in ``filtered`` (the dataset has samples there, the view does
+    not), else "empty" (the dataset itself has none)."""
     z, text = [], []
-    empty = set(matrix["empty"])
+    empty, filtered = set(matrix["empty"]), set(filtered)
+
+    def _label(c, s, n):
+        if n:
+            return str(n)
+        if (c, s) in filtered:
+            return "filtered"
+        return "empty" if (c, s) in empty else ""
+
     for c, row in zip(matrix["corruptions"], matrix["counts"]):
         z.append(row)
-        text.append(
-            [
-                ("empty" if (c, s) in empty else "") if n is None or n == 0 else str(n)
-                for s, n in zip(matrix["severities"], row)
-            ]
-        )
+        text.append([_label(c, s, n) for s, n in zip(matrix["severities"], row)])
     return [
         {
             "type": "heatmap",
@@ -197,62 +207,78 @@ class DataDiverPanel(foo.Panel):
     def _prompt_text(self, ctx):
         text = (ctx.panel.state.get("prompt") or "").strip()
         if not text:
-            ctx.panel.state.set("preview", {"error": "Type a prompt first."})
+            self._show_error(ctx, None, "Type a prompt first.")
         return text
 
-    def _prompt_result(self, ctx):
-        """(text, preview_prompt result), or (text, None) after showing why not.
-        The LLM settings are the plugin's secrets; ``llm="auto"`` falls back
-        to the offline parser when no key is set."""
-        text = self._prompt_text(ctx)
-        if not text:
-            return text, None
-        try:
-            return text, ddp.preview_prompt(ctx.dataset, text, **llm_settings(ctx))
-        except ValueError as e:
-            ctx.panel.state.set("preview", {"prompt": text, "error": str(e)})
-            return text, None
+    def _show_error(self, ctx, text, error, **words):
+        """An error under the prompt box, in App words; the lines of an
+        earlier action ("Saved view ...", an older preview) are cleared."""
+        ctx.panel.state.set("message", None)
+        ctx.panel.state.set("preview", {"prompt": text, "error": app_message(error, **words)})
 
-    def on_preview(self, ctx):
-        text, result = self._prompt_result(ctx)
-        if result is None:
-            return
+    def _show_result(self, ctx, text, result):
+        """The preview lines for ``text`` (the prompt now in the box)."""
         ctx.panel.state.set(
             "preview",
             {
                 "prompt": text,
                 "explanation": str(getattr(result, "explanation", "") or ""),
                 "count": result.view.count(),
-                "warnings": [str(w) for w in (getattr(result, "warnings", None) or [])],
+                "warnings": [app_message(w) for w in (getattr(result, "warnings", None) or [])],
                 "error": None,
             },
         )
 
-    def on_apply(self, ctx):
-        _, result = self._prompt_result(ctx)
+    def _prompt_result(self, ctx):
+        """(text, preview_prompt result) for the prompt now in the box, or
+        (text, None) after showing why not. The LLM settings are the plugin's
+        secrets; ``llm="auto"`` falls back to the offline parser when no key
+        is set."""
+        text = self._prompt_text(ctx)
+        if not text:
+            return text, None
+        try:
+            return text, ddp.preview_prompt(ctx.dataset, text, **llm_settings(ctx))
+        except ValueError as e:
+            self._show_error(ctx, text, str(e))
+            return text, None
+
+    def on_preview(self, ctx):
+        text, result = self._prompt_result(ctx)
         if result is None:
             return
+        ctx.panel.state.set("message", None)
+        self._show_result(ctx, text, result)
+
+    def on_apply(self, ctx):
+        # Apply reads the box now (no earlier Preview needed) and shows what it applied
+        text, result = self._prompt_result(ctx)
+        if result is None:
+            return
+        ctx.panel.state.set("message", None)
+        self._show_result(ctx, text, result)
         ctx.ops.set_view(result.view)
 
     def on_save(self, ctx):
-        text = self._prompt_text(ctx)
-        if not text:
+        text, result = self._prompt_result(ctx)
+        if result is None:
             return
         name = (ctx.panel.state.get("save_name") or "").strip() or None
         try:
             # reuses the Preview's result: the LLM is not asked again
-            saved = ddp.save_prompt_view(ctx.dataset, text, name=name, **llm_settings(ctx))
+            saved = ddp.save_prompt_view(ctx.dataset, text, name=name, result=result, **llm_settings(ctx))
         except ValueError as e:
-            ctx.panel.state.set("preview", {"prompt": text, "error": str(e)})
+            self._show_error(ctx, text, str(e), overwrite="type another name in 'Save as'")
             return
+        self._show_result(ctx, text, result)
         ctx.panel.state.set("message", f"Saved view '{saved}'")
+        ctx.panel.state.set("save_name", None)  # used: the next save starts blank
         ctx.ops.notify(f"Saved view '{saved}'", variant="success")
         self._refresh_saved(ctx)
-        # the App resolves set_view(name=...) from a list cached at page load,
-        # so a view saved now is set by its stages; reload_dataset refreshes
-        # the App's saved-view list
+        # reload_dataset refreshes the App's saved-view list; then the view is
+        # opened by name so the App's selector shows it
         ctx.ops.reload_dataset()
-        ctx.ops.set_view(view=load_saved_view(ctx.dataset, saved))
+        ctx.ops.set_view(name=saved)
 
     # --- saved views -------------------------------------------------------------
 
@@ -267,11 +293,12 @@ class DataDiverPanel(foo.Panel):
         name = self._saved_name(ctx)
         if name:
             try:
-                view = load_saved_view(ctx.dataset, name)
+                load_saved_view(ctx.dataset, name)  # the stage guard checks it first
             except ValueError as e:  # refused by the stage guard, or gone
                 ctx.ops.notify(str(e), variant="error")
                 return
-            ctx.ops.set_view(view=view)
+            # by name: the App's saved-view selector shows it (not "Unsaved view")
+            ctx.ops.set_view(name=name)
 
     def on_saved_check(self, ctx):
         name = self._saved_name(ctx)
@@ -313,9 +340,15 @@ class DataDiverPanel(foo.Panel):
 
         if sch.CORRUPTION in schema and sch.SEVERITY in schema:
             matrix = dds.corruption_severity_matrix(view)
-            ctx.panel.data.set("heatmap", _heatmap_traces(matrix))
+            filtered = []
+            if matrix["empty"] and state["total"] != len(ctx.dataset):
+                # a cell the view filtered out is not a gap of the dataset
+                gaps = set(dds.corruption_severity_matrix(ctx.dataset)["empty"])
+                filtered = [cell for cell in matrix["empty"] if cell not in gaps]
+            ctx.panel.data.set("heatmap", _heatmap_traces(matrix, filtered))
             state["heatmap_rows"] = len(matrix["corruptions"])
-            state["empty_cells"] = len(matrix["empty"])
+            state["empty_cells"] = len(matrix["empty"]) - len(filtered)
+            state["filtered_cells"] = len(filtered)
         else:
             state["heatmap_rows"] = 0
             state["notes"].append("no corruption / severity fields: heatmap hidden")
@@ -367,6 +400,8 @@ class DataDiverPanel(foo.Panel):
             header += f"\n**{total}** samples in the current view of `{st.get('dataset')}`"
             if st.get("empty_cells"):
                 header += f" · {st.get('empty_cells')} empty corruption x severity cells"
+            if st.get("filtered_cells"):
+                header += f" · {st.get('filtered_cells')} cells filtered out by the view"
             if st.get("empty_classes"):
                 header += f" · {st.get('empty_classes')} classes without samples"
         panel.md(header, name="header")
@@ -392,6 +427,7 @@ class DataDiverPanel(foo.Panel):
                 panel.view("preview_error", types.Error(label=preview["error"]))
             else:
                 lines = [
+                    f"**Prompt:** {preview.get('prompt')}",
                     f"**Understood:** {preview.get('explanation') or '(nothing)'}",
                     f"**Matches:** {preview.get('count')} samples",
                 ]
@@ -409,7 +445,7 @@ class DataDiverPanel(foo.Panel):
                     "height": 80 + _HEATMAP_HEIGHT // 2 * st.get("heatmap_rows"),
                     "xaxis": {"title": {"text": "severity"}, "type": "category"},
                     "yaxis": {"type": "category", "autorange": "reversed"},
-                    "margin": {"l": 120, "t": 10, "b": 40, "r": 10},
+                    "margin": {"l": 120, "t": 10, "b": 40, "r": _PLOT_RIGHT},
                 },
                 on_click=self.on_heatmap_click,
             )
@@ -425,7 +461,7 @@ class DataDiverPanel(foo.Panel):
             panel.md(f"##### {field}", name=f"title_{field}")
             panel.plot(
                 "hist_" + field,
-                layout={"height": 180, "bargap": 0.05, "margin": {"l": 40, "t": 10, "b": 30, "r": 10}},
+                layout={"height": 180, "bargap": 0.05, "margin": {"l": 40, "t": 10, "b": 30, "r": _PLOT_RIGHT}},
                 on_click=self.on_histogram_click,
             )
 
@@ -448,10 +484,12 @@ class DataDiverPanel(foo.Panel):
         ops = st.get("operators") or []
         if ops:
             panel.md("##### Operators", name="ops_title")
-            grid = panel.h_stack("operators_row", align_x="left", gap=1)
-            for name, label, icon in _OPERATOR_BUTTONS:
-                if name in ops:
-                    grid.btn(
+            # rows of _BUTTONS_PER_ROW: one row of 11 buttons is ~1,050 px wide
+            shown = [b for b in _OPERATOR_BUTTONS if b[0] in ops]
+            for i in range(0, len(shown), _BUTTONS_PER_ROW):
+                row_ = panel.h_stack(f"operators_row_{i // _BUTTONS_PER_ROW}", align_x="left", gap=1)
+                for name, label, icon in shown[i:i + _BUTTONS_PER_ROW]:
+                    row_.btn(
                         "op_" + name,
                         label=label,
                         icon=icon,
@@ -459,7 +497,8 @@ class DataDiverPanel(foo.Panel):
                         prompt=True,
                         variant="outlined",
                     )
-        return types.Property(panel, view=types.GridView(orientation="vertical", align_x="left", pad=2))
+        # no pad=: the App pads a width-100% box, which then scrolls sideways by the padding
+        return types.Property(panel, view=types.GridView(orientation="vertical", align_x="left"))
 
 
 def register(p):
