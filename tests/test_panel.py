@@ -193,7 +193,7 @@ def _set_view_target(requests, dataset):
 def test_heatmap_tells_dataset_gaps_from_filtered_cells(panel_registered, fresh_dataset):
     ds = fresh_dataset
     # a real gap: the dataset has no fog at severity 5; the view also drops spatter
-    ds.match((F("corruption") == "fog") & (F("severity") == 5)).delete()
+    ds.delete_samples(ds.match((F("corruption") == "fog") & (F("severity") == 5)))
     view = ds.match(F("corruption") != "spatter")
     reqs = _run_panel("on_load", ds, view=view)
     heat = _find(reqs, "patch_panel_data", "heatmap")[0][0]
@@ -276,6 +276,10 @@ def test_histogram_click_and_saved_view_actions(panel_registered, fresh_dataset)
     assert saved[0]["name"] == "fog"
     reqs = _run_panel("on_saved_load", ds, state={"saved_names": ["fog"]}, row=0)
     assert _set_view_target(reqs, ds).count() == ds.match(F("corruption") == "fog").count()
+    # then opened by name on the view change, so the App's saved-view selector shows "fog"
+    assert _find(reqs, "patch_panel_state", "pending_saved") == ["fog"]
+    reqs = _run_panel("on_change_view", ds, state={"pending_saved": "fog"})
+    assert [v.get("name") for v in _find(reqs, "set_view")] == ["fog"]
     reqs = _run_panel("on_saved_check", ds, state={"saved_names": ["fog"]}, row=0)
     n = ds.match(F("corruption") == "fog").count()
     assert f"{n} samples" in _find(reqs, "notify")[0]["message"]
@@ -295,16 +299,32 @@ def test_prompt_preview_apply_save(panel_registered, fresh_dataset):
     assert preview["count"] == n and preview["error"] is None and preview["explanation"]
     assert not _find(reqs, "set_view")  # a preview never changes the App
 
-    reqs = _run_panel("on_apply", ds, state={"prompt": text})
-    assert _set_view_target(reqs, ds).count() == n
+    # Apply without a Preview of this prompt: the panel shows what it applied
+    other = "spatter"
+    reqs = _run_panel("on_apply", ds, state={"prompt": other, "preview": preview, "message": "Saved view 'x'"})
+    m = ddf.text_to_view(ds, other, llm="offline").view.count()
+    assert _set_view_target(reqs, ds).count() == m != n
+    shown = _find(reqs, "patch_panel_state", "preview")[0]
+    assert shown["prompt"] == other and shown["count"] == m
+    assert None in _find(reqs, "patch_panel_state", "message")  # the old line is cleared
 
-    reqs = _run_panel("on_save", ds, state={"prompt": text, "save_name": "heavy-fog"})
+    reqs = _run_panel("on_save", ds, state={"prompt": text, "save_name_0": "heavy-fog"})
     assert _set_view_target(reqs, ds).count() == n
     assert _find(reqs, "reload_dataset")  # the App refreshes its saved-view list
+    assert _find(reqs, "patch_panel_state", "pending_saved") == ["heavy-fog"]  # then opens it by name
+    assert _find(reqs, "patch_panel_state", "save_gen") == [1]  # a blank Save-as box
     assert ds.has_saved_view("heavy-fog") and ds.load_saved_view("heavy-fog").count() == n
-    # saving again under the same name is refused, shown in the panel, not raised
-    reqs = _run_panel("on_save", ds, state={"prompt": text, "save_name": "heavy-fog"})
-    assert _find(reqs, "patch_panel_state", "preview")[0]["error"]
+    # the view change that follows opens it by name
+    reqs = _run_panel("on_change_view", ds, state={"pending_saved": "heavy-fog"})
+    assert [v.get("name") for v in _find(reqs, "set_view")] == ["heavy-fog"]
+    # saving again under the same name is refused, shown in the panel in App
+    # words, not raised; the earlier "Saved view" line is cleared
+    reqs = _run_panel("on_save", ds, state={"prompt": text, "save_gen": 1, "save_name_1": "heavy-fog",
+                                            "message": "Saved view 'heavy-fog'"})
+    error = _find(reqs, "patch_panel_state", "preview")[0]["error"]
+    assert "already exists" in error and "type another name in 'Save as'" in error
+    assert "overwrite=True" not in error
+    assert None in _find(reqs, "patch_panel_state", "message")
 
     reqs = _run_panel("on_preview", ds, state={"prompt": "zzqx unknown thing"})
     assert _find(reqs, "patch_panel_state", "preview")[0]["error"]

@@ -196,7 +196,8 @@ class Customize(foo.Operator):
         outputs = types.Object()
         outputs.int("count", label="Samples")
         outputs.str("description", label="Selection")
-        outputs.str("saved_view", label="Saved view")
+        if (getattr(ctx, "results", None) or {}).get("saved_view"):
+            outputs.str("saved_view", label="Saved view")
         return types.Property(outputs)
 
 

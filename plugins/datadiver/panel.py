@@ -127,6 +127,25 @@ def _class_rows(table):
     return rows
 
 
+def _open_saved(ctx, name, view):
+    """Shows saved view ``name`` in the App with its name in the saved-view
+    selector (not "Unsaved view").
+
+    The App checks ``set_view(name=...)`` against the saved-view list it
+    loaded with the page, so a view saved since (here, in a notebook, by an
+    operator) is refused. So: refresh that list (reload_dataset), show the
+    view by its stages now, and by its name on the view change that follows
+    (``on_change_view``), when the list is fresh."""
+    ctx.ops.reload_dataset()
+    ctx.panel.state.set("pending_saved", name)
+    ctx.ops.set_view(view=view)
+
+
+def _save_key(state):
+    """State key of the Save-as box; a new key after each save empties it."""
+    return f"save_name_{int(state.get('save_gen') or 0)}"
+
+
 class DataDiverPanel(foo.Panel):
     @property
     def config(self):
@@ -147,6 +166,11 @@ class DataDiverPanel(foo.Panel):
         self._refresh(ctx)
 
     def on_change_view(self, ctx):
+        pending = ctx.panel.state.get("pending_saved")
+        if pending:
+            ctx.panel.state.set("pending_saved", None)
+            if ctx.dataset.has_saved_view(pending):
+                ctx.ops.set_view(name=pending)
         self._refresh(ctx, saved=False)
 
     def on_change_dataset(self, ctx):
@@ -263,7 +287,7 @@ class DataDiverPanel(foo.Panel):
         text, result = self._prompt_result(ctx)
         if result is None:
             return
-        name = (ctx.panel.state.get("save_name") or "").strip() or None
+        name = (ctx.panel.state.get(_save_key(ctx.panel.state)) or "").strip() or None
         try:
             # reuses the Preview's result: the LLM is not asked again
             saved = ddp.save_prompt_view(ctx.dataset, text, name=name, result=result, **llm_settings(ctx))
@@ -272,13 +296,13 @@ class DataDiverPanel(foo.Panel):
             return
         self._show_result(ctx, text, result)
         ctx.panel.state.set("message", f"Saved view '{saved}'")
-        ctx.panel.state.set("save_name", None)  # used: the next save starts blank
+        # used: the next save starts blank (a new input; the App keeps a
+        # typed value in the old one whatever the state says)
+        ctx.panel.state.set(_save_key(ctx.panel.state), None)
+        ctx.panel.state.set("save_gen", int(ctx.panel.state.get("save_gen") or 0) + 1)
         ctx.ops.notify(f"Saved view '{saved}'", variant="success")
         self._refresh_saved(ctx)
-        # reload_dataset refreshes the App's saved-view list; then the view is
-        # opened by name so the App's selector shows it
-        ctx.ops.reload_dataset()
-        ctx.ops.set_view(name=saved)
+        _open_saved(ctx, saved, result.view)
 
     # --- saved views -------------------------------------------------------------
 
@@ -293,12 +317,11 @@ class DataDiverPanel(foo.Panel):
         name = self._saved_name(ctx)
         if name:
             try:
-                load_saved_view(ctx.dataset, name)  # the stage guard checks it first
+                view = load_saved_view(ctx.dataset, name)  # the stage guard checks it first
             except ValueError as e:  # refused by the stage guard, or gone
                 ctx.ops.notify(str(e), variant="error")
                 return
-            # by name: the App's saved-view selector shows it (not "Unsaved view")
-            ctx.ops.set_view(name=name)
+            _open_saved(ctx, name, view)
 
     def on_saved_check(self, ctx):
         name = self._saved_name(ctx)
@@ -419,7 +442,7 @@ class DataDiverPanel(foo.Panel):
         row = panel.h_stack("prompt_actions", align_x="left", gap=1)
         row.btn("preview_btn", label="Preview", icon="visibility", on_click=self.on_preview, variant="outlined")
         row.btn("apply_btn", label="Apply to App", icon="filter_alt", on_click=self.on_apply, variant="outlined")
-        panel.str("save_name", label="Save as (optional name)")
+        panel.str(_save_key(st), label="Save as (optional name)")
         panel.btn("save_btn", label="Save view", icon="save", on_click=self.on_save, variant="contained")
         preview = st.get("preview")
         if preview:
