@@ -330,3 +330,85 @@ def test_prompt_preview_apply_save(panel_registered, fresh_dataset):
     assert _find(reqs, "patch_panel_state", "preview")[0]["error"]
     reqs = _run_panel("on_preview", ds, state={"prompt": "  "})
     assert _find(reqs, "patch_panel_state", "preview")[0]["error"] == "Type a prompt first."
+
+
+# --- App hygiene: messages, prerequisites, confirmations ----------------------------
+
+
+def test_no_removed_app_option_warnings_unless_the_user_sets_one(panel_registered, caplog, monkeypatch):
+    """FiftyOne 1.22 warns that show_index/show_label/show_confidence were
+    removed on every session-state round trip, though nobody set them; once
+    the plugin is loaded that false alarm is dropped, a real setting still warns."""
+    import logging
+
+    import fiftyone.core.state as fost
+
+    assert foo.registry.operator_exists(PANEL_URI)  # the plugin is loaded
+    state = fost.StateDescription(config=fo.app_config.copy()).serialize()
+    with caplog.at_level(logging.WARNING, logger="fiftyone.core.config"):
+        fost.StateDescription.from_dict(state)
+    assert not [r for r in caplog.records if "has been removed" in r.getMessage()]
+    monkeypatch.setenv("FIFTYONE_APP_SHOW_INDEX", "false")
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="fiftyone.core.config"):
+        fost.StateDescription.from_dict(state)
+    assert any("`show_index`" in r.getMessage() for r in caplog.records)
+
+
+def _form(uri, dataset, **params):
+    import fiftyone.operators.executor as foe
+
+    ctx = foe.ExecutionContext(request_params={"dataset_name": dataset.name, "params": params})
+    return foo.get_operator(f"{PLUGIN}/{uri}").resolve_input(ctx).to_json()
+
+
+def test_missing_predictions_is_a_form_error_with_a_button(panel_registered, fresh_dataset):
+    for uri in ("compute_ood", "find_label_issues"):
+        props = _form(uri, fresh_dataset)["type"]["properties"]
+        err = props["missing_predictions"]
+        assert err["invalid"] is True
+        assert "run 'Predictions' first" in err["view"]["label"]
+        button = props["run_compute_predictions"]["view"]
+        assert button["operator"] == f"{PLUGIN}/compute_predictions" and button["prompt"] is True
+
+
+def test_customize_name_taken_is_a_form_error_in_app_words(panel_registered, fresh_dataset):
+    ds = fresh_dataset
+    ds.save_view("mine", ds.limit(3))
+    props = _form("customize", ds, corruptions=["fog"], save_as="mine")["type"]["properties"]
+    assert props["name_taken"]["invalid"] is True
+    assert "tick 'Replace a saved view of that name'" in props["name_taken"]["view"]["description"]
+    assert "name_taken" not in _form("customize", ds, corruptions=["fog"], save_as="mine", overwrite=True)["type"]["properties"]
+
+
+def test_exclude_and_undo_say_what_they_did(panel_registered, fresh_dataset, run_operator):
+    ds = fresh_dataset
+    ids = ds.take(3, seed=5).values("id")
+    res = run_operator("exclude_samples", ds, selected=ids)
+    res.raise_exceptions()
+    assert res.result["message"] == "Excluded 3 sample(s). Undo with 'DataDiver: undo an edit'."
+    notes = [r.to_json()["params"]["message"] for r in res.executor._requests if r.to_json()["operator_uri"] == "notify"]
+    assert notes == [res.result["message"]]
+    again = run_operator("exclude_samples", ds, selected=ids[:2])
+    assert again.result["message"].startswith("Excluded 0 sample(s) (2 of the 2 targeted were already so)")
+    undo = run_operator("undo_edit", ds)
+    undo.raise_exceptions()
+    assert "sample(s) restored" in undo.result["message"]
+
+
+def test_siblings_with_no_samples_says_so_and_keeps_the_view(panel_registered, fresh_dataset, run_operator):
+    from datadiver_fo.customize import relations as ddr
+
+    ds = fresh_dataset
+    sid = None
+    for label in ds.distinct("ground_truth.label"):
+        cand = ds.match(F("ground_truth.label") == label).first().id
+        if len(ddr.siblings(ds, cand)) == 0:
+            sid = cand
+            break
+    assert sid is not None, "the miniature should have a class without sibling samples"
+    res = run_operator("show_siblings", ds, params={"sample_id": sid})
+    res.raise_exceptions()
+    assert res.result["count"] == 0 and "the view is unchanged" in res.result["message"]
+    ops = [r.to_json()["operator_uri"] for r in res.executor._requests]
+    assert "set_view" not in ops and "notify" in ops
