@@ -179,10 +179,10 @@ class Customize(foo.Operator):
             saved = name
         if not ctx.delegated:
             if saved:
-                ctx.ops.reload_dataset()  # the App's saved-view list, then the view by name
-                ctx.ops.set_view(name=saved)
-            else:
-                ctx.ops.set_view(view=view)
+                ctx.ops.reload_dataset()  # the App's saved-view list shows the new view
+            # by stages: the App refuses set_view(name=...) for a view saved
+            # after the page loaded (the panel's Load then opens it by name)
+            ctx.ops.set_view(view=view)
             ctx.ops.notify(f"Showing {len(view)} samples" + (f", saved as '{saved}'" if saved else ""),
                            variant="success")
         return {
