@@ -424,6 +424,38 @@ def test_missing_prerequisite_says_what_to_run(app, app_dataset):
     page.get_by_role("button", name="Cancel").click()
 
 
+def test_sample_viewer_one_click_from_the_grid(app, app_dataset):
+    """(extra) Selecting one sample in the grid shows it in the panel: its
+    picture under every corruption x severity, its WordNet path; clicking a
+    picture opens that variant."""
+    page = app.page
+    page.get_by_role("button", name="Reset view").click()
+    app.expect(app.counts).to_contain_text(re.compile(rf"\b{len(app_dataset)}\b"), timeout=30000)
+    thumb = page.locator("[data-cy='looker']").first
+    if not thumb.count():
+        thumb = page.locator("canvas").first
+    thumb.hover()
+    box = thumb.bounding_box()
+    page.mouse.click(box["x"] + 12, box["y"] + 12)  # the selection checkbox, top left
+    app.expect(_panel_scroller(page).get_by_text("Selected sample", exact=False)).to_have_count(1, timeout=30000)
+    app.expect(_panel_scroller(page).get_by_text("WordNet:", exact=False).first).to_be_visible()
+    text = _panel_scroller(page).get_by_text("variants", exact=False).first.inner_text()
+    n = int(re.search(r"(\d+) variants", text).group(1))
+    assert n > 5, text
+    # one picture per variant (plotly draws each heatmap as an <image> too)
+    pictures = """() => [...document.querySelectorAll('.js-plotly-plot image')].filter(
+        e => (e.getAttribute('href') || e.getAttribute('xlink:href') || '').includes('/media?filepath=')).length"""
+    page.wait_for_function(f"() => ({pictures})() === {n}", timeout=30000)
+    page.wait_for_timeout(1000)
+    app.shot("sample_viewer.png")
+    # a click on a picture opens that variant in the App's modal
+    last = page.evaluate("""() => { const e = [...document.querySelectorAll('.js-plotly-plot image')].filter(
+        e => (e.getAttribute('href') || e.getAttribute('xlink:href') || '').includes('/media?filepath=')).pop();
+        const r = e.getBoundingClientRect(); return {x: r.x, y: r.y, width: r.width, height: r.height}; }""")
+    page.mouse.click(last["x"] + last["width"] / 2, last["y"] + last["height"] / 2)
+    app.expect(page.locator("[data-cy='modal']")).to_be_visible(timeout=30000)
+    app.shot("sample_viewer_opened.png")
+    page.keyboard.press("Escape")
 def test_sidebar_group_holds_every_datadiver_field(browser, app_server, app_dataset):
     """(5) After a fine edit and an enrich step, the sidebar's DATADIVER group
     holds the loader's fields, ``excluded`` and the quality fields; none of

@@ -160,12 +160,13 @@ def test_saved_views_table_and_check(fresh_dataset):
 # --- the panel, through FiftyOne's executor ---------------------------------------
 
 
-def _run_panel(method, dataset, view=None, state=None, **params):
+def _run_panel(method, dataset, view=None, state=None, selected=None, **params):
     result = foo.execute_operator(
         PANEL_URI,
         dataset=dataset,
         view=view,
         params={"panel_id": "test-panel", "__method__": method, "panel_state": state or {}, **params},
+        **({"selected": list(selected)} if selected else {}),
     )
     result.raise_exceptions()
     return [r.to_json() for r in result.executor._requests]
@@ -412,3 +413,28 @@ def test_siblings_with_no_samples_says_so_and_keeps_the_view(panel_registered, f
     assert res.result["count"] == 0 and "the view is unchanged" in res.result["message"]
     ops = [r.to_json()["operator_uri"] for r in res.executor._requests]
     assert "set_view" not in ops and "notify" in ops
+
+
+def test_sample_viewer_shows_variants_path_and_opens_a_variant(panel_registered, mini_dataset):
+    from datadiver_fo.customize import relations as ddr
+
+    ds = mini_dataset
+    sid = ds.match((F("corruption") == "fog") & (F("severity") == 3)).first().id
+    variants = ddr.variants(ds, sid)
+    reqs = _run_panel("on_change_selected", ds, selected=[sid])
+    sample = [s for s in _find(reqs, "patch_panel_state", "sample") if s][0]
+    assert sample["id"] == sid and len(sample["cells"]) == len(variants) > 5
+    assert set(sample["rows"]) == set(variants.distinct("corruption")) and "fog" in sample["rows"]
+    assert sample["cols"] == sorted(variants.distinct("severity"))
+    assert sample["path"] == ds[sid]["hypernyms"] and sample["path"]
+    assert all(im["source"].startswith("/media?filepath=%2F") for im in sample["images"])
+    i, j = sample["rows"].index("spatter"), sample["cols"].index(5)
+    target = sample["cells"][f"{i},{j}"]
+    assert ds[target]["corruption"] == "spatter" and ds[target]["severity"] == 5
+    # clicking that picture shows the variants and opens it in the modal
+    reqs = _run_panel("on_variant_click", ds, state={"sample": sample}, x=j, y=i)
+    assert _find(reqs, "open_sample")[0]["id"] == target
+    assert _set_view_target(reqs, ds).count() == len(variants)
+    # two selected samples: no viewer
+    reqs = _run_panel("on_change_selected", ds, selected=ds.limit(2).values("id"))
+    assert _find(reqs, "patch_panel_state", "sample") == [None]

@@ -12,12 +12,14 @@ The panel is thin: every number it shows comes from a library function a
 notebook can call.
 """
 import logging
+import urllib.parse
 
 import fiftyone.operators as foo
 import fiftyone.operators.types as types
 
 from datadiver_fo.internal import schema as sch
 from datadiver_fo.customize import prompts as ddp
+from datadiver_fo.customize import relations as ddr
 from datadiver_fo.customize import summary as dds
 from datadiver_fo.customize.stage_guard import load_saved_view
 
@@ -179,6 +181,22 @@ class DataDiverPanel(foo.Panel):
 
     def on_refresh(self, ctx):
         self._refresh(ctx)
+
+    def on_change_selected(self, ctx):
+        self._refresh_sample(ctx)
+
+    def on_variant_click(self, ctx):
+        """A click on the variants grid opens that variant in the App's modal."""
+        sample = ctx.panel.state.get("sample") or {}
+        cells = sample.get("cells") or {}
+        x, y = ctx.params.get("x"), ctx.params.get("y")
+        if x is None or y is None:
+            return
+        vid = cells.get(f"{int(round(y))},{int(round(x))}")
+        if vid:
+            # the modal opens samples of the current view: show the variants first
+            ctx.ops.set_view(view=ddr.variants(ctx.dataset, vid))
+            ctx.ops.open_sample(id=vid)
 
     def on_reset_view(self, ctx):
         ctx.ops.clear_view()
@@ -354,6 +372,89 @@ class DataDiverPanel(foo.Panel):
                 return
         ctx.ops.notify("No export operator is installed", variant="warning")
 
+    # --- the selected sample: its variants, WordNet path, neighbours ----------------
+
+    def _refresh_sample(self, ctx):
+        """One selected sample: its picture under every corruption x severity
+        (a grid of thumbnails, click one to open it), its WordNet path and its
+        stored neighbours. Any other selection hides the viewer."""
+        selected = list(ctx.selected or [])
+        if len(selected) != 1 or not ctx.dataset.has_sample_field(sch.SOURCE_ID):
+            ctx.panel.state.set("sample", None)
+            return
+        sid = selected[0]
+        try:
+            sample = ctx.dataset[sid]
+            variants = ddr.variants(ctx.dataset, sid)
+        except (KeyError, ValueError) as e:
+            ctx.panel.state.set("sample", {"id": sid, "error": str(e)})
+            return
+        ids, corrs, sevs, paths = variants.values(["id", sch.CORRUPTION, sch.SEVERITY, "filepath"])
+        rows = list(dict.fromkeys(c or "?" for c in corrs))  # variants() orders clean first, then family order
+        cols = sorted({s if s is not None else 0 for s in sevs})
+        cells, images, z = {}, [], [[None] * len(cols) for _ in rows]
+        for vid, c, sev, path in zip(ids, corrs, sevs, paths):
+            i, j = rows.index(c or "?"), cols.index(sev if sev is not None else 0)
+            cells[f"{i},{j}"] = vid
+            z[i][j] = 2 if vid == sid else 1
+            images.append({
+                "source": "/media?filepath=" + urllib.parse.quote(path, safe=""),
+                "xref": "x", "yref": "y", "x": j, "y": i, "sizex": 0.9, "sizey": 0.9,
+                "xanchor": "center", "yanchor": "middle", "layer": "above",
+            })
+        gt = sample.get_field(sch.GROUND_TRUTH) if ctx.dataset.has_sample_field(sch.GROUND_TRUTH) else None
+        hypernyms = sample.get_field(sch.HYPERNYMS) if ctx.dataset.has_sample_field(sch.HYPERNYMS) else None
+        neighbors = sample.get_field("neighbors") if ctx.dataset.has_sample_field("neighbors") else None
+        ctx.panel.data.set("variants", [{
+            "type": "heatmap", "z": z, "x": list(range(len(cols))), "y": list(range(len(rows))),
+            "colorscale": [[0, "#333333"], [1, "#ff6d04"]], "zmin": 1, "zmax": 2, "showscale": False,
+            "hoverongaps": False, "hovertemplate": "click to open<extra></extra>",
+        }])
+        ctx.panel.state.set("sample", {
+            "id": sid,
+            "label": getattr(gt, "label", None),
+            "path": list(hypernyms or []),
+            "corruption": sample.get_field(sch.CORRUPTION) if ctx.dataset.has_sample_field(sch.CORRUPTION) else None,
+            "severity": sample.get_field(sch.SEVERITY) if ctx.dataset.has_sample_field(sch.SEVERITY) else None,
+            "rows": rows, "cols": cols, "cells": cells, "images": images,
+            "num_neighbors": len(neighbors or []),
+        })
+
+    def _render_sample(self, ctx, panel, sample):
+        panel.md("##### Selected sample (click a picture to open it)", name="sample_title")
+        if sample.get("error"):
+            panel.view("sample_error", types.Error(label=sample["error"]))
+            return
+        where = f"{sample.get('corruption')} {sample.get('severity')}"
+        path = " › ".join(reversed(sample.get("path") or [])) or "(no WordNet path)"
+        panel.md(
+            f"**{sample.get('label') or '(no label)'}** · {where} · {len(sample.get('cells') or {})} variants"
+            f"\n\nWordNet: {path} › **{sample.get('label') or '?'}**",
+            name="sample_md",
+        )
+        rows, cols = sample.get("rows") or [], sample.get("cols") or []
+        panel.plot(
+            "variants",
+            layout={
+                "height": 60 + 48 * len(rows),
+                "xaxis": {"tickvals": list(range(len(cols))), "ticktext": [str(c) for c in cols],
+                          "title": {"text": "severity"}, "range": [-0.5, len(cols) - 0.5]},
+                "yaxis": {"tickvals": list(range(len(rows))), "ticktext": rows, "autorange": "reversed"},
+                "images": sample.get("images") or [],
+                "margin": {"l": 120, "t": 10, "b": 40, "r": _PLOT_RIGHT},
+            },
+            on_click=self.on_variant_click,
+        )
+        acts = panel.h_stack("sample_actions", align_x="left", gap=1)
+        params = {"sample_id": sample["id"]}
+        acts.btn("sample_variants", label="Show variants", icon="grid_view",
+                 on_click=f"{PLUGIN}/show_variants", params=params, variant="outlined")
+        acts.btn("sample_siblings", label="Sibling classes", icon="account_tree",
+                 on_click=f"{PLUGIN}/show_siblings", params=params, prompt=True, variant="outlined")
+        if sample.get("num_neighbors"):
+            acts.btn("sample_neighbors", label=f"Neighbours ({sample['num_neighbors']})", icon="hub",
+                     on_click=f"{PLUGIN}/show_neighbors", params=params, prompt=True, variant="outlined")
+
     # --- data ------------------------------------------------------------------
 
     def _refresh(self, ctx, saved=True):
@@ -458,6 +559,9 @@ class DataDiverPanel(foo.Panel):
                 panel.md("\n\n".join(lines), name="preview_md")
         if st.get("message"):
             panel.md(str(st.get("message")), name="message_md")
+
+        if st.get("sample"):
+            self._render_sample(ctx, panel, st.get("sample"))
 
         # overview
         if st.get("heatmap_rows"):
