@@ -160,12 +160,13 @@ def test_saved_views_table_and_check(fresh_dataset):
 # --- the panel, through FiftyOne's executor ---------------------------------------
 
 
-def _run_panel(method, dataset, view=None, state=None, **params):
+def _run_panel(method, dataset, view=None, state=None, selected=None, **params):
     result = foo.execute_operator(
         PANEL_URI,
         dataset=dataset,
         view=view,
         params={"panel_id": "test-panel", "__method__": method, "panel_state": state or {}, **params},
+        **({"selected": list(selected)} if selected else {}),
     )
     result.raise_exceptions()
     return [r.to_json() for r in result.executor._requests]
@@ -190,6 +191,21 @@ def _set_view_target(requests, dataset):
     return fov.DatasetView._build(dataset, views[0]["view"])
 
 
+def test_heatmap_tells_dataset_gaps_from_filtered_cells(panel_registered, fresh_dataset):
+    ds = fresh_dataset
+    # a real gap: the dataset has no fog at severity 5; the view also drops spatter
+    ds.delete_samples(ds.match((F("corruption") == "fog") & (F("severity") == 5)))
+    view = ds.match(F("corruption") != "spatter")
+    reqs = _run_panel("on_load", ds, view=view)
+    heat = _find(reqs, "patch_panel_data", "heatmap")[0][0]
+    assert heat["text"][heat["y"].index("fog")][5] == "empty"
+    assert heat["text"][heat["y"].index("spatter")][1:] == ["filtered"] * 5
+    state = {}
+    for s in _find(reqs, "patch_panel_state"):
+        state.update(s["state"])
+    assert state["empty_cells"] == 1 and state["filtered_cells"] == 5
+
+
 def test_panel_load_renders_overview(panel_registered, mini_dataset):
     view = mini_dataset.match(F("corruption") != "spatter")
     reqs = _run_panel("on_load", mini_dataset, view=view)
@@ -198,12 +214,15 @@ def test_panel_load_renders_overview(panel_registered, mini_dataset):
     assert heat["type"] == "heatmap" and heat["y"] == matrix["corruptions"]
     assert heat["z"] == matrix["counts"]
     row = heat["y"].index("spatter")
-    assert heat["text"][row][1:] == ["empty"] * 5  # the gap is labelled, not blank
+    # the view filtered these cells out (the dataset has samples there): labelled, not blank, not "empty"
+    assert heat["text"][row][1:] == ["filtered"] * 5
     state = {}
     for s in _find(reqs, "patch_panel_state"):
         state.update(s["state"])
     assert state["total"] == view.count()
-    assert state["empty_cells"] == 5
+    assert state["filtered_cells"] == 5 and state["empty_cells"] == 0
+    header = _find(reqs, "show_panel_output")[0]["output"]["type"]["properties"]["header"]
+    assert "5 cells filtered out by the view" in str(header) and "empty corruption" not in str(header)
     assert set(state["class_rows"]) == set(mini_dataset.distinct("ground_truth.label"))
     classes = _find(reqs, "patch_panel_data", "classes")[0]
     assert all("spatter" in r["flags"] for r in classes)
@@ -258,6 +277,10 @@ def test_histogram_click_and_saved_view_actions(panel_registered, fresh_dataset)
     assert saved[0]["name"] == "fog"
     reqs = _run_panel("on_saved_load", ds, state={"saved_names": ["fog"]}, row=0)
     assert _set_view_target(reqs, ds).count() == ds.match(F("corruption") == "fog").count()
+    # then opened by name on the view change, so the App's saved-view selector shows "fog"
+    assert _find(reqs, "patch_panel_state", "pending_saved") == ["fog"]
+    reqs = _run_panel("on_change_view", ds, state={"pending_saved": "fog"})
+    assert [v.get("name") for v in _find(reqs, "set_view")] == ["fog"]
     reqs = _run_panel("on_saved_check", ds, state={"saved_names": ["fog"]}, row=0)
     n = ds.match(F("corruption") == "fog").count()
     assert f"{n} samples" in _find(reqs, "notify")[0]["message"]
@@ -277,18 +300,141 @@ def test_prompt_preview_apply_save(panel_registered, fresh_dataset):
     assert preview["count"] == n and preview["error"] is None and preview["explanation"]
     assert not _find(reqs, "set_view")  # a preview never changes the App
 
-    reqs = _run_panel("on_apply", ds, state={"prompt": text})
-    assert _set_view_target(reqs, ds).count() == n
+    # Apply without a Preview of this prompt: the panel shows what it applied
+    other = "spatter"
+    reqs = _run_panel("on_apply", ds, state={"prompt": other, "preview": preview, "message": "Saved view 'x'"})
+    m = ddf.text_to_view(ds, other, llm="offline").view.count()
+    assert _set_view_target(reqs, ds).count() == m != n
+    shown = _find(reqs, "patch_panel_state", "preview")[0]
+    assert shown["prompt"] == other and shown["count"] == m
+    assert None in _find(reqs, "patch_panel_state", "message")  # the old line is cleared
 
-    reqs = _run_panel("on_save", ds, state={"prompt": text, "save_name": "heavy-fog"})
+    reqs = _run_panel("on_save", ds, state={"prompt": text, "save_name_0": "heavy-fog"})
     assert _set_view_target(reqs, ds).count() == n
     assert _find(reqs, "reload_dataset")  # the App refreshes its saved-view list
+    assert _find(reqs, "patch_panel_state", "pending_saved") == ["heavy-fog"]  # then opens it by name
+    assert _find(reqs, "patch_panel_state", "save_gen") == [1]  # a blank Save-as box
     assert ds.has_saved_view("heavy-fog") and ds.load_saved_view("heavy-fog").count() == n
-    # saving again under the same name is refused, shown in the panel, not raised
-    reqs = _run_panel("on_save", ds, state={"prompt": text, "save_name": "heavy-fog"})
-    assert _find(reqs, "patch_panel_state", "preview")[0]["error"]
+    # the view change that follows opens it by name
+    reqs = _run_panel("on_change_view", ds, state={"pending_saved": "heavy-fog"})
+    assert [v.get("name") for v in _find(reqs, "set_view")] == ["heavy-fog"]
+    # saving again under the same name is refused, shown in the panel in App
+    # words, not raised; the earlier "Saved view" line is cleared
+    reqs = _run_panel("on_save", ds, state={"prompt": text, "save_gen": 1, "save_name_1": "heavy-fog",
+                                            "message": "Saved view 'heavy-fog'"})
+    error = _find(reqs, "patch_panel_state", "preview")[0]["error"]
+    assert "already exists" in error and "type another name in 'Save as'" in error
+    assert "overwrite=True" not in error
+    assert None in _find(reqs, "patch_panel_state", "message")
 
     reqs = _run_panel("on_preview", ds, state={"prompt": "zzqx unknown thing"})
     assert _find(reqs, "patch_panel_state", "preview")[0]["error"]
     reqs = _run_panel("on_preview", ds, state={"prompt": "  "})
     assert _find(reqs, "patch_panel_state", "preview")[0]["error"] == "Type a prompt first."
+
+
+# --- App hygiene: messages, prerequisites, confirmations ----------------------------
+
+
+def test_no_removed_app_option_warnings_unless_the_user_sets_one(panel_registered, caplog, monkeypatch):
+    """FiftyOne 1.22 warns that show_index/show_label/show_confidence were
+    removed on every session-state round trip, though nobody set them; once
+    the plugin is loaded that false alarm is dropped, a real setting still warns."""
+    import logging
+
+    import fiftyone.core.state as fost
+
+    assert foo.registry.operator_exists(PANEL_URI)  # the plugin is loaded
+    state = fost.StateDescription(config=fo.app_config.copy()).serialize()
+    with caplog.at_level(logging.WARNING, logger="fiftyone.core.config"):
+        fost.StateDescription.from_dict(state)
+    assert not [r for r in caplog.records if "has been removed" in r.getMessage()]
+    monkeypatch.setenv("FIFTYONE_APP_SHOW_INDEX", "false")
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="fiftyone.core.config"):
+        fost.StateDescription.from_dict(state)
+    assert any("`show_index`" in r.getMessage() for r in caplog.records)
+
+
+def _form(uri, dataset, **params):
+    import fiftyone.operators.executor as foe
+
+    ctx = foe.ExecutionContext(request_params={"dataset_name": dataset.name, "params": params})
+    return foo.get_operator(f"{PLUGIN}/{uri}").resolve_input(ctx).to_json()
+
+
+def test_missing_predictions_is_a_form_error_with_a_button(panel_registered, fresh_dataset):
+    for uri in ("compute_ood", "find_label_issues"):
+        props = _form(uri, fresh_dataset)["type"]["properties"]
+        err = props["missing_predictions"]
+        assert err["invalid"] is True
+        assert "run 'Predictions' first" in err["view"]["label"]
+        button = props["run_compute_predictions"]["view"]
+        assert button["operator"] == f"{PLUGIN}/compute_predictions" and button["prompt"] is True
+
+
+def test_customize_name_taken_is_a_form_error_in_app_words(panel_registered, fresh_dataset):
+    ds = fresh_dataset
+    ds.save_view("mine", ds.limit(3))
+    props = _form("customize", ds, corruptions=["fog"], save_as="mine")["type"]["properties"]
+    assert props["name_taken"]["invalid"] is True
+    assert "tick 'Replace a saved view of that name'" in props["name_taken"]["view"]["description"]
+    assert "name_taken" not in _form("customize", ds, corruptions=["fog"], save_as="mine", overwrite=True)["type"]["properties"]
+
+
+def test_exclude_and_undo_say_what_they_did(panel_registered, fresh_dataset, run_operator):
+    ds = fresh_dataset
+    ids = ds.take(3, seed=5).values("id")
+    res = run_operator("exclude_samples", ds, selected=ids)
+    res.raise_exceptions()
+    assert res.result["message"] == "Excluded 3 sample(s). Undo with 'DataDiver: undo an edit'."
+    notes = [r.to_json()["params"]["message"] for r in res.executor._requests if r.to_json()["operator_uri"] == "notify"]
+    assert notes == [res.result["message"]]
+    again = run_operator("exclude_samples", ds, selected=ids[:2])
+    assert again.result["message"].startswith("Excluded 0 sample(s) (2 of the 2 targeted were already so)")
+    undo = run_operator("undo_edit", ds)
+    undo.raise_exceptions()
+    assert "sample(s) restored" in undo.result["message"]
+
+
+def test_siblings_with_no_samples_says_so_and_keeps_the_view(panel_registered, fresh_dataset, run_operator):
+    from datadiver_fo.customize import relations as ddr
+
+    ds = fresh_dataset
+    sid = None
+    for label in ds.distinct("ground_truth.label"):
+        cand = ds.match(F("ground_truth.label") == label).first().id
+        if len(ddr.siblings(ds, cand)) == 0:
+            sid = cand
+            break
+    assert sid is not None, "the miniature should have a class without sibling samples"
+    res = run_operator("show_siblings", ds, params={"sample_id": sid})
+    res.raise_exceptions()
+    assert res.result["count"] == 0 and "the view is unchanged" in res.result["message"]
+    ops = [r.to_json()["operator_uri"] for r in res.executor._requests]
+    assert "set_view" not in ops and "notify" in ops
+
+
+def test_sample_viewer_shows_variants_path_and_opens_a_variant(panel_registered, mini_dataset):
+    from datadiver_fo.customize import relations as ddr
+
+    ds = mini_dataset
+    sid = ds.match((F("corruption") == "fog") & (F("severity") == 3)).first().id
+    variants = ddr.variants(ds, sid)
+    reqs = _run_panel("on_change_selected", ds, selected=[sid])
+    sample = [s for s in _find(reqs, "patch_panel_state", "sample") if s][0]
+    assert sample["id"] == sid and len(sample["cells"]) == len(variants) > 5
+    assert set(sample["rows"]) == set(variants.distinct("corruption")) and "fog" in sample["rows"]
+    assert sample["cols"] == sorted(variants.distinct("severity"))
+    assert sample["path"] == ds[sid]["hypernyms"] and sample["path"]
+    assert all(im["source"].startswith("/media?filepath=%2F") for im in sample["images"])
+    i, j = sample["rows"].index("spatter"), sample["cols"].index(5)
+    target = sample["cells"][f"{i},{j}"]
+    assert ds[target]["corruption"] == "spatter" and ds[target]["severity"] == 5
+    # clicking that picture shows the variants and opens it in the modal
+    reqs = _run_panel("on_variant_click", ds, state={"sample": sample}, x=j, y=i)
+    assert _find(reqs, "open_sample")[0]["id"] == target
+    assert _set_view_target(reqs, ds).count() == len(variants)
+    # two selected samples: no viewer
+    reqs = _run_panel("on_change_selected", ds, selected=ds.limit(2).values("id"))
+    assert _find(reqs, "patch_panel_state", "sample") == [None]

@@ -41,6 +41,7 @@ from datadiver_fo.customize import edit_log
 from datadiver_fo.internal import schema
 from datadiver_fo.internal import store
 from datadiver_fo.internal.provenance import now_iso, user_name
+from datadiver_fo.internal.sidebar import refresh_sidebar_group
 EDITS_KEY = edit_log.LEGACY_INFO_KEY  # old home of the edit log in dataset.info (migrated on first use)
 
 _EXCLUSION_OPS = ("exclude", "include")
@@ -170,6 +171,7 @@ def _logged(dataset, op, ids, changed, params, user, apply):
 def _ensure_field(dataset, field, ftype, **kwargs):
     if not dataset.has_sample_field(field):
         dataset.add_sample_field(field, ftype, **kwargs)
+        refresh_sidebar_group(dataset)  # the new field joins the "datadiver" sidebar group
 
 
 def list_edits(dataset, include_undone=True):

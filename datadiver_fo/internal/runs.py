@@ -512,6 +512,13 @@ def _save_results(samples, key, config, results, status):
     samples.save_run_results(key, res)
 
 
+def _refresh_sidebar(samples):
+    # the run's output fields join the App's "datadiver" sidebar group
+    from .sidebar import refresh_sidebar_group
+
+    refresh_sidebar_group(samples._root_dataset)
+
+
 def record_run(samples, key, method, results=None, overwrite=True, status=COMPLETE, **config):
     """Records run ``key`` of ``method`` on ``samples``, or updates it in place.
 
@@ -552,11 +559,13 @@ def record_run(samples, key, method, results=None, overwrite=True, status=COMPLE
             samples.update_run_config(key, cfg)
             _touch(samples, key)
             _save_results(samples, key, cfg, results, status)
+            _refresh_sidebar(samples)
             return key
         fors.Run.delete_run(samples, key, cleanup=False)
     samples.register_run(key, cfg)
     if results is not None or status != COMPLETE:
         _save_results(samples, key, cfg, results, status)
+    _refresh_sidebar(samples)
     return key
 
 
@@ -583,6 +592,7 @@ def finish_run(samples, key, results=None, **config):
             setattr(cfg, name, value)
         samples.update_run_config(key, cfg)
     _save_results(samples, key, cfg, results, COMPLETE)
+    _refresh_sidebar(samples)
     return key
 
 

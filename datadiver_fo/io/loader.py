@@ -614,15 +614,11 @@ def _create_indexes(dataset):
 
 
 def _set_app_config(dataset):
-    groups = fo.DatasetAppConfig.default_sidebar_groups(dataset)
-    ours = [S.CORRUPTION, S.CORRUPTION_FAMILY, S.SEVERITY, S.WNID, S.HYPERNYMS, S.SOURCE_ID]
-    for g in groups:
-        g.paths = [p for p in g.paths if p not in ours]
-    groups = [g for g in groups if g.name != "datadiver"]
-    insert_at = next((i for i, g in enumerate(groups) if g.name == "labels"), 1) + 1
-    groups.insert(insert_at, fo.SidebarGroupDocument(name="datadiver", paths=ours))
-    dataset.app_config.sidebar_groups = groups
-    dataset.save()
+    # one "datadiver" sidebar group holding the loader's fields (and any
+    # score fields a re-import keeps); internal/sidebar.py owns the group
+    from datadiver_fo.internal.sidebar import refresh_sidebar_group
+
+    refresh_sidebar_group(dataset)
 
 
 # --- class naming ------------------------------------------------------------------

@@ -1,4 +1,5 @@
 """Small helpers shared by the operator modules (form pieces, progress)."""
+import re
 
 
 def path_param(value):
@@ -140,3 +141,53 @@ def llm_settings(ctx, engine=None, model=None, base_url=None):
         base_url=(base_url or "").strip() or secret(ctx, "OPENAI_BASE_URL"),
         api_key=secret(ctx, "OPENAI_API_KEY"),
     )
+
+
+# --- App wording and prerequisites ---------------------------------------------------
+
+PLUGIN = "@datadiver/datadiver"
+
+# what to do in the App where the library's message names a Python argument
+_APP_WORDS = {
+    "overwrite": "choose another name, or tick the form's Overwrite / 'Replace ...' checkbox",
+    "allow_all": "use 'Reset view' to see the whole dataset, or name what to keep",
+    "allow_new": "pick a class from the list",
+    "brain_key": "choose the index in the form",
+    "names": "leave that view out of the list",
+}
+_PASS_ARG = re.compile(r"(\()?\bpass (?:another \w+= or )?(\w+)=[^;()]*(\))?")
+
+
+def app_message(text, **words):
+    """A library message in App words: each "pass overwrite=True ..." clause
+    becomes what to do in a form (a checkbox, a button); ``words`` overrides
+    the wording per argument name (e.g. ``overwrite="type another name"``)."""
+    table = dict(_APP_WORDS, **words)
+
+    def _sub(m):
+        if m.group(2) not in table:
+            return m.group(0)
+        said = table[m.group(2)]
+        return f"({said})" if m.group(1) and m.group(3) else said
+
+    return _PASS_ARG.sub(_sub, str(text)).rstrip()
+
+
+def require_field(ctx, inputs, field, run_first, button_label):
+    """Prerequisite check for ``resolve_input``: when the dataset has no
+    sample field ``field``, adds an error naming the operator to run first
+    (``run_first``, e.g. ``"compute_predictions"``) and a button opening it,
+    marks the form invalid (Execute disabled) and returns False."""
+    if ctx.dataset is not None and ctx.dataset.has_sample_field(field):
+        return True
+    form_error(
+        inputs, "missing_" + field.replace(".", "_"),
+        f"No '{field}' field yet: run '{button_label}' first",
+        f"Click the button below (or the '{button_label}' button of the DataDiver panel, "
+        f"operator {PLUGIN}/{run_first}), then open this form again.",
+    )
+    import fiftyone.operators.types as types
+
+    inputs.view("run_" + run_first, types.Button(
+        label=f"Open '{button_label}'", operator=f"{PLUGIN}/{run_first}", prompt=True))
+    return False

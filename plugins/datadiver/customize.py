@@ -2,14 +2,19 @@
 samples (``exclude_samples``, ``include_samples``, ``relabel_samples``,
 ``mark_missing_label``, ``undo_edit``). They read params, call
 ``datadiver_fo.customize.selection`` / ``datadiver_fo.customize.edits`` and report."""
+import json
+import weakref
+
 import fiftyone.operators as foo
 import fiftyone.operators.types as types
 
 from datadiver_fo.customize import edits as dde
+from datadiver_fo.customize import view_records
+from datadiver_fo.internal import schema as sch
 from datadiver_fo.customize import selection as ddc
 from datadiver_fo.customize import viewspec as ddv
 
-from ._common import form_error
+from ._common import app_message, form_error
 
 _LIST_KEYS = (
     ("classes", "Classes", "classes"),
@@ -27,15 +32,46 @@ _EXCLUDE_KEYS = (
 )
 
 
-def _editable_saved_views(dataset):
-    out = []
-    for name in dataset.list_saved_views():
+# Form pieces per dataset state: the vocabulary object is cached by
+# ``viewspec.vocabulary`` until the dataset changes (one index lookup to check),
+# so keying on it re-reads the choices only after a change. A keystroke in the
+# form costs no full-dataset scan.
+_FORM_CACHE = weakref.WeakKeyDictionary()
+_MAX_COUNTS = 64  # previewed selections kept per dataset state
+
+
+def _form_state(dataset):
+    """(vocabulary, cached dict) for ``dataset``: ``present`` classes,
+    ``editable`` saved views (those with a recorded spec) and ``counts``
+    (selection key -> preview line or error)."""
+    vocab = ddv.vocabulary(dataset)
+    names = tuple(dataset.list_saved_views())
+    state = _FORM_CACHE.get(vocab)
+    if state is None:
+        labels = set(dataset.distinct(f"{sch.GROUND_TRUTH}.label")) if dataset.has_sample_field(sch.GROUND_TRUTH) else set()
+        state = {"present": [c for c in vocab.classes if c in labels], "saved": None, "counts": {}}
+        _FORM_CACHE[vocab] = state
+    if state["saved"] != names:
+        records = view_records.get_view_records(dataset)
+        state["editable"] = [n for n in names if (records.get(n) or {}).get("spec")]
+        state["saved"] = names
+        state["counts"] = {}
+    return vocab, state
+
+
+def _preview(dataset, state, kwargs):
+    """The form's preview line for a selection: (text, None) or (None, error)."""
+    key = json.dumps(kwargs, sort_keys=True, default=str)
+    counts = state["counts"]
+    if key not in counts:
         try:
-            ddc.spec_for_saved_view(dataset, name)
-            out.append(name)
-        except ValueError:
-            continue
-    return out
+            view, spec = ddc.select(dataset, return_spec=True, **kwargs)
+            counts[key] = (f"{view.count()} samples. {ddv.describe_spec(spec)}", None)
+        except ValueError as e:
+            counts[key] = (None, str(e))
+        if len(counts) > _MAX_COUNTS:
+            counts.pop(next(iter(counts)))
+    return counts[key]
 
 
 def _multi(inputs, name, label, values, default=None):
@@ -76,8 +112,8 @@ class Customize(foo.Operator):
     def resolve_input(self, ctx):
         inputs = types.Object()
         dataset = ctx.dataset
-        vocab = ddv.vocabulary(dataset)
-        editable = _editable_saved_views(dataset)
+        vocab, state = _form_state(dataset)
+        editable = state["editable"]
         defaults = {}
         if editable:
             inputs.enum(
@@ -95,9 +131,8 @@ class Customize(foo.Operator):
                     defaults[key] = (spec.get("include") or {}).get(vkey) or []
                 for key, _, vkey in _EXCLUDE_KEYS:
                     defaults[key] = (spec.get("exclude") or {}).get(vkey) or []
-        present = [c for c in vocab.classes if c in set(dataset.distinct("ground_truth.label"))]
         choices = {
-            "classes": present or vocab.classes,
+            "classes": state["present"] or vocab.classes,
             "groups": sorted(vocab.groups, key=str.lower),
             "corruptions": vocab.corruptions,
             "families": vocab.families,
@@ -121,16 +156,17 @@ class Customize(foo.Operator):
         inputs.int("limit", required=False, label="At most this many samples (optional)")
         inputs.str("save_as", required=False, label="Save as view (optional)")
         inputs.bool("overwrite", default=False, label="Replace a saved view of that name")
+        save_as = (ctx.params.get("save_as") or "").strip()
+        if save_as and save_as in state["saved"] and not ctx.params.get("overwrite"):
+            form_error(inputs, "name_taken", f"A saved view named '{save_as}' exists",
+                       "Type another name, or tick 'Replace a saved view of that name'")
 
-        # preview: compile now, so the form shows the count or the error
-        try:
-            view, spec = ddc.select(dataset, return_spec=True, **_params_to_kwargs(ctx.params))
-            inputs.view(
-                "preview",
-                types.Notice(label=f"{len(view)} samples. {ddv.describe_spec(spec)}"),
-            )
-        except ValueError as e:
-            form_error(inputs, "preview_error", "Invalid selection", str(e))
+        # preview: the count or the error, computed once per selection
+        text, error = _preview(dataset, state, _params_to_kwargs(ctx.params))
+        if error is None:
+            inputs.view("preview", types.Notice(label=text))
+        else:
+            form_error(inputs, "preview_error", "Invalid selection", error)
         return types.Property(inputs, view=types.View(label="Customize selection"))
 
     def execute(self, ctx):
@@ -142,7 +178,13 @@ class Customize(foo.Operator):
             ddc.save_selection(dataset, name, spec, overwrite=bool(ctx.params.get("overwrite")))
             saved = name
         if not ctx.delegated:
+            if saved:
+                ctx.ops.reload_dataset()  # the App's saved-view list shows the new view
+            # by stages: the App refuses set_view(name=...) for a view saved
+            # after the page loaded (the panel's Load then opens it by name)
             ctx.ops.set_view(view=view)
+            ctx.ops.notify(f"Showing {len(view)} samples" + (f", saved as '{saved}'" if saved else ""),
+                           variant="success")
         return {
             "count": len(view),
             "description": ddv.describe_spec(spec),
@@ -154,7 +196,8 @@ class Customize(foo.Operator):
         outputs = types.Object()
         outputs.int("count", label="Samples")
         outputs.str("description", label="Selection")
-        outputs.str("saved_view", label="Saved view")
+        if (getattr(ctx, "results", None) or {}).get("saved_view"):
+            outputs.str("saved_view", label="Saved view")
         return types.Property(outputs)
 
 
@@ -195,8 +238,20 @@ def _user(ctx):
     return getattr(ctx, "user_id", None) or None
 
 
+def _edit_message(entry, done):
+    """One line saying what an edit (or undo) changed, and how to revert it."""
+    n, total = entry.get("num_changed", 0), entry.get("num_samples")
+    what = f"{done} {n} sample(s)"
+    if total is not None and total != n:
+        what += f" ({total - n} of the {total} targeted were already so)"
+    if entry.get("params", {}).get("label"):
+        what += f" to '{entry['params']['label']}'"
+    return what + ". Undo with 'DataDiver: undo an edit'." if n else what + "."
+
+
 class _FineEdit(foo.Operator):
     _name = None
+    _done = "Changed"
     _label = None
     _verb = None
 
@@ -217,13 +272,25 @@ class _FineEdit(foo.Operator):
         raise NotImplementedError
 
     def execute(self, ctx):
-        entry = self._apply(ctx, _targets(ctx))
+        try:
+            entry = self._apply(ctx, _targets(ctx))
+        except ValueError as e:  # e.g. an unknown class: said in App words, not a traceback
+            ctx.ops.notify(app_message(e), variant="error")
+            return {"message": app_message(e)}
         ctx.ops.reload_dataset()
-        return entry
+        msg = _edit_message(entry, self._done)
+        ctx.ops.notify(msg, variant="success")
+        return dict(entry, message=msg)
+
+    def resolve_output(self, ctx):
+        outputs = types.Object()
+        outputs.str("message", label="Done", view=types.MarkdownView())
+        return types.Property(outputs)
 
 
 class ExcludeSamples(_FineEdit):
     _name, _label, _verb = "exclude_samples", "DataDiver: exclude from subset", "Exclude"
+    _done = "Excluded"
 
     def _apply(self, ctx, targets):
         return dde.exclude_samples(ctx.dataset, targets, reason=ctx.params.get("reason"), user=_user(ctx))
@@ -231,6 +298,7 @@ class ExcludeSamples(_FineEdit):
 
 class IncludeSamples(_FineEdit):
     _name, _label, _verb = "include_samples", "DataDiver: include in subset again", "Include"
+    _done = "Included again"
 
     def _apply(self, ctx, targets):
         return dde.include_samples(ctx.dataset, targets, reason=ctx.params.get("reason"), user=_user(ctx))
@@ -238,6 +306,7 @@ class IncludeSamples(_FineEdit):
 
 class MarkMissingLabel(_FineEdit):
     _name, _label, _verb = "mark_missing_label", "DataDiver: mark as missing label", "Mark"
+    _done = "Marked as missing label"
 
     def _apply(self, ctx, targets):
         return dde.mark_missing_label(ctx.dataset, targets, reason=ctx.params.get("reason"), user=_user(ctx))
@@ -245,6 +314,7 @@ class MarkMissingLabel(_FineEdit):
 
 class RelabelSamples(_FineEdit):
     _name, _label, _verb = "relabel_samples", "DataDiver: relabel", "Relabel"
+    _done = "Relabelled"
 
     def _extra_inputs(self, ctx, inputs):
         vocab = ddv.vocabulary(ctx.dataset)
@@ -283,9 +353,20 @@ class UndoEdit(foo.Operator):
         return types.Property(inputs, view=types.View(label="Undo edit"))
 
     def execute(self, ctx):
-        entry = dde.undo_edit(ctx.dataset, ctx.params.get("edit_id") or None, user=_user(ctx))
+        try:
+            entry = dde.undo_edit(ctx.dataset, ctx.params.get("edit_id") or None, user=_user(ctx))
+        except ValueError as e:  # e.g. a later edit changed the same samples: undo that first
+            ctx.ops.notify(app_message(e), variant="error")
+            return {"message": app_message(e)}
         ctx.ops.reload_dataset()
-        return entry
+        msg = f"Undid '{entry.get('op')}': {entry.get('num_changed', 0)} sample(s) restored."
+        ctx.ops.notify(msg, variant="success")
+        return dict(entry, message=msg)
+
+    def resolve_output(self, ctx):
+        outputs = types.Object()
+        outputs.str("message", label="Done", view=types.MarkdownView())
+        return types.Property(outputs)
 
 
 def register(p):

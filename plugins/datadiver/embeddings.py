@@ -11,7 +11,8 @@ import fiftyone.operators as foo
 import fiftyone.operators.types as types
 
 from ._common import (
-    delegation_config, field_dropdown, progress_callback, target_view_input, vector_fields,
+    PLUGIN, delegation_config, field_dropdown, form_error, progress_callback, require_field,
+    target_view_input, vector_fields,
 )
 
 _MODEL_CHOICES = [
@@ -25,8 +26,8 @@ _MODEL_CHOICES = [
 def _embeddings_choice(ctx, inputs, name="embeddings"):
     fields = vector_fields(ctx)
     if not fields:
-        inputs.view("no_embeddings", types.Warning(
-            label="No embeddings field", description="Run 'DataDiver: compute embeddings' first"))
+        # Execute stays disabled; the button opens the operator to run first
+        require_field(ctx, inputs, "embeddings", "compute_embeddings", "Embeddings")
         return False
     default = "embeddings" if "embeddings" in fields else fields[0]
     field_dropdown(inputs, name, fields, "Embeddings field", default=default)
@@ -194,8 +195,10 @@ class SortBySimilarity(foo.Operator):
         inputs = types.Object()
         keys = _similarity_keys(ctx)
         if not keys:
-            inputs.view("no_index", types.Warning(
-                label="No similarity index", description="Run 'DataDiver: build similarity index' first"))
+            form_error(inputs, "no_index", "No similarity index yet: run 'DataDiver: build similarity index' first",
+                       f"Operator {PLUGIN}/compute_similarity; then open this form again.")
+            inputs.view("run_compute_similarity", types.Button(
+                label="Open 'build similarity index'", operator=f"{PLUGIN}/compute_similarity", prompt=True))
             return types.Property(inputs)
         inputs.enum("brain_key", keys, default=keys[0], required=True, label="Index",
                     view=types.DropdownView())

@@ -63,11 +63,28 @@ class _Hop(foo.Operator):
     def execute(self, ctx):
         sid = _one_sample(ctx)
         view, extra = self._view(ctx, sid)
+        count = len(view)
+        if not count:
+            # nothing to show: keep the user's view and say why
+            msg = self._empty_message(ctx, sid, extra)
+            ctx.ops.notify(msg, variant="warning")
+            return {"sample_id": sid, "count": 0, "ids": [], "message": msg, **extra}
         _push_history(ctx)
         ctx.ops.set_view(view=view)
-        out = {"sample_id": sid, "count": len(view), "ids": view.values("id")}
+        msg = f"Showing {count} {self._what} of sample {sid}; 'DataDiver: back to the previous view' returns"
+        ctx.ops.notify(msg, variant="success")
+        out = {"sample_id": sid, "count": count, "ids": view.values("id"), "message": msg}
         out.update(extra)
         return out
+
+    def _empty_message(self, ctx, sid, extra):
+        return f"No {self._what} of sample {sid} in this dataset: the view is unchanged"
+
+    def resolve_output(self, ctx):
+        outputs = types.Object()
+        outputs.str("message", label="Result")
+        outputs.int("count", label="Samples")
+        return types.Property(outputs)
 
 
 class ShowVariants(_Hop):
@@ -87,6 +104,16 @@ class ShowSiblings(_Hop):
         classes = ddr.sibling_classes(ctx.dataset, sid)
         view = ddr.siblings(ctx.dataset, sid, include_self=bool(ctx.params.get("include_self")))
         return view, {"classes": classes}
+
+    def _empty_message(self, ctx, sid, extra):
+        gt = ctx.dataset[sid].get_field("ground_truth") if ctx.dataset.has_sample_field("ground_truth") else None
+        label = getattr(gt, "label", None)
+        if not extra.get("classes"):
+            return (f"No sibling classes of '{label or sid}' in this dataset (no other class shares "
+                    "its WordNet parent): the view is unchanged. Tick 'Also show the sample's own class' "
+                    "to see its class")
+        return (f"The sibling classes of '{label or sid}' ({', '.join(c['name'] for c in extra['classes'][:5])}) have no samples "
+                "in this dataset: the view is unchanged")
 
 
 class ShowNeighbors(_Hop):

@@ -12,16 +12,18 @@ The panel is thin: every number it shows comes from a library function a
 notebook can call.
 """
 import logging
+import urllib.parse
 
 import fiftyone.operators as foo
 import fiftyone.operators.types as types
 
 from datadiver_fo.internal import schema as sch
 from datadiver_fo.customize import prompts as ddp
+from datadiver_fo.customize import relations as ddr
 from datadiver_fo.customize import summary as dds
 from datadiver_fo.customize.stage_guard import load_saved_view
 
-from ._common import llm_settings
+from ._common import app_message, llm_settings
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +49,10 @@ _EXPORT_OPERATORS = ("export_saved_views", "export_view")
 
 _HEATMAP_HEIGHT = 60  # px per row, plus margins
 _MAX_HISTOGRAMS = 8
+_BUTTONS_PER_ROW = 3  # fits a 400 px pane
+# plotly's edge drag handles stick ~20 px out of the plot area: a smaller
+# right margin makes the pane scroll sideways
+_PLOT_RIGHT = 24
 
 
 def _operator_exists(name):
@@ -56,17 +62,23 @@ def _operator_exists(name):
         return False
 
 
-def _heatmap_traces(matrix):
+def _heatmap_traces(matrix, filtered=()):
+    """Plotly heatmap of ``matrix``; a cell with no sample reads "filtered"
+    when it is in ``filtered`` (the dataset has samples there, the view does
+    not), else "empty" (the dataset itself has none)."""
     z, text = [], []
-    empty = set(matrix["empty"])
+    empty, filtered = set(matrix["empty"]), set(filtered)
+
+    def _label(c, s, n):
+        if n:
+            return str(n)
+        if (c, s) in filtered:
+            return "filtered"
+        return "empty" if (c, s) in empty else ""
+
     for c, row in zip(matrix["corruptions"], matrix["counts"]):
         z.append(row)
-        text.append(
-            [
-                ("empty" if (c, s) in empty else "") if n is None or n == 0 else str(n)
-                for s, n in zip(matrix["severities"], row)
-            ]
-        )
+        text.append([_label(c, s, n) for s, n in zip(matrix["severities"], row)])
     return [
         {
             "type": "heatmap",
@@ -117,6 +129,25 @@ def _class_rows(table):
     return rows
 
 
+def _open_saved(ctx, name, view):
+    """Shows saved view ``name`` in the App with its name in the saved-view
+    selector (not "Unsaved view").
+
+    The App checks ``set_view(name=...)`` against the saved-view list it
+    loaded with the page, so a view saved since (here, in a notebook, by an
+    operator) is refused. So: refresh that list (reload_dataset), show the
+    view by its stages now, and by its name on the view change that follows
+    (``on_change_view``), when the list is fresh."""
+    ctx.ops.reload_dataset()
+    ctx.panel.state.set("pending_saved", name)
+    ctx.ops.set_view(view=view)
+
+
+def _save_key(state):
+    """State key of the Save-as box; a new key after each save empties it."""
+    return f"save_name_{int(state.get('save_gen') or 0)}"
+
+
 class DataDiverPanel(foo.Panel):
     @property
     def config(self):
@@ -137,6 +168,11 @@ class DataDiverPanel(foo.Panel):
         self._refresh(ctx)
 
     def on_change_view(self, ctx):
+        pending = ctx.panel.state.get("pending_saved")
+        if pending:
+            ctx.panel.state.set("pending_saved", None)
+            if ctx.dataset.has_saved_view(pending):
+                ctx.ops.set_view(name=pending)
         self._refresh(ctx, saved=False)
 
     def on_change_dataset(self, ctx):
@@ -145,6 +181,22 @@ class DataDiverPanel(foo.Panel):
 
     def on_refresh(self, ctx):
         self._refresh(ctx)
+
+    def on_change_selected(self, ctx):
+        self._refresh_sample(ctx)
+
+    def on_variant_click(self, ctx):
+        """A click on the variants grid opens that variant in the App's modal."""
+        sample = ctx.panel.state.get("sample") or {}
+        cells = sample.get("cells") or {}
+        x, y = ctx.params.get("x"), ctx.params.get("y")
+        if x is None or y is None:
+            return
+        vid = cells.get(f"{int(round(y))},{int(round(x))}")
+        if vid:
+            # the modal opens samples of the current view: show the variants first
+            ctx.ops.set_view(view=ddr.variants(ctx.dataset, vid))
+            ctx.ops.open_sample(id=vid)
 
     def on_reset_view(self, ctx):
         ctx.ops.clear_view()
@@ -197,62 +249,78 @@ class DataDiverPanel(foo.Panel):
     def _prompt_text(self, ctx):
         text = (ctx.panel.state.get("prompt") or "").strip()
         if not text:
-            ctx.panel.state.set("preview", {"error": "Type a prompt first."})
+            self._show_error(ctx, None, "Type a prompt first.")
         return text
 
-    def _prompt_result(self, ctx):
-        """(text, preview_prompt result), or (text, None) after showing why not.
-        The LLM settings are the plugin's secrets; ``llm="auto"`` falls back
-        to the offline parser when no key is set."""
-        text = self._prompt_text(ctx)
-        if not text:
-            return text, None
-        try:
-            return text, ddp.preview_prompt(ctx.dataset, text, **llm_settings(ctx))
-        except ValueError as e:
-            ctx.panel.state.set("preview", {"prompt": text, "error": str(e)})
-            return text, None
+    def _show_error(self, ctx, text, error, **words):
+        """An error under the prompt box, in App words; the lines of an
+        earlier action ("Saved view ...", an older preview) are cleared."""
+        ctx.panel.state.set("message", None)
+        ctx.panel.state.set("preview", {"prompt": text, "error": app_message(error, **words)})
 
-    def on_preview(self, ctx):
-        text, result = self._prompt_result(ctx)
-        if result is None:
-            return
+    def _show_result(self, ctx, text, result):
+        """The preview lines for ``text`` (the prompt now in the box)."""
         ctx.panel.state.set(
             "preview",
             {
                 "prompt": text,
                 "explanation": str(getattr(result, "explanation", "") or ""),
                 "count": result.view.count(),
-                "warnings": [str(w) for w in (getattr(result, "warnings", None) or [])],
+                "warnings": [app_message(w) for w in (getattr(result, "warnings", None) or [])],
                 "error": None,
             },
         )
 
-    def on_apply(self, ctx):
-        _, result = self._prompt_result(ctx)
+    def _prompt_result(self, ctx):
+        """(text, preview_prompt result) for the prompt now in the box, or
+        (text, None) after showing why not. The LLM settings are the plugin's
+        secrets; ``llm="auto"`` falls back to the offline parser when no key
+        is set."""
+        text = self._prompt_text(ctx)
+        if not text:
+            return text, None
+        try:
+            return text, ddp.preview_prompt(ctx.dataset, text, **llm_settings(ctx))
+        except ValueError as e:
+            self._show_error(ctx, text, str(e))
+            return text, None
+
+    def on_preview(self, ctx):
+        text, result = self._prompt_result(ctx)
         if result is None:
             return
+        ctx.panel.state.set("message", None)
+        self._show_result(ctx, text, result)
+
+    def on_apply(self, ctx):
+        # Apply reads the box now (no earlier Preview needed) and shows what it applied
+        text, result = self._prompt_result(ctx)
+        if result is None:
+            return
+        ctx.panel.state.set("message", None)
+        self._show_result(ctx, text, result)
         ctx.ops.set_view(result.view)
 
     def on_save(self, ctx):
-        text = self._prompt_text(ctx)
-        if not text:
+        text, result = self._prompt_result(ctx)
+        if result is None:
             return
-        name = (ctx.panel.state.get("save_name") or "").strip() or None
+        name = (ctx.panel.state.get(_save_key(ctx.panel.state)) or "").strip() or None
         try:
             # reuses the Preview's result: the LLM is not asked again
-            saved = ddp.save_prompt_view(ctx.dataset, text, name=name, **llm_settings(ctx))
+            saved = ddp.save_prompt_view(ctx.dataset, text, name=name, result=result, **llm_settings(ctx))
         except ValueError as e:
-            ctx.panel.state.set("preview", {"prompt": text, "error": str(e)})
+            self._show_error(ctx, text, str(e), overwrite="type another name in 'Save as'")
             return
+        self._show_result(ctx, text, result)
         ctx.panel.state.set("message", f"Saved view '{saved}'")
+        # used: the next save starts blank (a new input; the App keeps a
+        # typed value in the old one whatever the state says)
+        ctx.panel.state.set(_save_key(ctx.panel.state), None)
+        ctx.panel.state.set("save_gen", int(ctx.panel.state.get("save_gen") or 0) + 1)
         ctx.ops.notify(f"Saved view '{saved}'", variant="success")
         self._refresh_saved(ctx)
-        # the App resolves set_view(name=...) from a list cached at page load,
-        # so a view saved now is set by its stages; reload_dataset refreshes
-        # the App's saved-view list
-        ctx.ops.reload_dataset()
-        ctx.ops.set_view(view=load_saved_view(ctx.dataset, saved))
+        _open_saved(ctx, saved, result.view)
 
     # --- saved views -------------------------------------------------------------
 
@@ -267,11 +335,11 @@ class DataDiverPanel(foo.Panel):
         name = self._saved_name(ctx)
         if name:
             try:
-                view = load_saved_view(ctx.dataset, name)
+                view = load_saved_view(ctx.dataset, name)  # the stage guard checks it first
             except ValueError as e:  # refused by the stage guard, or gone
                 ctx.ops.notify(str(e), variant="error")
                 return
-            ctx.ops.set_view(view=view)
+            _open_saved(ctx, name, view)
 
     def on_saved_check(self, ctx):
         name = self._saved_name(ctx)
@@ -304,6 +372,89 @@ class DataDiverPanel(foo.Panel):
                 return
         ctx.ops.notify("No export operator is installed", variant="warning")
 
+    # --- the selected sample: its variants, WordNet path, neighbours ----------------
+
+    def _refresh_sample(self, ctx):
+        """One selected sample: its picture under every corruption x severity
+        (a grid of thumbnails, click one to open it), its WordNet path and its
+        stored neighbours. Any other selection hides the viewer."""
+        selected = list(ctx.selected or [])
+        if len(selected) != 1 or not ctx.dataset.has_sample_field(sch.SOURCE_ID):
+            ctx.panel.state.set("sample", None)
+            return
+        sid = selected[0]
+        try:
+            sample = ctx.dataset[sid]
+            variants = ddr.variants(ctx.dataset, sid)
+        except (KeyError, ValueError) as e:
+            ctx.panel.state.set("sample", {"id": sid, "error": str(e)})
+            return
+        ids, corrs, sevs, paths = variants.values(["id", sch.CORRUPTION, sch.SEVERITY, "filepath"])
+        rows = list(dict.fromkeys(c or "?" for c in corrs))  # variants() orders clean first, then family order
+        cols = sorted({s if s is not None else 0 for s in sevs})
+        cells, images, z = {}, [], [[None] * len(cols) for _ in rows]
+        for vid, c, sev, path in zip(ids, corrs, sevs, paths):
+            i, j = rows.index(c or "?"), cols.index(sev if sev is not None else 0)
+            cells[f"{i},{j}"] = vid
+            z[i][j] = 2 if vid == sid else 1
+            images.append({
+                "source": "/media?filepath=" + urllib.parse.quote(path, safe=""),
+                "xref": "x", "yref": "y", "x": j, "y": i, "sizex": 0.9, "sizey": 0.9,
+                "xanchor": "center", "yanchor": "middle", "layer": "above",
+            })
+        gt = sample.get_field(sch.GROUND_TRUTH) if ctx.dataset.has_sample_field(sch.GROUND_TRUTH) else None
+        hypernyms = sample.get_field(sch.HYPERNYMS) if ctx.dataset.has_sample_field(sch.HYPERNYMS) else None
+        neighbors = sample.get_field("neighbors") if ctx.dataset.has_sample_field("neighbors") else None
+        ctx.panel.data.set("variants", [{
+            "type": "heatmap", "z": z, "x": list(range(len(cols))), "y": list(range(len(rows))),
+            "colorscale": [[0, "#333333"], [1, "#ff6d04"]], "zmin": 1, "zmax": 2, "showscale": False,
+            "hoverongaps": False, "hovertemplate": "click to open<extra></extra>",
+        }])
+        ctx.panel.state.set("sample", {
+            "id": sid,
+            "label": getattr(gt, "label", None),
+            "path": list(hypernyms or []),
+            "corruption": sample.get_field(sch.CORRUPTION) if ctx.dataset.has_sample_field(sch.CORRUPTION) else None,
+            "severity": sample.get_field(sch.SEVERITY) if ctx.dataset.has_sample_field(sch.SEVERITY) else None,
+            "rows": rows, "cols": cols, "cells": cells, "images": images,
+            "num_neighbors": len(neighbors or []),
+        })
+
+    def _render_sample(self, ctx, panel, sample):
+        panel.md("##### Selected sample (click a picture to open it)", name="sample_title")
+        if sample.get("error"):
+            panel.view("sample_error", types.Error(label=sample["error"]))
+            return
+        where = f"{sample.get('corruption')} {sample.get('severity')}"
+        path = " › ".join(reversed(sample.get("path") or [])) or "(no WordNet path)"
+        panel.md(
+            f"**{sample.get('label') or '(no label)'}** · {where} · {len(sample.get('cells') or {})} variants"
+            f"\n\nWordNet: {path} › **{sample.get('label') or '?'}**",
+            name="sample_md",
+        )
+        rows, cols = sample.get("rows") or [], sample.get("cols") or []
+        panel.plot(
+            "variants",
+            layout={
+                "height": 60 + 48 * len(rows),
+                "xaxis": {"tickvals": list(range(len(cols))), "ticktext": [str(c) for c in cols],
+                          "title": {"text": "severity"}, "range": [-0.5, len(cols) - 0.5]},
+                "yaxis": {"tickvals": list(range(len(rows))), "ticktext": rows, "autorange": "reversed"},
+                "images": sample.get("images") or [],
+                "margin": {"l": 120, "t": 10, "b": 40, "r": _PLOT_RIGHT},
+            },
+            on_click=self.on_variant_click,
+        )
+        acts = panel.h_stack("sample_actions", align_x="left", gap=1)
+        params = {"sample_id": sample["id"]}
+        acts.btn("sample_variants", label="Show variants", icon="grid_view",
+                 on_click=f"{PLUGIN}/show_variants", params=params, variant="outlined")
+        acts.btn("sample_siblings", label="Sibling classes", icon="account_tree",
+                 on_click=f"{PLUGIN}/show_siblings", params=params, prompt=True, variant="outlined")
+        if sample.get("num_neighbors"):
+            acts.btn("sample_neighbors", label=f"Neighbours ({sample['num_neighbors']})", icon="hub",
+                     on_click=f"{PLUGIN}/show_neighbors", params=params, prompt=True, variant="outlined")
+
     # --- data ------------------------------------------------------------------
 
     def _refresh(self, ctx, saved=True):
@@ -313,9 +464,15 @@ class DataDiverPanel(foo.Panel):
 
         if sch.CORRUPTION in schema and sch.SEVERITY in schema:
             matrix = dds.corruption_severity_matrix(view)
-            ctx.panel.data.set("heatmap", _heatmap_traces(matrix))
+            filtered = []
+            if matrix["empty"] and state["total"] != len(ctx.dataset):
+                # a cell the view filtered out is not a gap of the dataset
+                gaps = set(dds.corruption_severity_matrix(ctx.dataset)["empty"])
+                filtered = [cell for cell in matrix["empty"] if cell not in gaps]
+            ctx.panel.data.set("heatmap", _heatmap_traces(matrix, filtered))
             state["heatmap_rows"] = len(matrix["corruptions"])
-            state["empty_cells"] = len(matrix["empty"])
+            state["empty_cells"] = len(matrix["empty"]) - len(filtered)
+            state["filtered_cells"] = len(filtered)
         else:
             state["heatmap_rows"] = 0
             state["notes"].append("no corruption / severity fields: heatmap hidden")
@@ -367,6 +524,8 @@ class DataDiverPanel(foo.Panel):
             header += f"\n**{total}** samples in the current view of `{st.get('dataset')}`"
             if st.get("empty_cells"):
                 header += f" · {st.get('empty_cells')} empty corruption x severity cells"
+            if st.get("filtered_cells"):
+                header += f" · {st.get('filtered_cells')} cells filtered out by the view"
             if st.get("empty_classes"):
                 header += f" · {st.get('empty_classes')} classes without samples"
         panel.md(header, name="header")
@@ -384,7 +543,7 @@ class DataDiverPanel(foo.Panel):
         row = panel.h_stack("prompt_actions", align_x="left", gap=1)
         row.btn("preview_btn", label="Preview", icon="visibility", on_click=self.on_preview, variant="outlined")
         row.btn("apply_btn", label="Apply to App", icon="filter_alt", on_click=self.on_apply, variant="outlined")
-        panel.str("save_name", label="Save as (optional name)")
+        panel.str(_save_key(st), label="Save as (optional name)")
         panel.btn("save_btn", label="Save view", icon="save", on_click=self.on_save, variant="contained")
         preview = st.get("preview")
         if preview:
@@ -392,6 +551,7 @@ class DataDiverPanel(foo.Panel):
                 panel.view("preview_error", types.Error(label=preview["error"]))
             else:
                 lines = [
+                    f"**Prompt:** {preview.get('prompt')}",
                     f"**Understood:** {preview.get('explanation') or '(nothing)'}",
                     f"**Matches:** {preview.get('count')} samples",
                 ]
@@ -399,6 +559,9 @@ class DataDiverPanel(foo.Panel):
                 panel.md("\n\n".join(lines), name="preview_md")
         if st.get("message"):
             panel.md(str(st.get("message")), name="message_md")
+
+        if st.get("sample"):
+            self._render_sample(ctx, panel, st.get("sample"))
 
         # overview
         if st.get("heatmap_rows"):
@@ -409,7 +572,7 @@ class DataDiverPanel(foo.Panel):
                     "height": 80 + _HEATMAP_HEIGHT // 2 * st.get("heatmap_rows"),
                     "xaxis": {"title": {"text": "severity"}, "type": "category"},
                     "yaxis": {"type": "category", "autorange": "reversed"},
-                    "margin": {"l": 120, "t": 10, "b": 40, "r": 10},
+                    "margin": {"l": 120, "t": 10, "b": 40, "r": _PLOT_RIGHT},
                 },
                 on_click=self.on_heatmap_click,
             )
@@ -425,7 +588,7 @@ class DataDiverPanel(foo.Panel):
             panel.md(f"##### {field}", name=f"title_{field}")
             panel.plot(
                 "hist_" + field,
-                layout={"height": 180, "bargap": 0.05, "margin": {"l": 40, "t": 10, "b": 30, "r": 10}},
+                layout={"height": 180, "bargap": 0.05, "margin": {"l": 40, "t": 10, "b": 30, "r": _PLOT_RIGHT}},
                 on_click=self.on_histogram_click,
             )
 
@@ -448,10 +611,12 @@ class DataDiverPanel(foo.Panel):
         ops = st.get("operators") or []
         if ops:
             panel.md("##### Operators", name="ops_title")
-            grid = panel.h_stack("operators_row", align_x="left", gap=1)
-            for name, label, icon in _OPERATOR_BUTTONS:
-                if name in ops:
-                    grid.btn(
+            # rows of _BUTTONS_PER_ROW: one row of 11 buttons is ~1,050 px wide
+            shown = [b for b in _OPERATOR_BUTTONS if b[0] in ops]
+            for i in range(0, len(shown), _BUTTONS_PER_ROW):
+                row_ = panel.h_stack(f"operators_row_{i // _BUTTONS_PER_ROW}", align_x="left", gap=1)
+                for name, label, icon in shown[i:i + _BUTTONS_PER_ROW]:
+                    row_.btn(
                         "op_" + name,
                         label=label,
                         icon=icon,
@@ -459,7 +624,8 @@ class DataDiverPanel(foo.Panel):
                         prompt=True,
                         variant="outlined",
                     )
-        return types.Property(panel, view=types.GridView(orientation="vertical", align_x="left", pad=2))
+        # no pad=: the App pads a width-100% box, which then scrolls sideways by the padding
+        return types.Property(panel, view=types.GridView(orientation="vertical", align_x="left"))
 
 
 def register(p):

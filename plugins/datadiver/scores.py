@@ -8,8 +8,16 @@ import fiftyone.operators as foo
 import fiftyone.operators.types as types
 
 from ._common import (
-    delegation_config, field_dropdown, int_param, progress_callback, target_view_input, vector_fields,
+    delegation_config, field_dropdown, form_error, int_param, progress_callback, require_field,
+    target_view_input, vector_fields,
 )
+
+
+def _require_predictions(ctx, inputs):
+    """The prediction field the form names must exist: say to run
+    'Predictions' first (with a button) rather than fail after Execute."""
+    field = (ctx.params.get("pred_field") or "predictions").strip()
+    return require_field(ctx, inputs, field, "compute_predictions", "Predictions")
 
 _CLASSIFIERS = ("logreg", "knn", "mlp")
 
@@ -57,8 +65,11 @@ class ComputePredictions(foo.Operator):
         inputs.str("group_field", default="source_id", label="Group field",
                    description="Samples sharing it never sit on both sides of a fold")
         if not fields:
-            inputs.view("warning", types.Warning(
-                label="No embedding field", description="Run compute_embeddings first"))
+            require_field(ctx, inputs, "embeddings", "compute_embeddings", "Embeddings")
+        elif ctx.dataset is not None and not ctx.dataset.has_sample_field(
+                (ctx.params.get("label_field") or "ground_truth")):
+            form_error(inputs, "no_labels", "No label field to learn from",
+                       "Choose a Classification field in 'Label field'")
         return types.Property(inputs, view=types.View(label="Compute predictions"))
 
     def execute(self, ctx):
@@ -118,6 +129,7 @@ class ComputeOod(foo.Operator):
                        "Embedding field for ood_knn (optional)", required=False)
         inputs.int("k", default=0, label="Neighbours (k)",
                    description="0 = auto (from the distinct pictures per class)")
+        _require_predictions(ctx, inputs)
         return types.Property(inputs, view=types.View(label="Compute OoD scores"))
 
     def execute(self, ctx):
@@ -168,6 +180,7 @@ class FindLabelIssues(foo.Operator):
         inputs.bool("view_per_group", default=False, label="One sample per source picture",
                     description="The saved view shows each flagged source_id once "
                     "(its least corrupted variant) instead of every flagged variant")
+        _require_predictions(ctx, inputs)
         return types.Property(inputs, view=types.View(label="Find label issues"))
 
     def execute(self, ctx):
