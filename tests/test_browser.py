@@ -256,6 +256,10 @@ def test_customize_form_keeps_typed_text(app, app_dataset):
     page = app.page
     expected = app_dataset.match(F("corruption") == "fog").count()
     first = _open_customize(app, len(app_dataset))
+    # the App fills the form's defaults right after it opens, which is one
+    # more resolve_input round trip: text typed during that round trip on a
+    # heavily loaded machine can still be lost (see README, Known limits)
+    page.wait_for_timeout(1000)
     box = app.input_after("Corruptions")
     box.click()
     box.press_sequentially("fog", delay=150)  # a user's typing speed
@@ -326,6 +330,22 @@ def test_apply_without_preview_uses_current_prompt(app, app_dataset):
     app.expect(page.get_by_text(f"Prompt: {second}", exact=False).first).to_be_visible(timeout=10000)
     app.expect(page.get_by_text(f"Matches: {n_second} samples", exact=False).first).to_be_visible()
     assert page.get_by_text(f"Prompt: {first}", exact=False).count() == 0
+
+
+def test_prompt_error_replaces_the_count(app, app_dataset):
+    """(issue 13) A prompt the parser does not fully understand shows the
+    error, quoting the phrase, in place of the count: no "Matches" line, and
+    Apply leaves the App's view as it was."""
+    page = app.page
+    app.type_into("Describe the samples you want", "dogs that look like cats")
+    page.get_by_role("button", name="Preview").click()
+    app.expect(page.get_by_text("relates samples to other samples", exact=False).first).to_be_visible(timeout=30000)
+    assert page.get_by_text("Matches:", exact=False).count() == 0
+    app.type_into("Describe the samples you want", "some lovely dogs in fog")
+    page.get_by_role("button", name="Preview").click()
+    app.expect(page.get_by_text("Unknown word 'lovely'", exact=False).first).to_be_visible(timeout=30000)
+    assert page.get_by_text("Matches:", exact=False).count() == 0
+    app.shot("prompt_error.png")
 
 
 def test_heatmap_of_filtered_view_says_filtered(app, app_dataset):
