@@ -149,7 +149,7 @@ def resolve_index(samples, brain_key):
     return dataset.load_brain_results(brain_key)
 
 
-def query_vector(samples, query, brain_key=None, device="cpu"):
+def query_vector(samples, query, brain_key=None, device="auto"):
     """Turns a query into what the index searches with.
 
     Args:
@@ -158,7 +158,7 @@ def query_vector(samples, query, brain_key=None, device="cpu"):
             or a text prompt (or list of prompts)
         brain_key (None): the similarity index (default as in
             :func:`sort_by_similarity`)
-        device ("cpu"): torch device for the text encoder
+        device ("auto"): torch device for the text encoder (CUDA, then MPS, then CPU)
 
     Returns:
         ``(kind, value)`` where kind is ``"ids"`` (value: list of ids),
@@ -169,7 +169,7 @@ def query_vector(samples, query, brain_key=None, device="cpu"):
     return _parse_query(samples, index, query, device)
 
 
-def _parse_query(samples, index, query, device="cpu"):
+def _parse_query(samples, index, query, device="auto"):
     if query is None:
         raise ValueError("query is empty: give sample ids, a vector or a text prompt")
     if isinstance(query, np.ndarray) or (
@@ -205,7 +205,7 @@ def _parse_query(samples, index, query, device="cpu"):
 
 
 def sort_by_similarity(samples, query, k=None, brain_key=None, dist_field=None, reverse=False,
-                       device="cpu"):
+                       device="auto"):
     """Sorts ``samples`` by similarity to a query.
 
     Args:
@@ -220,7 +220,7 @@ def sort_by_similarity(samples, query, k=None, brain_key=None, dist_field=None, 
         dist_field (None): a float field to store each returned sample's
             distance to the query in
         reverse (False): most dissimilar first
-        device ("cpu"): torch device for the text encoder
+        device ("auto"): torch device for the text encoder (CUDA, then MPS, then CPU)
 
     Returns:
         a :class:`fiftyone.core.view.DatasetView`, closest first
