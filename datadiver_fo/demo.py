@@ -85,7 +85,8 @@ def _curation(ds):
 
     t = _step("5. image quality and duplicates")
     ddf.compute_quality(ds, progress=True)
-    dup = ddf.find_duplicates(ds, embeddings="embeddings", progress=True)
+    # threshold="auto": calibrated on the embeddings, so the report is a short list
+    dup = ddf.find_duplicates(ds, embeddings="embeddings", threshold="auto", progress=True)
     print(f"    duplicates: {_brief(dup)}")
     _done(t)
 
