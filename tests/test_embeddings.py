@@ -388,3 +388,44 @@ def test_model_auto_keeps_the_model_that_filled_the_field(fresh_dataset):
     rep = dde.compute_embeddings(view, field="e_keep")  # "auto": finish with the same model
     assert rep["model"] == "pixels" and rep["embedded"] == 6 and rep["skipped"] == 6
     assert "already holds embeddings from 'pixels'" in rep["model_reason"]
+
+
+def test_two_shards_in_two_processes_equal_one_run(fresh_dataset, tmp_path):
+    # two worker processes share the database and each embeds one shard of one job
+    import os
+    import subprocess
+    import sys
+
+    import fiftyone as fo
+
+    view = _small_view(fresh_dataset, n=30)
+    single = dde.compute_embeddings(view, model="weightless", field="e_single", batch_size=8)
+    assert single["complete"] and single["shard"] is None
+    script = tmp_path / "shard.py"
+    script.write_text(
+        "import sys, fiftyone as fo\n"
+        "import datadiver_fo.enrich.embeddings as dde\n"
+        "ds = fo.load_dataset(sys.argv[1])\n"
+        "view = ds.match_tags('tiny-imagenet-c').sort_by('filepath').limit(30)\n"
+        "rep = dde.compute_embeddings(view, model='weightless', field='e_shard', batch_size=8,\n"
+        "                             shard=(int(sys.argv[2]), 2), progress=False)\n"
+        "print('EMBEDDED', rep['embedded'], rep['complete'])\n")
+    env = dict(os.environ, FIFTYONE_DATABASE_URI=fo.config.database_uri,
+               PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    procs = [subprocess.Popen([sys.executable, str(script), fresh_dataset.name, str(i)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+             for i in (0, 1)]
+    outs = [p.communicate(timeout=600) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [o[1][-2000:] for o in outs]
+    counts = [int(o[0].split("EMBEDDED")[1].split()[0]) for o in outs]
+    assert sum(counts) == 30 and min(counts) > 0  # the shards split the work
+    fresh_dataset.reload()  # the workers added the field
+    ids_a, A = dde.get_embeddings(view, "e_single")
+    ids_b, B = dde.get_embeddings(view, "e_shard")
+    assert ids_a == ids_b and np.allclose(A, B, atol=1e-5)
+    assert dde.get_embeddings_info(fresh_dataset, "e_shard")["status"] == "complete"
+    # a shard that finds its part done embeds nothing and leaves the run complete
+    again = dde.compute_embeddings(view, model="weightless", field="e_shard", shard=(1, 2))
+    assert again["embedded"] == 0 and again["complete"]
+    with pytest.raises(ValueError, match="shard must be"):
+        dde.compute_embeddings(view, model="weightless", field="e_shard", shard=(2, 2))

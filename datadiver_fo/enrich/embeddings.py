@@ -29,6 +29,7 @@ How it runs (why it is fast and resumable):
     the job; their field stays ``None``.
 """
 import functools
+import hashlib
 import logging
 import os
 import time
@@ -58,6 +59,13 @@ EMBEDDINGS = "embeddings"  # the default (shared) embeddings field
 _METHOD = "embeddings"
 _MAX_REPORTED_FAILURES = 1000
 _LOADERS = ("auto", "threads", "processes")
+
+
+def _shard_of(sample_id, count):
+    """The shard (0..count-1) of a sample id: a hash, so shards are even
+    whatever the ids' own pattern, and fixed whatever is already done."""
+    digest = hashlib.blake2b(sample_id.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % count
 
 
 def _collate(decoded, size):
@@ -223,6 +231,7 @@ def compute_embeddings(
     prefetch=True,
     precision="auto",
     loader="auto",
+    shard=None,
 ):
     """Embeds every image of ``samples`` with one model and stores the vectors.
 
@@ -276,6 +285,13 @@ def compute_embeddings(
             one batch ahead), ``"processes"`` (a torch ``DataLoader`` with
             ``num_workers`` processes, pinned memory on CUDA) or ``"auto"``
             (processes when the model runs on a GPU, threads on CPU)
+        shard (None): ``(index, count)`` to embed only the samples whose id
+            falls in shard ``index`` of ``count`` (by a hash of the id, so the
+            split does not depend on order or on what is already done):
+            ``count`` workers, on one machine or several sharing the MongoDB
+            database, each run one shard of one job; the run is marked
+            complete by whichever finishes last (when no sample of ``samples``
+            lacks a vector), and a killed shard resumes like any run
 
     Returns:
         a read-only :class:`datadiver_fo.internal.report.Report`: ``model``
@@ -284,7 +300,11 @@ def compute_embeddings(
         ``fingerprint``, ``num_samples`` (in ``samples``), ``embedded`` (this
         call), ``skipped`` (already embedded), ``failed`` (list of dicts
         ``{"id", "filepath", "error"}``), ``num_failed``, ``dim``,
-        ``seconds``, ``images_per_second``
+        ``seconds``, ``images_per_second``, ``shard`` (as given) and
+        ``complete`` (whether the run was marked complete: always without
+        ``shard``; with it, once no sample of ``samples`` lacks a vector --
+        unreadable files keep a sharded run "running" until a call without
+        ``shard`` finishes it)
 
     Raises:
         ValueError: bad arguments, an unknown model, or a field computed with
@@ -307,6 +327,12 @@ def compute_embeddings(
     if samples.media_type != "image":
         raise ValueError(f"compute_embeddings needs image samples, got media type {samples.media_type!r}")
 
+    if shard is not None:
+        if not (isinstance(shard, (tuple, list)) and len(shard) == 2
+                and all(isinstance(v, int) and not isinstance(v, bool) for v in shard)
+                and shard[1] >= 1 and 0 <= shard[0] < shard[1]):
+            raise ValueError(f"shard must be (index, count) with 0 <= index < count, got {shard!r}")
+        shard = (int(shard[0]), int(shard[1]))
     if loader not in _LOADERS:
         raise ValueError(f"loader must be one of {_LOADERS}, got {loader!r}")
     dataset = samples._dataset
@@ -374,6 +400,10 @@ def compute_embeddings(
     num_samples = samples.count()
     ids, paths = todo.values(["id", "filepath"])
     skipped = num_samples - len(ids)
+    if shard is not None:
+        index, count = shard
+        mine = [k for k, sid in enumerate(ids) if _shard_of(sid, count) == index]
+        ids, paths = [ids[k] for k in mine], [paths[k] for k in mine]
 
     t0 = time.perf_counter()
     failed = []
@@ -470,9 +500,13 @@ def compute_embeddings(
         seconds=round(seconds, 3),
         images_per_second=round(embedded / seconds, 1) if seconds > 0 and embedded else 0.0,
     )
+    complete = shard is None or samples.exists(field, False).limit(1).count() == 0
+    report["shard"] = list(shard) if shard else None
+    report["complete"] = bool(complete)
     results = {k: v for k, v in report.items() if k not in ("failed", "fingerprint", "run_key")}
     results["failed"] = failed[:_MAX_REPORTED_FAILURES]
-    ddr.finish_run(samples, key, results=results, dim=dim)
+    if complete:  # a shard leaves the run "running" until the last shard is done
+        ddr.finish_run(samples, key, results=results, dim=dim)
     if failed:
         logger.warning("compute_embeddings: %d unreadable files (see report['failed'])", len(failed))
     return Report(report, title="compute_embeddings")
