@@ -85,17 +85,14 @@ def _build(n):
     X, src, sev = _synthetic(n)
     ds = fo.Dataset(f"scale-{n}")
     rng = np.random.default_rng(1)
-    samples = [fo.Sample(filepath=f"/nonexistent/scale/{i}.JPEG", source_id=f"s{src[i]}",
-                         severity=int(sev[i]), ood_score=float(rng.random()),
-                         uniqueness_x=float(rng.random()), brightness=float(rng.normal()),
-                         blur=float(rng.gamma(2.0)))
-               for i in range(n)]
-    ds.add_samples(samples, progress=False)
     ds.add_sample_field("embeddings", fo.VectorField)
-    ids = ds.values("id")
     step = 10_000
-    for s in range(0, n, step):
-        ds.select(ids[s:s + step], ordered=True).set_values("embeddings", list(X[s:s + step]))
+    for s in range(0, n, step):  # vectors go in with the samples: one insert per sample
+        ds.add_samples([fo.Sample(filepath=f"/nonexistent/scale/{i}.JPEG", source_id=f"s{src[i]}",
+                                  severity=int(sev[i]), ood_score=float(rng.random()),
+                                  uniqueness_x=float(rng.random()), brightness=float(rng.normal()),
+                                  blur=float(rng.gamma(2.0)), embeddings=X[i])
+                        for i in range(s, min(n, s + step))], progress=False)
     return ds
 
 
@@ -158,6 +155,8 @@ def main():
     ap.add_argument("--skip-fiftyone", action="store_true", help="leave out FiftyOne's built-ins")
     ap.add_argument("--skip-exact", action="store_true",
                     help="leave out our exact write_neighbors (O(N^2): long at 100k)")
+    ap.add_argument("--only", nargs="+", default=None,
+                    help="run only the stages whose name contains one of these words")
     ap.add_argument("--max-memory-mb", type=float, default=256)
     args = ap.parse_args()
 
@@ -212,6 +211,8 @@ def main():
                                                          threshold=0.1, progress=False)
                              .neighbors_map)),
             ]
+        if args.only:
+            stages = [(nm, fn) for nm, fn in stages if any(w in nm for w in args.only)]
         for name, fn in stages:
             with _Peak() as p:
                 out = fn()

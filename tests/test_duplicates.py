@@ -151,6 +151,14 @@ def test_find_duplicates_operator(fresh_dataset, run_operator):
     assert res.result["num_same_source_pairs"] > 0
     assert res.result["num_duplicate_pairs"] == 0
     assert fresh_dataset.count("content_hash") == len(fresh_dataset)
+    cal = run_operator("find_duplicates", fresh_dataset,
+                       params={"embeddings": "emb", "calibrate": True, "exact": False})
+    assert cal.error is None, cal.error
+    from datadiver_fo.internal import runs as ddr
+
+    rule = ddr.get_run_config(fresh_dataset, "datadiver_duplicates")["calibration"]
+    assert rule is not None and cal.result["threshold"] == pytest.approx(rule["threshold"])
+    assert cal.result["num_duplicate_pairs"] == 0 and cal.result["num_clusters"] == 0
 
 
 def test_auto_threshold_keeps_the_report_short_and_finds_planted_duplicates(fresh_dataset):

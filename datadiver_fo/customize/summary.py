@@ -305,6 +305,9 @@ def score_distributions(samples, fields=None, bins=20):
 
     # Two database round trips for all fields together (bounds, counts and
     # means in one $facet; then the histograms), nothing pulled into Python.
+    # Projecting to the score fields first keeps large fields (embeddings) out
+    # of the $facet, which would otherwise carry whole documents.
+    samples = samples.select_fields(fields) if fields else samples
     stats = samples.aggregate(
         [foa.Count()]
         + [a for f in fields for a in (foa.Bounds(f), foa.Count(f), foa.Mean(f))]
