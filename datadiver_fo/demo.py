@@ -53,12 +53,11 @@ def _embeddings(ds):
     import datadiver_fo as ddf
 
     t = _step("3. embeddings, 2D map, similarity index, neighbours")
-    # Offline there are no pretrained weights: the weightless embedder is the
-    # best model available (see README, "Embeddings"). With weights, pass e.g.
-    # model="open_clip:ViT-B-32:laion2b_s34b_b79k".
-    print("    model: weightless (model='auto'): no pretrained timm/open_clip weights can be "
-          "downloaded here, and it gives better neighbours than raw pixels (README)")
+    # model="auto": cached open_clip / timm weights if any (never a download), else the
+    # weightless embedder; the report says which and why.
     rep = ddf.compute_embeddings(ds, model="auto", progress=True)
+    print(f"    model: {rep['model']} ({rep['model_reason']}); device {rep['device']}, "
+          f"{rep['precision']}")
     print(f"    embeddings: {_brief(rep)}")
     ddf.compute_projection(ds, embeddings="embeddings", method="umap", seed=51)
     ddf.compute_similarity(ds, embeddings="embeddings", metric="cosine")
