@@ -97,6 +97,13 @@ def main():
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--speed-n", type=int, default=1536, help="images in the speed slice")
     ap.add_argument("--repeats", type=int, default=2, help="alternating timed rounds (best kept)")
+    ap.add_argument("--device", default="cpu",
+                    help="device of both paths: cpu (the 2-core comparison), cuda, or auto; on a "
+                         "GPU ours runs bf16 + channels_last with DataLoader workers (its defaults)")
+    ap.add_argument("--arch", default="resnet18", help="timm architecture (e.g. resnet50 on a GPU)")
+    ap.add_argument("--image-size", type=int, default=64,
+                    help="model input size; files stay 64 px (FiftyOne resizes per image with "
+                         "torchvision, ours on the device)")
     args = ap.parse_args()
     ncls, nsrc = (40, 8) if args.full else (10, 4)
 
@@ -124,8 +131,12 @@ def main():
               f"{torch.get_num_threads()}, batch size {args.batch_size}\n")
 
         torch.manual_seed(0)
-        net = timm.create_model("resnet18", pretrained=False, num_classes=0).eval()
-        ckpt = os.path.join(_TMP, "resnet18.pth")
+        from datadiver_fo.enrich.models import resolve_device
+
+        device = resolve_device(args.device)
+        size = args.image_size
+        net = timm.create_model(args.arch, pretrained=False, num_classes=0).eval()
+        ckpt = os.path.join(_TMP, f"{args.arch}.pth")
         torch.save(net.state_dict(), ckpt)
 
         rows = []
@@ -133,21 +144,27 @@ def main():
         import fiftyone.utils.torch as fout
         import torchvision.transforms as T
 
-        tf = T.Compose([T.ToTensor(), T.Normalize((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))])
+        steps = [T.Resize((size, size), antialias=True)] if size != 64 else []
+        tf = T.Compose(steps + [T.ToTensor(),
+                                T.Normalize((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))])
         fo_model = fout.TorchImageModel(fout.TorchImageModelConfig(dict(
             entrypoint_fcn=lambda: net, transforms=tf, as_feature_extractor=True,
-            raw_inputs=False, ragged_batches=False, device="cpu")))
-        spec = f"timm:resnet18@{ckpt}"
+            raw_inputs=False, ragged_batches=False, device=device)))
+        spec = f"timm:{args.arch}@{ckpt}"
         bs = args.batch_size
 
         # Models are built before timing (construction excluded from both), and
         # every path is warmed up on one batch of other images before timing.
         from datadiver_fo.enrich.models import _optimized_forward
 
-        dd_eager = dde.load_model(spec, image_size=64, optimize=False)
-        dd_fast = dde.load_model(spec, image_size=64, optimize=True)
+        dd_eager = dde.load_model(spec, image_size=size, optimize=False, device=device,
+                                  precision="fp32")
+        dd_fast = dde.load_model(spec, image_size=size, optimize=True, device=device)
+        print(f"device {device}, {args.arch} at {size} px; ours default precision: "
+              f"{dd_fast.precision}")
         t = time.perf_counter()  # the one-off trace + freeze that building dd_fast did
-        _optimized_forward(dd_eager.module, torch.zeros(2, 3, 64, 64))
+        if device == "cpu":
+            _optimized_forward(dd_eager.module, torch.zeros(2, 3, size, size))
         trace_s = time.perf_counter() - t
         warm_view.compute_embeddings(fo_model, embeddings_field="w_fo", batch_size=bs)
         dde.compute_embeddings(warm_view, model=dd_eager, field="w_eager", batch_size=bs)

@@ -198,13 +198,13 @@ def _load(ctx, progress):
 def _embeddings(ctx, progress):
     import datadiver_fo as ddf
 
-    # Offline there are no pretrained weights: the weightless embedder is the
-    # best model available (README, "Embeddings"); with weights pass e.g.
-    # model="open_clip:ViT-B-32:laion2b_s34b_b79k".
+    # model="auto": cached open_clip / timm weights if any (never a download),
+    # else the weightless embedder; the report says which and why
     rep = ddf.compute_embeddings(ctx.ds, model="auto", progress=progress)
-    return Step(f"{rep.embedded} x {rep.dim}-d, model {rep.model!r} (no pretrained "
-                f"weights offline) -> field {rep.field!r}",
-                {"model": rep.model, "field": rep.field, "dim": rep.dim,
+    return Step(f"{rep.embedded} x {rep.dim}-d, model {rep.model!r} ({rep.model_reason}), "
+                f"{rep.device} {rep.precision} -> field {rep.field!r}",
+                {"model": rep.model, "model_reason": rep.model_reason, "device": rep.device,
+                 "precision": rep.precision, "field": rep.field, "dim": rep.dim,
                  "embedded": rep.embedded, "skipped": rep.skipped,
                  "failed": rep.num_failed},
                 short=f"{rep.embedded} x {rep.dim}-d")
@@ -281,7 +281,8 @@ def _quality(ctx, progress):
 def _duplicates(ctx, progress):
     import datadiver_fo as ddf
 
-    rep = ddf.find_duplicates(ctx.ds, embeddings="embeddings", progress=progress)
+    # threshold="auto": calibrated on the embeddings, so the report is a short list
+    rep = ddf.find_duplicates(ctx.ds, embeddings="embeddings", threshold="auto", progress=progress)
     leaks = None if rep.leaks is None else len(rep.leaks)
     return Step(f"{len(rep.exact_groups)} exact groups, {len(rep.duplicates)} near pairs "
                 f"across pictures, {len(rep.same_source)} within one picture, "

@@ -151,3 +151,49 @@ def test_find_duplicates_operator(fresh_dataset, run_operator):
     assert res.result["num_same_source_pairs"] > 0
     assert res.result["num_duplicate_pairs"] == 0
     assert fresh_dataset.count("content_hash") == len(fresh_dataset)
+    cal = run_operator("find_duplicates", fresh_dataset,
+                       params={"embeddings": "emb", "calibrate": True, "exact": False})
+    assert cal.error is None, cal.error
+    from datadiver_fo.internal import runs as ddr
+
+    rule = ddr.get_run_config(fresh_dataset, "datadiver_duplicates")["calibration"]
+    assert rule is not None and cal.result["threshold"] == pytest.approx(rule["threshold"])
+    assert cal.result["num_duplicate_pairs"] == 0 and cal.result["num_clusters"] == 0
+
+
+def test_auto_threshold_keeps_the_report_short_and_finds_planted_duplicates(fresh_dataset):
+    # sources spread over a continuum of closeness (like corrupted photos: some
+    # look alike), plus one planted duplicate: two sources that are one picture
+    ds = fresh_dataset.match_tags("tiny-imagenet-c")
+    rng = np.random.default_rng(7)
+    ids = ds.values("id")
+    sources = ds.values("source_id")
+    uniq = sorted(set(sources))
+    base = {s: rng.normal(size=32) for s in uniq}
+    X = np.asarray([base[s] + 0.15 * rng.normal(size=32) for s in sources])
+    a_src, b_src = uniq[0], uniq[1]
+    a_rows = [i for i, s in enumerate(sources) if s == a_src]
+    b_rows = [i for i, s in enumerate(sources) if s == b_src]
+    X[b_rows[0]] = X[a_rows[0]] + 1e-4  # one variant of b is a copy of one of a
+
+    fixed = ddd.find_duplicates(ds, embeddings=X, threshold=0.5, exact=False, leaks=False,
+                                save_views=False)
+    auto = ddd.find_duplicates(ds, embeddings=X, threshold="auto", exact=False, leaks=False,
+                               save_views=False)
+    cal = auto["calibration"]
+    assert auto["threshold"] == pytest.approx(cal["threshold"]) and cal["threshold"] < 0.5
+    assert "median(log b)" in cal["rule"] and cal["within_median"] < cal["between_median"]
+    planted = frozenset((ids[a_rows[0]], ids[b_rows[0]]))
+    assert planted in {frozenset((r["a"], r["b"])) for r in auto["duplicates"]}
+    # a fixed loose threshold floods the report with ordinary similarity; the rule
+    # reports one cluster: the copy with the variants of the picture it copies
+    assert fixed["num_duplicate_pairs"] > 5 * auto["num_duplicate_pairs"]
+    assert all(ids[b_rows[0]] in (r["a"], r["b"]) for r in auto["duplicates"])
+    assert len(auto["clusters"]) == 1 and planted <= set(auto["clusters"][0])
+    assert len(fixed["clusters"]) > 1
+    # same-source pairs are counted, and only the closest are listed
+    capped = ddd.find_duplicates(ds, embeddings=X, threshold=0.5, exact=False, leaks=False,
+                                 save_views=False, max_same_source=5)
+    assert capped["num_same_source"] > 5 and len(capped["same_source"]) == 5
+    with pytest.raises(ValueError, match="threshold='auto' is calibrated on embeddings"):
+        ddd.find_duplicates(ds, threshold="auto")

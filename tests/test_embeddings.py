@@ -226,3 +226,206 @@ def test_operator_computes_embeddings(fresh_dataset, run_operator):
     assert res.error is None, res.error
     assert res.result["embedded"] == 12 and res.result["model"] == "weightless"
     assert fresh_dataset.exists("op_emb").count() == 12
+
+
+# --------------------------------------------------------------------------- #
+# Hardware by default, the best model available offline
+# --------------------------------------------------------------------------- #
+
+
+def _resnet_at_64():
+    import timm
+    import torch
+
+    torch.manual_seed(0)
+    return timm.create_model("resnet18", pretrained=False, num_classes=0).eval()
+
+
+def _fixed_batch(mini, n=16, seed=0):
+    import glob
+
+    files = sorted(glob.glob(f"{mini.root}/*/*/*/*.JPEG"))
+    rng = np.random.default_rng(seed)
+    return np.stack([_image(files[i]) for i in rng.choice(len(files), n, replace=False)])
+
+
+def _cos(a, b):
+    a = a / np.linalg.norm(a, axis=1, keepdims=True)
+    b = b / np.linalg.norm(b, axis=1, keepdims=True)
+    return (a * b).sum(1)
+
+
+def test_device_auto_and_precision_arguments():
+    import torch
+
+    want = "cuda" if torch.cuda.is_available() else (
+        "mps" if torch.backends.mps.is_available() else "cpu")
+    assert ddm.resolve_device("auto") == want
+    assert ddm.resolve_precision("auto", "cpu") == "fp32"  # autocast is for GPUs by default
+    assert ddm.resolve_precision("fp32", "cuda") == "fp32"  # the opt-out
+    with pytest.raises(ValueError, match="precision must be one of"):
+        ddm.resolve_precision("fp8", "cpu")
+    with pytest.raises(ValueError, match="Invalid device"):
+        ddm.resolve_device("warp-drive")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="CUDA is not available"):
+            ddm.resolve_device("cuda")
+
+
+def test_bf16_channels_last_agrees_with_fp32(mini):
+    # the mixed-precision path (autocast + channels_last) on a fixed batch of real
+    # files, at the 64 px the files have and upsampled on the device to 112 px
+    batch = _fixed_batch(mini)
+    for size in (64, 112):
+        name = ddm.register_model(f"r18-prec-{size}", _resnet_at_64(), image_size=size)
+        fp32 = ddm.load_model(name, device="cpu", precision="fp32")
+        bf16 = ddm.load_model(name, device="cpu", precision="bf16")
+        assert (fp32.precision, bf16.precision) == ("fp32", "bf16")
+        a, b = fp32.embed_batch(batch), bf16.embed_batch(batch)
+        assert a.shape == b.shape == (16, 512)
+        cos = _cos(a, b)
+        assert cos.min() >= 0.999, cos.min()
+        assert not np.array_equal(a, b)  # bf16 really ran
+        ddm.unregister_model(name)
+
+
+def test_resize_on_device_matches_pil(mini):
+    # files decoded at 64 px and resized on the model's device give the vectors of
+    # files resized by PIL first (up to 96 px and down to 40 px)
+    from PIL import Image
+
+    batch = _fixed_batch(mini, seed=1)
+    for size in (96, 40):
+        name = ddm.register_model(f"r18-resize-{size}", _resnet_at_64(), image_size=size)
+        m = ddm.load_model(name, device="cpu", precision="fp32")
+        assert m.resizes
+        pil = np.stack([np.asarray(Image.fromarray(a).resize((size, size), Image.BILINEAR))
+                        for a in batch])
+        cos = _cos(m.embed_batch(batch), m.embed_batch(pil))
+        assert cos.min() >= 0.995, (size, cos.min())
+        ddm.unregister_model(name)
+
+
+def test_process_loader_equals_thread_loader_and_run_records_hardware(fresh_dataset):
+    view = _small_view(fresh_dataset, n=40)
+    name = ddm.register_model("r18-loader", _resnet_at_64(), image_size=64)
+    a = dde.compute_embeddings(view, model=name, field="e_threads", batch_size=16,
+                               loader="threads", device="auto")
+    b = dde.compute_embeddings(view, model=name, field="e_procs", batch_size=16,
+                               loader="processes", num_workers=2)
+    assert a["loader"] == "threads" and b["loader"] == "processes"
+    assert a["embedded"] == b["embedded"] == 40
+    ids_a, A = dde.get_embeddings(view, "e_threads")
+    ids_b, B = dde.get_embeddings(view, "e_procs")
+    assert ids_a == ids_b and np.allclose(A, B, atol=1e-4)
+    info = dde.get_embeddings_info(fresh_dataset, "e_procs")
+    assert info["device"] == ddm.resolve_device("auto") and info["precision"] in ("fp32", "bf16")
+    assert info["loader"] == "processes" and info["num_workers"] == 2
+    with pytest.raises(ValueError, match="loader must be one of"):
+        dde.compute_embeddings(view, model=name, field="e_x", loader="fibers")
+    ddm.unregister_model(name)
+
+
+def _fake_hf_cache(root, repo, state):
+    """Writes ``state`` where the Hugging Face hub cache keeps ``repo``'s
+    model.safetensors (refs/main -> snapshots/<rev>/), as a download would."""
+    from safetensors.torch import save_file
+
+    base = root / "hub" / ("models--" + repo.replace("/", "--"))
+    rev = "0" * 40
+    (base / "refs").mkdir(parents=True)
+    (base / "refs" / "main").write_text(rev)
+    snap = base / "snapshots" / rev
+    snap.mkdir(parents=True)
+    save_file({k: v.contiguous() for k, v in state.items()}, str(snap / "model.safetensors"))
+
+
+def test_model_auto_picks_cached_timm_weights_offline(fresh_dataset, tmp_path, monkeypatch):
+    import timm
+    import torch
+
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    monkeypatch.delenv("HF_HUB_CACHE", raising=False)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    # nothing cached: the weightless embedder, and it says why
+    spec, why = ddm.resolve_auto()
+    assert spec == "weightless" and "no open_clip or timm weights" in why
+
+    # a timm ImageNet classifier in the cache (weights made here, never downloaded)
+    torch.manual_seed(3)
+    src = timm.create_model("resnet18", pretrained=False, num_classes=1000).eval()
+    _fake_hf_cache(tmp_path / "hf", "timm/resnet18.a1_in1k", src.state_dict())
+    spec, why = ddm.resolve_auto()
+    assert spec == "timm:resnet18.a1_in1k" and "found in the local cache" in why
+    m = ddm.load_model("auto", device="cpu", image_size=64, precision="fp32")
+    assert m.spec == "timm:resnet18.a1_in1k"
+    batch = _fixed_batch_from(fresh_dataset)
+    src.reset_classifier(0)
+    with torch.inference_mode():
+        x = torch.from_numpy(batch).permute(0, 3, 1, 2).float() / 255.0
+        mean = torch.tensor(ddm._IMAGENET_MEAN).view(1, 3, 1, 1)
+        std = torch.tensor(ddm._IMAGENET_STD).view(1, 3, 1, 1)
+        ref = src((x - mean) / std).numpy()
+    assert np.allclose(m.embed_batch(batch), ref, atol=1e-3)  # the cached weights, not random ones
+
+    # compute_embeddings records the choice and the reason
+    view = _small_view(fresh_dataset, n=8)
+    rep = dde.compute_embeddings(view, field="e_auto", image_size=64, batch_size=8)
+    assert rep["model"] == "timm:resnet18.a1_in1k" and "local cache" in rep["model_reason"]
+    info = dde.get_embeddings_info(fresh_dataset, "e_auto")
+    assert info["model"] == "timm:resnet18.a1_in1k" and "local cache" in info["model_reason"]
+    ddm.clear_cache()
+
+
+def _fixed_batch_from(ds, n=4):
+    return np.stack([_image(p) for p in _small_view(ds, n=n).values("filepath")])
+
+
+def test_model_auto_keeps_the_model_that_filled_the_field(fresh_dataset):
+    view = _small_view(fresh_dataset, n=12)
+    dde.compute_embeddings(view.limit(6), model="pixels", field="e_keep")
+    rep = dde.compute_embeddings(view, field="e_keep")  # "auto": finish with the same model
+    assert rep["model"] == "pixels" and rep["embedded"] == 6 and rep["skipped"] == 6
+    assert "already holds embeddings from 'pixels'" in rep["model_reason"]
+
+
+def test_two_shards_in_two_processes_equal_one_run(fresh_dataset, tmp_path):
+    # two worker processes share the database and each embeds one shard of one job
+    import os
+    import subprocess
+    import sys
+
+    import fiftyone as fo
+
+    view = _small_view(fresh_dataset, n=30)
+    single = dde.compute_embeddings(view, model="weightless", field="e_single", batch_size=8)
+    assert single["complete"] and single["shard"] is None
+    script = tmp_path / "shard.py"
+    script.write_text(
+        "import sys, fiftyone as fo\n"
+        "import datadiver_fo.enrich.embeddings as dde\n"
+        "ds = fo.load_dataset(sys.argv[1])\n"
+        "view = ds.match_tags('tiny-imagenet-c').sort_by('filepath').limit(30)\n"
+        "rep = dde.compute_embeddings(view, model='weightless', field='e_shard', batch_size=8,\n"
+        "                             shard=(int(sys.argv[2]), 2), progress=False)\n"
+        "print('EMBEDDED', rep['embedded'], rep['complete'])\n")
+    env = dict(os.environ, FIFTYONE_DATABASE_URI=fo.config.database_uri,
+               PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    procs = [subprocess.Popen([sys.executable, str(script), fresh_dataset.name, str(i)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+             for i in (0, 1)]
+    outs = [p.communicate(timeout=600) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [o[1][-2000:] for o in outs]
+    counts = [int(o[0].split("EMBEDDED")[1].split()[0]) for o in outs]
+    assert sum(counts) == 30 and min(counts) > 0  # the shards split the work
+    fresh_dataset.reload()  # the workers added the field
+    ids_a, A = dde.get_embeddings(view, "e_single")
+    ids_b, B = dde.get_embeddings(view, "e_shard")
+    assert ids_a == ids_b and np.allclose(A, B, atol=1e-5)
+    assert dde.get_embeddings_info(fresh_dataset, "e_shard")["status"] == "complete"
+    # a shard that finds its part done embeds nothing and leaves the run complete
+    again = dde.compute_embeddings(view, model="weightless", field="e_shard", shard=(1, 2))
+    assert again["embedded"] == 0 and again["complete"]
+    with pytest.raises(ValueError, match="shard must be"):
+        dde.compute_embeddings(view, model="weightless", field="e_shard", shard=(2, 2))

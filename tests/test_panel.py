@@ -2,6 +2,7 @@
 run through FiftyOne's real operator executor on the miniature dataset."""
 import os
 
+import numpy as np
 import pytest
 
 import fiftyone as fo
@@ -91,6 +92,12 @@ def test_score_distributions(fresh_dataset):
     assert sum(h["counts"]) == h["count"] == len(scores)
     assert h["missing"] == len(ids) - len(scores)
     assert len(h["edges"]) == 6 and h["min"] == 0.0 and h["max"] == 1.0
+    # several fields in one call, counted in the database: numpy's histogram
+    both = dds.score_distributions(ds, fields=[sch.OOD_SCORE, "brightness"], bins=4)
+    ref, _ = np.histogram(np.arange(len(ids), dtype=float), bins=4, range=(0, len(ids) - 1))
+    assert both["brightness"]["counts"] == ref.tolist()
+    assert both["brightness"]["mean"] == pytest.approx((len(ids) - 1) / 2)
+    assert both[sch.OOD_SCORE]["counts"] == np.histogram(list(scores.values()), 4, (0, 1))[0].tolist()
     with pytest.raises(ValueError, match="not_a_field"):
         dds.score_distributions(ds, fields=["not_a_field"])
     with pytest.raises(ValueError, match="bins"):

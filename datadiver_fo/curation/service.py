@@ -404,7 +404,7 @@ def _positive_int(name, value):
         raise ValueError(f"{name} must be a positive int, got {value!r}")
 
 
-def create_app(dataset_name, brain_key=None, max_upload_bytes=_DEFAULT_MAX_UPLOAD, device="cpu", *,
+def create_app(dataset_name, brain_key=None, max_upload_bytes=_DEFAULT_MAX_UPLOAD, device="auto", *,
                max_pixels=_DEFAULT_MAX_PIXELS, max_concurrency=_DEFAULT_MAX_CONCURRENCY,
                queue_timeout=_DEFAULT_QUEUE_TIMEOUT, token=None):
     """Builds the FastAPI app over one dataset's similarity index.
@@ -414,7 +414,7 @@ def create_app(dataset_name, brain_key=None, max_upload_bytes=_DEFAULT_MAX_UPLOA
         brain_key (None): the similarity index; ``None`` picks the default
             DataDiver index or the only one present
         max_upload_bytes (2 MiB): larger requests are answered 413
-        device ("cpu"): torch device for embedding uploads and text
+        device ("auto"): torch device for embedding uploads and text (CUDA, then MPS, then CPU)
         max_pixels (4096 * 4096): uploads whose header declares more pixels
             (width x height) are answered 413 without being decoded
         max_concurrency (4): queries decoded / embedded / searched at once
@@ -554,7 +554,7 @@ def _looks_like_id(value):
 
 
 def serve(dataset_name, brain_key=None, host="127.0.0.1", port=8000, max_upload_bytes=_DEFAULT_MAX_UPLOAD,
-          device="cpu", *, max_pixels=_DEFAULT_MAX_PIXELS, max_concurrency=_DEFAULT_MAX_CONCURRENCY,
+          device="auto", *, max_pixels=_DEFAULT_MAX_PIXELS, max_concurrency=_DEFAULT_MAX_CONCURRENCY,
           queue_timeout=_DEFAULT_QUEUE_TIMEOUT, token=None):
     """Serves :func:`create_app` with uvicorn (blocks until stopped).
 
@@ -566,7 +566,7 @@ def serve(dataset_name, brain_key=None, host="127.0.0.1", port=8000, max_upload_
             token
         port (8000): TCP port
         max_upload_bytes (2 MiB): request size limit (413 beyond)
-        device ("cpu"): torch device for uploads and text
+        device ("auto"): torch device for uploads and text (CUDA, then MPS, then CPU)
         max_pixels, max_concurrency, queue_timeout: see :func:`create_app`
         token (None): bearer token; ``None`` reads env
             ``DATADIVER_SERVICE_TOKEN``
@@ -614,7 +614,7 @@ def main(argv=None):
     parser.add_argument("--max-pixels", type=int, default=_DEFAULT_MAX_PIXELS)
     parser.add_argument("--max-concurrency", type=int, default=_DEFAULT_MAX_CONCURRENCY)
     parser.add_argument("--queue-timeout", type=float, default=_DEFAULT_QUEUE_TIMEOUT)
-    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--device", default="auto")
     args = parser.parse_args(argv)
     try:
         serve(args.dataset, args.brain_key, args.host, args.port, args.max_upload_bytes, args.device,

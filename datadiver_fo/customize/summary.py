@@ -301,12 +301,34 @@ def score_distributions(samples, fields=None, bins=20):
                 % (", ".join(map(repr, bad)), ", ".join(available) or "none")
             )
 
-    out = {}
-    total = samples.count()
+    import fiftyone.core.aggregations as foa
+
+    # Two database round trips for all fields together (bounds, counts and
+    # means in one $facet; then the histograms), nothing pulled into Python.
+    # Projecting to the score fields first keeps large fields (embeddings) out
+    # of the $facet, which would otherwise carry whole documents.
+    samples = samples.select_fields(fields) if fields else samples
+    stats = samples.aggregate(
+        [foa.Count()]
+        + [a for f in fields for a in (foa.Bounds(f), foa.Count(f), foa.Mean(f))]
+    )
+    total = stats[0]
+    per = {f: stats[1 + 3 * i: 4 + 3 * i] for i, f in enumerate(fields)}
+    ranges = {}
     for field in fields:
-        lo, hi = samples.bounds(field)
-        count = samples.count(field)
+        (lo, hi), _, _ = per[field]
         if lo is None or hi is None or (isinstance(lo, float) and math.isnan(lo)):
+            continue
+        ranges[field] = (lo, hi if hi != lo else lo + 1.0)  # one value: one non-empty bin
+    hists = samples.aggregate(
+        [foa.HistogramValues(f, bins=bins, range=list(ranges[f])) for f in ranges]
+    ) if ranges else []
+    hist_of = dict(zip(ranges, hists))
+
+    out = {}
+    for field in fields:
+        (lo, hi), count, mean = per[field]
+        if field not in ranges:
             out[field] = {
                 "counts": [0] * bins,
                 "edges": [0.0] * (bins + 1),
@@ -317,9 +339,7 @@ def score_distributions(samples, fields=None, bins=20):
                 "mean": None,
             }
             continue
-        if hi == lo:
-            hi = lo + 1.0  # one value: one non-empty bin rather than a crash
-        counts, edges, _ = samples.histogram_values(field, bins=bins, range=[lo, hi])
+        counts, edges, _ = hist_of[field]
         # HistogramValues' last bin is right-open: put the max back in it
         n_in = int(sum(counts))
         if n_in < count:
@@ -331,8 +351,8 @@ def score_distributions(samples, fields=None, bins=20):
             "count": int(count),
             "missing": int(total - count),
             "min": float(lo),
-            "max": float(samples.bounds(field)[1]),
-            "mean": float(samples.mean(field)),
+            "max": float(hi),
+            "mean": float(mean),
         }
     return out
 

@@ -26,10 +26,11 @@ from PIL import Image
 
 import fiftyone.core.fields as fof
 
+from datadiver_fo.internal import knn
 from datadiver_fo.internal import runs as ddr
 from datadiver_fo.internal.report import Report
 from datadiver_fo.internal import schema as dds
-from datadiver_fo.internal.vectors import embeddings_matrix
+from datadiver_fo.internal.vectors import embeddings_matrix, group_codes
 from datadiver_fo.internal.progress import Progress, as_fiftyone, bars_only
 
 CONTENT_HASH = "content_hash"  # str, hash of pixels or bytes
@@ -101,8 +102,12 @@ def find_exact_duplicates(samples, method="pixels", progress=None):
     return hashes, groups
 
 
-def find_near_duplicates(samples, embeddings, threshold=0.1):
+def find_near_duplicates(samples, embeddings, threshold=0.1, max_memory_mb=256):
     """Finds pairs of samples whose embeddings are close.
+
+    Exact search over the upper triangle of the similarity matrix in blocks
+    sized to ``max_memory_mb`` (O(N^2 D) time; memory: one block plus the
+    pairs found).
 
     Args:
         samples: a FiftyOne dataset or view
@@ -110,28 +115,66 @@ def find_near_duplicates(samples, embeddings, threshold=0.1):
             array in the order of ``samples``
         threshold (0.1): maximum cosine distance (``1 - cos``, in ``[0, 2]``)
             for a pair to count
+        max_memory_mb (256): bound on each similarity block
 
     Returns:
         a list of ``(id_a, id_b, distance)`` with ``id_a`` before ``id_b`` in
         ``samples``, sorted by distance
     """
-    from sklearn.neighbors import NearestNeighbors
-
     if not 0 <= threshold <= 2:
         raise ValueError(f"threshold is a cosine distance in [0, 2]; got {threshold}")
-    X = embeddings_matrix(samples, embeddings)
+    X = embeddings_matrix(samples, embeddings, dtype=np.float32)
     ids = samples.values("id")
     if len(ids) < 2:
         return []
-    nn = NearestNeighbors(radius=threshold, metric="cosine").fit(X)
-    dists, inds = nn.radius_neighbors(X, radius=threshold, sort_results=True)
-    pairs = []
-    for i, (d_row, i_row) in enumerate(zip(dists, inds)):
-        for d, j in zip(d_row, i_row):
-            if j > i:
-                pairs.append((ids[i], ids[j], float(max(d, 0.0))))
-    pairs.sort(key=lambda p: p[2])
-    return pairs
+    i, j, d, _, _ = knn.close_pairs(X, threshold, max_memory_mb=max_memory_mb)
+    return [(ids[a], ids[b], float(x)) for a, b, x in zip(i.tolist(), j.tolist(), d.tolist())]
+
+
+def calibrate_threshold(X, groups, sample=5000, cap=0.1, seed=0):
+    """A near-duplicate threshold derived from the embeddings themselves.
+
+    Rule: for a random sample of samples, take the cosine distance to the
+    nearest sample of *another* group (another source picture), ``b``; the
+    threshold is ``exp(median(log b) - 4 * 1.4826 * MAD(log b))``, i.e. 4
+    robust standard deviations below the typical nearest other-source
+    distance on a log scale, and at most ``cap``. Pairs below it are outliers
+    of closeness, not the tail of ordinary similarity (e.g. two different
+    pictures both flattened by heavy fog). The within-group (same source)
+    nearest distances are returned for context.
+
+    Args:
+        X: an ``N x D`` array of embeddings
+        groups: an int array of ``N`` group codes (see
+            :func:`datadiver_fo.internal.vectors.group_codes`)
+        sample (5000): samples measured (cost ``sample x N``)
+        cap (0.1): the largest threshold returned
+        seed (0): the sample's random seed
+
+    Returns:
+        a dict: ``threshold``, ``rule`` (the rule in words), ``between_median``
+        and ``within_median`` (median nearest distances to another / the same
+        group; ``None`` when undefined), ``sample``
+    """
+    between, within = knn.nearest_other_group(X, groups, sample=sample, seed=seed)
+    b = between[np.isfinite(between)]
+    w = within[np.isfinite(within)]
+    if not len(b):
+        t = float(cap)
+    else:
+        lb = np.log(np.maximum(b, 1e-6))
+        med = float(np.median(lb))
+        mad = float(np.median(np.abs(lb - med))) * 1.4826
+        t = float(min(cap, np.exp(med - 4.0 * mad)))
+    return {
+        "threshold": t,
+        "rule": ("cosine distance < exp(median(log b) - 4 * 1.4826 * MAD(log b)), at most "
+                 f"{cap:g}, where b = each of {len(between)} sampled images' distance to its "
+                 "nearest image of another source"),
+        "between_median": float(np.median(b)) if len(b) else None,
+        "within_median": float(np.median(w)) if len(w) else None,
+        "sample": int(len(between)),
+    }
 
 
 def find_leaks(samples, embeddings, threshold=0.1, tag=LEAK_TAG, progress=None):
@@ -208,6 +251,8 @@ def find_duplicates(
     leak_threshold=None,
     save_views=True,
     progress=None,
+    max_memory_mb=256,
+    max_same_source=1000,
 ):
     """Finds exact and near duplicates and train/val leaks; writes fields.
 
@@ -215,7 +260,11 @@ def find_duplicates(
         samples: a FiftyOne dataset or view of images
         embeddings (None): a vector field name or ``num_samples x dims`` array
             for near duplicates and leaks; ``None`` for exact duplicates only
-        threshold (0.1): cosine distance for near duplicates
+        threshold (0.1): cosine distance for near duplicates, or ``"auto"``:
+            calibrated on the embeddings by :func:`calibrate_threshold` (4
+            robust standard deviations below the typical distance to the
+            nearest image of another source; the rule and the numbers are in
+            the report's ``calibration``)
         exact (True): hash contents to find exact duplicates
         method ("pixels"): ``"pixels"`` or ``"bytes"``, see :func:`content_hash`
         leaks (True): look for train/val leaks (needs both split tags): the
@@ -232,6 +281,10 @@ def find_duplicates(
             the default value ``fiftyone.config.show_progress_bars`` (None),
             or a progress callback function that receives a
             ``fiftyone.core.utils.ProgressBar`` (see ``fo.report_progress``)
+        max_memory_mb (256): bound on each block of the near-duplicate
+            search (exact, blockwise; its peak memory does not grow as N^2)
+        max_same_source (1000): same-source pairs listed (closest first);
+            all are counted in ``num_same_source``
 
     Writes ``content_hash`` (when ``exact``), ``duplicate_group`` (int id of a
     connected group of true duplicates, else ``None``) and ``duplicate_of``
@@ -242,7 +295,12 @@ def find_duplicates(
         a read-only :class:`datadiver_fo.internal.report.Report` with
         ``exact_groups`` (lists of ids with identical content),
         ``duplicates`` and ``same_source`` (lists of dicts ``{a, b, kind,
-        distance}`` with ``kind`` ``"exact"`` or ``"near"``), ``num_groups``,
+        distance}`` with ``kind`` ``"exact"`` or ``"near"``; ``same_source``
+        holds the closest ``max_same_source``), ``num_duplicate_pairs``,
+        ``num_same_source``, ``clusters`` (lists of ids of true duplicates
+        connected by the pairs, largest first), ``threshold`` (the
+        distance used), ``calibration`` (``None`` unless
+        ``threshold="auto"``), ``num_groups``,
         ``cross_split_pairs`` (the pairs above whose samples are one in
         ``train`` and one in ``val``), ``leaks`` (ids: the brain's leaky
         splits plus the cross-split pairs; ``None`` without both split tags),
@@ -254,6 +312,10 @@ def find_duplicates(
         raise ValueError("find_duplicates needs a non-empty collection")
     if not exact and embeddings is None:
         raise ValueError("Nothing to do: exact=False and no embeddings given")
+    if threshold != "auto" and not (isinstance(threshold, (int, float)) and 0 <= threshold <= 2):
+        raise ValueError(f"threshold must be a cosine distance in [0, 2] or 'auto', got {threshold!r}")
+    if threshold == "auto" and embeddings is None:
+        raise ValueError("threshold='auto' is calibrated on embeddings: pass embeddings=")
     ids = samples.values("id")
     has_source = samples.get_field(dds.SOURCE_ID) is not None
     sources = samples.values(dds.SOURCE_ID) if has_source else [None] * len(ids)
@@ -266,6 +328,9 @@ def find_duplicates(
     total = (n_ids if exact else 0) + (n_ids if embeddings is not None else 0)
     pairs = {}
     exact_groups = []
+    calibration = None
+    num_same_near = 0
+    same_near = []
     with Progress(progress, total, "duplicates") as prog:
         if exact:
             hashes, exact_groups = find_exact_duplicates(samples, method, progress=prog.span(n_ids))
@@ -276,9 +341,20 @@ def find_duplicates(
                     for b in g[i + 1 :]:
                         pairs[(a, b)] = ("exact", 0.0)
         if embeddings is not None:
-            near = find_near_duplicates(samples, embeddings, threshold)
-            for a, b, d in near:
-                pairs.setdefault((a, b), ("near", d))
+            X = embeddings_matrix(samples, embeddings, dtype=np.float32)
+            codes = group_codes(sources, n_ids)
+            if threshold == "auto":
+                calibration = calibrate_threshold(X, codes)
+                threshold = calibration["threshold"]
+            if n_ids >= 2:
+                i, j, d, num_same_near, (si, sj, sd) = knn.close_pairs(
+                    X, threshold, groups=codes, max_memory_mb=max_memory_mb,
+                    keep_same=max_same_source)
+                del X
+                for a, b, x in zip(i.tolist(), j.tolist(), d.tolist()):
+                    pairs.setdefault((ids[a], ids[b]), ("near", x))
+                same_near = [(ids[a], ids[b], x) for a, b, x in
+                             zip(si.tolist(), sj.tolist(), sd.tolist())]
             prog.update(n_ids, "near duplicates")
 
     dups, same = [], []
@@ -290,6 +366,13 @@ def find_duplicates(
         else:
             dups.append(row)
             uf.union(a, b)
+    num_same = len(same) + num_same_near
+    seen = {(r["a"], r["b"]) for r in same}
+    for a, b, x in same_near:
+        if (a, b) not in seen:
+            same.append({"a": a, "b": b, "kind": "near", "distance": x})
+    same.sort(key=lambda r: r["distance"])
+    same = same[:max_same_source]
 
     comps = {}
     for sid in uf.parent:
@@ -300,6 +383,8 @@ def find_duplicates(
         for s in members:
             group_of[s] = gi
             dup_of[s] = None if s == members[0] else members[0]
+    clusters = sorted((sorted(m, key=order.get) for m in comps.values()),
+                      key=lambda m: (-len(m), order[m[0]]))
     _ensure_field(samples, DUPLICATE_GROUP, fof.IntField)
     _ensure_field(samples, DUPLICATE_OF, fof.StringField)
     samples.set_values(DUPLICATE_GROUP, {s: group_of.get(s) for s in ids}, key_field="id")
@@ -354,12 +439,14 @@ def find_duplicates(
         results={
             "num_exact_groups": len(exact_groups),
             "num_duplicate_pairs": len(dups),
-            "num_same_source_pairs": len(same),
+            "num_same_source_pairs": num_same,
+            "num_clusters": len(comps),
             "num_leaks": None if leak_ids is None else len(leak_ids),
             "num_cross_split_pairs": len(cross),
         },
         embeddings=embeddings if isinstance(embeddings, str) else None,
         threshold=float(threshold),
+        calibration=calibration,
         exact=bool(exact),
         hash_method=method,
         leak_threshold=None if leak_threshold is None else float(leak_threshold),
@@ -369,6 +456,11 @@ def find_duplicates(
         "exact_groups": exact_groups,
         "duplicates": dups,
         "same_source": same,
+        "num_duplicate_pairs": len(dups),
+        "num_same_source": num_same,
+        "clusters": clusters,
+        "threshold": float(threshold) if embeddings is not None else None,
+        "calibration": calibration,
         "num_groups": len(comps),
         "leaks": leak_ids,
         "cross_split_pairs": cross,

@@ -4,7 +4,9 @@ embedder, raw pixels and bring-your-own torch modules or callables.
 A model is named by a string so that a run can record it and rebuild it later
 (for text queries, or to finish an interrupted run with the same weights):
 
--   ``"auto"``: the best model available offline, today ``"weightless"``
+-   ``"auto"``: the best model available offline (see :func:`resolve_auto`):
+    open_clip ViT-B-32-class weights in the local cache, else a timm ImageNet
+    classifier in the local cache, else ``"weightless"``; never a download
 -   ``"weightless"``: no weights at all (see :class:`WeightlessEmbedder`)
 -   ``"pixels"``: raw pixels of a 32x32 thumbnail (a baseline)
 -   ``"timm:<name>"``: pretrained timm weights (hub when online, else the
@@ -18,15 +20,48 @@ A model is named by a string so that a run can record it and rebuild it later
 
 Every model turns a batch of decoded RGB images (``uint8``, ``N x H x W x 3``,
 all resized to :attr:`EmbeddingModel.image_size`) into an ``N x D`` float32
-array in one call.
+array in one call. Torch-based models (timm, open_clip, weightless, registered
+torch modules) also take a batch at the files' own size (a uint8 numpy array
+or torch tensor) and resize it on their device (:attr:`EmbeddingModel.resizes`),
+so decoding does not have to upsample 64 px files to 224 px on the CPU.
+
+Hardware: ``device="auto"`` is CUDA, then Apple MPS, then CPU
+(:func:`resolve_device`). ``precision="auto"`` runs the forward pass under bf16
+autocast with channels_last memory format on CUDA (fp16 where bf16 is not
+supported) and in float32 elsewhere; ``"fp32"`` opts out, ``"bf16"`` forces
+bf16 autocast (on CPU too: this is how the tests check the mixed-precision path
+agrees with float32). Precision is recorded with a run but is not part of the
+fingerprint: bf16 and fp32 vectors agree to cosine >= 0.999, so a run resumed
+on another machine keeps one field.
 """
 import hashlib
+import logging
 import os
 import threading
 
 import numpy as np
 
-_AUTO = "weightless"
+logger = logging.getLogger(__name__)
+
+_AUTO = "weightless"  # the last resort of "auto": needs no weights
+# "auto" tries these in order and takes the first whose weights are already in
+# the local cache (no network): a CLIP image tower first (it also embeds text),
+# then ImageNet classifiers from strong to small.
+_AUTO_OPEN_CLIP = (
+    ("ViT-B-32", "openai"),
+    ("ViT-B-32", "laion2b_s34b_b79k"),
+    ("ViT-B-16", "openai"),
+    ("ViT-B-16", "laion2b_s34b_b88k"),
+)
+_AUTO_TIMM = (
+    "convnext_tiny.in12k_ft_in1k",
+    "resnet50.a1_in1k",
+    "resnet50.tv2_in1k",
+    "efficientnet_b0.ra_in1k",
+    "resnet18.a1_in1k",
+    "resnet18.tv_in1k",
+)
+_PRECISIONS = ("auto", "fp32", "bf16")
 _IMAGENET_MEAN = (0.485, 0.456, 0.406)
 _IMAGENET_STD = (0.229, 0.224, 0.225)
 
@@ -47,19 +82,25 @@ class EmbeddingModel:
         fingerprint: a dict identifying the exact weights and preprocessing;
             two runs with equal fingerprints produce the same embeddings
         has_text: whether :meth:`embed_texts` is available
+        resizes: whether :meth:`embed_batch` takes uint8 images of any
+            (common) size and resizes them to :attr:`image_size` on the
+            device (bilinear, antialiased when shrinking, as PIL does)
+        precision: ``"fp32"`` or ``"bf16"`` (autocast), the forward's precision
         preprocess: ``None`` (images arrive as a ``uint8`` batch) or a
             per-image callable ``PIL.Image -> array/tensor`` whose outputs are
             stacked and passed to the model
     """
 
     def __init__(self, spec, embed_fn, image_size, device="cpu", fingerprint=None,
-                 text_fn=None, preprocess=None):
+                 text_fn=None, preprocess=None, resizes=False, precision="fp32"):
         self.spec = spec
         self._embed_fn = embed_fn
         self._text_fn = text_fn
         self.image_size = image_size
-        self.device = device
+        self.device = str(device)
         self.preprocess = preprocess
+        self.resizes = bool(resizes) and preprocess is None
+        self.precision = precision
         self.fingerprint = dict(fingerprint or {"model": spec})
         self.fingerprint.setdefault("model", spec)
         self.fingerprint["image_size"] = image_size
@@ -72,12 +113,16 @@ class EmbeddingModel:
         """Embeds one batch.
 
         Args:
-            batch: a ``uint8`` array ``N x H x W x 3`` (or, when
-                :attr:`preprocess` is set, the stacked preprocessed images)
+            batch: a ``uint8`` array or tensor ``N x H x W x 3`` (``H x W``
+                = :attr:`image_size` unless :attr:`resizes`), or, when
+                :attr:`preprocess` is set, the stacked preprocessed images
 
         Returns:
             a float32 array ``N x D``
         """
+        if not self.resizes and not isinstance(batch, np.ndarray) and hasattr(batch, "numpy") \
+                and self.preprocess is None:
+            batch = batch.numpy()  # a callable model gets what it always got: numpy
         out = self._embed_fn(batch)
         out = _to_numpy(out)
         if out.ndim == 1:
@@ -214,40 +259,198 @@ def list_models():
 
 
 def resolve_spec(model):
-    """Normalises a model string: ``"auto"`` becomes the best offline model,
-    registered names get their ``custom:`` prefix. Non-strings pass through."""
+    """Normalises a model string: registered names get their ``custom:``
+    prefix, ``""`` means ``"auto"``. Non-strings pass through. (``"auto"`` is
+    resolved by :func:`resolve_auto`, which looks at the local caches.)"""
     if not isinstance(model, str):
         return model
     model = model.strip()
     if model in ("", "auto"):
-        return _AUTO
+        return "auto"
     if model in _REGISTRY:
         return "custom:" + model
     return model
 
 
-def load_model(model="auto", device="cpu", image_size=None, optimize=True):
+def resolve_device(device="auto"):
+    """The torch device a model runs on.
+
+    Args:
+        device ("auto"): ``"auto"`` (CUDA if available, then Apple MPS, then
+            CPU), or a torch device string (``"cpu"``, ``"cuda"``, ``"cuda:1"``,
+            ``"mps"``)
+
+    Returns:
+        a device string
+
+    Raises:
+        ValueError: an invalid device string, or CUDA / MPS asked for where
+            there is none
+    """
+    import torch
+
+    if device is None or (isinstance(device, str) and device.strip() in ("", "auto")):
+        if torch.cuda.is_available():
+            return "cuda"
+        mps = getattr(torch.backends, "mps", None)
+        if mps is not None and mps.is_available():
+            return "mps"
+        return "cpu"
+    _check_device(device)
+    return str(device)
+
+
+def resolve_precision(precision, device):
+    """``"auto"`` -> ``"bf16"`` on CUDA with bf16 support, else ``"fp32"``;
+    ``"fp32"`` / ``"bf16"`` are kept. Raises ValueError for anything else."""
+    import torch
+
+    if precision not in _PRECISIONS:
+        raise ValueError(f"precision must be one of {_PRECISIONS}, got {precision!r}")
+    if precision != "auto":
+        return precision
+    if torch.device(device).type == "cuda" and torch.cuda.is_bf16_supported():
+        return "bf16"
+    return "fp32"
+
+
+def _hf_cached(repo_id, filenames):
+    """The local path of the first of ``filenames`` cached for ``repo_id`` in
+    the Hugging Face hub cache (``HF_HUB_CACHE`` / ``HF_HOME``), or None. Reads
+    the cache directory only: never a network call."""
+    try:
+        from huggingface_hub import try_to_load_from_cache
+    except ImportError:  # pragma: no cover
+        return None
+    # read the environment now (huggingface_hub reads it once, at import)
+    cache = os.environ.get("HF_HUB_CACHE") or os.path.join(
+        os.environ.get("HF_HOME") or os.path.join(os.path.expanduser("~"), ".cache", "huggingface"),
+        "hub")
+    for fn in filenames:
+        try:
+            path = try_to_load_from_cache(repo_id, fn, cache_dir=cache)
+        except Exception:
+            path = None
+        if isinstance(path, str) and os.path.isfile(path):
+            return path
+    return None
+
+
+def _torch_hub_cached(url):
+    """The file ``url`` downloads to in torch hub's checkpoint cache, if there."""
+    if not url:
+        return None
+    try:
+        import torch
+
+        path = os.path.join(torch.hub.get_dir(), "checkpoints", os.path.basename(url))
+    except Exception:  # pragma: no cover
+        return None
+    return path if os.path.isfile(path) else None
+
+
+def _open_clip_cached(arch, tag):
+    try:
+        import open_clip
+
+        cfg = open_clip.get_pretrained_cfg(arch, tag) or {}
+    except Exception:
+        return None
+    hub = cfg.get("hf_hub") or ""
+    if hub:
+        repo, fn = os.path.split(hub)  # "org/repo/" or "org/repo/file", as open_clip reads it
+        names = [fn] if fn else ["open_clip_model.safetensors", "open_clip_pytorch_model.bin"]
+        found = _hf_cached(repo, names)
+        if found:
+            return found
+    return _torch_hub_cached(cfg.get("url"))
+
+
+def _timm_cached(name):
+    try:
+        import timm.models
+
+        cfg = timm.models.get_pretrained_cfg(name)
+    except Exception:
+        return None
+    if cfg is None:
+        return None
+    hub = getattr(cfg, "hf_hub_id", None)
+    if hub:
+        found = _hf_cached(hub, ["model.safetensors", "pytorch_model.bin",
+                                 "open_clip_pytorch_model.bin"])
+        if found:
+            return found
+    return _torch_hub_cached(getattr(cfg, "url", None))
+
+
+def resolve_auto():
+    """Picks the model ``"auto"`` means on this machine, without a network.
+
+    Tries, in order, open_clip ViT-B-32 / ViT-B-16 image towers (they also
+    embed text), then timm ImageNet classifiers (strong to small), and takes
+    the first whose weights are already in the local Hugging Face hub cache
+    (``HF_HUB_CACHE`` / ``HF_HOME``) or torch hub cache (``TORCH_HOME``); if
+    none is cached, the weightless embedder.
+
+    Returns:
+        a tuple ``(model string, reason)``: e.g.
+        ``("timm:resnet50.a1_in1k", "timm ImageNet weights found in the local
+        cache at ...")``
+    """
+    try:
+        import open_clip  # noqa: F401
+
+        for arch, tag in _AUTO_OPEN_CLIP:
+            path = _open_clip_cached(arch, tag)
+            if path:
+                return (f"open_clip:{arch}:{tag}",
+                        f"open_clip {arch} ({tag}) weights found in the local cache at {path}")
+    except ImportError:  # pragma: no cover
+        pass
+    try:
+        import timm  # noqa: F401
+
+        for name in _AUTO_TIMM:
+            path = _timm_cached(name)
+            if path:
+                return (f"timm:{name}",
+                        f"timm ImageNet weights {name} found in the local cache at {path} "
+                        "(no open_clip weights cached)")
+    except ImportError:  # pragma: no cover
+        pass
+    return (_AUTO, "no open_clip or timm weights in the local caches (Hugging Face hub, torch "
+            "hub); the weightless embedder needs none")
+
+
+def load_model(model="auto", device="auto", image_size=None, optimize=True, precision="auto"):
     """Builds (or returns the cached) :class:`EmbeddingModel` for a model string.
 
     Args:
         model ("auto"): a model string (see the module doc), an
             :class:`EmbeddingModel`, or an unregistered torch module / callable
-            (it is registered under its class name first)
-        device ("cpu"): torch device string
+            (it is registered under its class name first). ``"auto"`` is
+            resolved by :func:`resolve_auto` (the model's ``spec`` names the
+            choice; the reason is logged)
+        device ("auto"): torch device string; ``"auto"`` = CUDA, then MPS,
+            then CPU (:func:`resolve_device`)
         image_size (None): override the model's input size (square); ``None``
             uses the model's default (timm / open_clip: their configured size;
             weightless: 64; custom: as registered)
-        optimize (True): on CPU, run timm models as a traced, frozen graph
+        optimize (True): on CPU in float32, run timm models as a traced, frozen graph
             (conv+BN folded, oneDNN kernels; same float32 results to ~1e-6,
             forward 1.5-2x faster); checked against the eager module on the first
             batch and dropped if they differ. ``False`` keeps eager PyTorch
+        precision ("auto"): ``"auto"`` (bf16 autocast + channels_last on CUDA,
+            float32 elsewhere), ``"fp32"`` (opt out) or ``"bf16"`` (force
+            autocast, also on CPU); see :func:`resolve_precision`
 
     Returns:
         an :class:`EmbeddingModel`
 
     Raises:
-        ValueError: for an unknown model string, a missing checkpoint file or
-            weights that cannot be fetched offline
+        ValueError: for an unknown model string, a missing checkpoint file,
+            weights that cannot be fetched offline, or a bad device / precision
     """
     if isinstance(model, EmbeddingModel):
         return model
@@ -256,12 +459,17 @@ def load_model(model="auto", device="cpu", image_size=None, optimize=True):
             raise ValueError(f"model must be a string, a torch module or a callable, got {type(model)}")
         model = register_model(f"{type(model).__name__}-{id(model):x}", model)
     spec = resolve_spec(model)
+    reason = None
+    if spec == "auto":
+        spec, reason = resolve_auto()
+        logger.info("model='auto' -> %s: %s", spec, reason)
     if image_size is not None:
         image_size = int(image_size)
         if image_size < 8:
             raise ValueError(f"image_size must be >= 8, got {image_size}")
-    _check_device(device)
-    key = (spec, str(device), image_size, bool(optimize))
+    device = resolve_device(device)
+    precision = resolve_precision(precision, device)
+    key = (spec, device, image_size, bool(optimize), precision)
     with _CACHE_LOCK:
         if key in _CACHE:
             return _CACHE[key]
@@ -270,11 +478,11 @@ def load_model(model="auto", device="cpu", image_size=None, optimize=True):
     elif spec == "pixels":
         m = _load_pixels(spec, image_size)
     elif spec.startswith("timm:"):
-        m = _load_timm(spec, device, image_size, optimize=bool(optimize))
+        m = _load_timm(spec, device, image_size, optimize=bool(optimize), precision=precision)
     elif spec.startswith("open_clip:"):
-        m = _load_open_clip(spec, device, image_size)
+        m = _load_open_clip(spec, device, image_size, precision=precision)
     elif spec.startswith("custom:"):
-        m = _load_custom(spec, device, image_size)
+        m = _load_custom(spec, device, image_size, precision=precision)
     else:
         raise ValueError(
             f"Unknown model {model!r}. Use 'auto', 'weightless', 'pixels', 'timm:<name>[@<file>]', "
@@ -299,7 +507,26 @@ def _check_device(device):
     except Exception as e:
         raise ValueError(f"Invalid device {device!r}: {e}") from e
     if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device {device!r} requested but CUDA is not available")
+        raise ValueError(f"device {device!r} requested but CUDA is not available; "
+                         "use device='auto' or 'cpu'")
+    if dev.type == "mps":
+        mps = getattr(torch.backends, "mps", None)
+        if mps is None or not mps.is_available():
+            raise ValueError(f"device {device!r} requested but MPS is not available; "
+                             "use device='auto' or 'cpu'")
+
+
+def resize_batch(x, size):
+    """Resizes an ``N x C x H x W`` float tensor to ``size x size`` on its
+    device: bilinear, antialiased when shrinking (as PIL's bilinear does), a
+    no-op when it already has that size."""
+    import torch.nn.functional as F
+
+    if not size or tuple(x.shape[-2:]) == (size, size):
+        return x
+    shrink = x.shape[-1] > size or x.shape[-2] > size
+    return F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False,
+                         antialias=shrink)
 
 
 def _optimized_forward(module, example):
@@ -321,22 +548,31 @@ def _optimized_forward(module, example):
 
 
 def _torch_embed_fn(module, device, mean=_IMAGENET_MEAN, std=_IMAGENET_STD, forward=None,
-                    optimize=False, image_size=None):
-    """Wraps a module: uint8 NHWC batch -> normalised NCHW float -> features.
+                    optimize=False, image_size=None, precision="fp32"):
+    """Wraps a module: uint8 NHWC batch (numpy or torch, any common size) ->
+    resized on the device to ``image_size`` -> normalised NCHW float ->
+    features.
 
-    With ``optimize=True`` (CPU only) the module is traced and frozen here
-    when ``image_size`` is known (part of building the model), else on the
-    first batch. Each new input shape is checked once: the frozen graph's
-    output must match the eager module's to float32 tolerance, else that shape
-    (or, if tracing fails, every shape) stays eager.
+    With ``precision="bf16"`` the forward runs under bf16 autocast with the
+    module and its input in channels_last memory format (the fast path of
+    tensor cores; on CPU it exercises the same code). With ``optimize=True``
+    (CPU, float32 only) the module is traced and frozen here when
+    ``image_size`` is known (part of building the model), else on the first
+    batch. Each new input shape is checked once: the frozen graph's output
+    must match the eager module's to float32 tolerance, else that shape (or,
+    if tracing fails, every shape) stays eager.
     """
     import torch
 
     module.eval()
     forward = forward or module
+    dev = torch.device(device)
     mean_t = torch.tensor(mean, dtype=torch.float32, device=device).view(1, 3, 1, 1)
     std_t = torch.tensor(std, dtype=torch.float32, device=device).view(1, 3, 1, 1)
-    optimize = optimize and torch.device(device).type == "cpu" and forward is module
+    mixed = precision == "bf16"
+    if mixed:
+        module.to(memory_format=torch.channels_last)
+    optimize = optimize and not mixed and dev.type == "cpu" and forward is module
     state = {"frozen": None, "traced": False, "ok": {}}  # ok: input shape -> bool
     lock = threading.Lock()
     if optimize and image_size:
@@ -344,18 +580,28 @@ def _torch_embed_fn(module, device, mean=_IMAGENET_MEAN, std=_IMAGENET_STD, forw
             module, torch.zeros(2, 3, image_size, image_size, device=device))
         state["traced"] = True
 
+    def _eager(x):
+        if not mixed:
+            return forward(x)
+        x = x.contiguous(memory_format=torch.channels_last)
+        with torch.autocast(device_type=dev.type, dtype=torch.bfloat16):
+            return forward(x).float()
+
     def _fn(batch):
         with torch.inference_mode():
-            if isinstance(batch, np.ndarray) and batch.dtype == np.uint8:
-                # NHWC uint8 -> NCHW (copied as uint8, 4x less memory traffic), then
-                # ToTensor + Normalize in place: (x / 255 - mean) / std
-                x = torch.from_numpy(batch).to(device).permute(0, 3, 1, 2).contiguous()
-                x = x.float().div_(255.0).sub_(mean_t).div_(std_t)
+            if isinstance(batch, np.ndarray):
+                batch = torch.from_numpy(batch)
+            if isinstance(batch, torch.Tensor) and batch.dtype == torch.uint8 and batch.ndim == 4:
+                # NHWC uint8 goes to the device as uint8 (4x less traffic than
+                # float), is resized there, then ToTensor + Normalize in place
+                x = batch.to(device, non_blocking=True).permute(0, 3, 1, 2).contiguous()
+                x = resize_batch(x.float(), image_size)
+                x = x.div_(255.0).sub_(mean_t).div_(std_t)
             else:
                 x = torch.as_tensor(batch).to(device).float().contiguous()
         if not optimize:
             with torch.inference_mode():
-                return forward(x)
+                return _eager(x)
         with lock:
             if not state["traced"]:
                 state["frozen"] = _optimized_forward(module, x.clone())
@@ -380,7 +626,7 @@ def _torch_embed_fn(module, device, mean=_IMAGENET_MEAN, std=_IMAGENET_STD, forw
     return _fn
 
 
-def _load_timm(spec, device, image_size, optimize=False):
+def _load_timm(spec, device, image_size, optimize=False, precision="fp32"):
     import timm
     import torch
 
@@ -414,8 +660,11 @@ def _load_timm(spec, device, image_size, optimize=False):
         module.load_state_dict(usable, strict=True)
         fingerprint["checkpoint_sha256"] = _file_sha256(ckpt)
     else:
+        # weights already in the local cache load from that file (no hub call)
+        cached = _timm_cached(name)
+        overlay = {"pretrained_cfg_overlay": {"file": cached}} if cached else {}
         try:
-            module = timm.create_model(name, pretrained=True, num_classes=0)
+            module = timm.create_model(name, pretrained=True, num_classes=0, **overlay)
         except Exception as e:
             raise ValueError(
                 f"Could not get pretrained weights for timm '{name}' (offline and not in the "
@@ -428,13 +677,14 @@ def _load_timm(spec, device, image_size, optimize=False):
     size = image_size or int(data_cfg.get("input_size", (3, 224, 224))[-1])
     mean = data_cfg.get("mean", _IMAGENET_MEAN)
     std = data_cfg.get("std", _IMAGENET_STD)
-    fn = _torch_embed_fn(module, device, mean, std, optimize=optimize, image_size=size)
-    m = EmbeddingModel(spec, fn, size, device, fingerprint)
+    fn = _torch_embed_fn(module, device, mean, std, optimize=optimize, image_size=size,
+                         precision=precision)
+    m = EmbeddingModel(spec, fn, size, device, fingerprint, resizes=True, precision=precision)
     m.module = module
     return m
 
 
-def _load_open_clip(spec, device, image_size):
+def _load_open_clip(spec, device, image_size, precision="fp32"):
     import open_clip
 
     body = spec[len("open_clip:"):]
@@ -474,7 +724,8 @@ def _load_open_clip(spec, device, image_size):
         size_used = size
     tokenizer = open_clip.get_tokenizer(arch)
     fn = _torch_embed_fn(module, device, mean, std,
-                         forward=lambda x: module.encode_image(x, normalize=True))
+                         forward=lambda x: module.encode_image(x, normalize=True),
+                         image_size=size_used, precision=precision)
 
     def text_fn(texts):
         import torch
@@ -483,12 +734,13 @@ def _load_open_clip(spec, device, image_size):
             tokens = tokenizer(texts).to(device)
             return module.encode_text(tokens, normalize=True)
 
-    m = EmbeddingModel(spec, fn, size_used, device, fingerprint, text_fn=text_fn)
+    m = EmbeddingModel(spec, fn, size_used, device, fingerprint, text_fn=text_fn, resizes=True,
+                       precision=precision)
     m.module = module
     return m
 
 
-def _load_custom(spec, device, image_size):
+def _load_custom(spec, device, image_size, precision="fp32"):
     import torch
 
     name = spec[len("custom:"):]
@@ -498,13 +750,16 @@ def _load_custom(spec, device, image_size):
     entry = _REGISTRY[name]
     obj = entry["model"]
     fingerprint = {"model": spec, "version": entry["version"]}
-    if isinstance(obj, torch.nn.Module):
+    size = image_size or entry["image_size"]
+    is_module = isinstance(obj, torch.nn.Module)
+    if is_module:
         obj.to(device)
-        fn = _torch_embed_fn(obj, device)
+        fn = _torch_embed_fn(obj, device, image_size=size, precision=precision)
     else:
         fn = obj
-    return EmbeddingModel(spec, fn, image_size or entry["image_size"], device, fingerprint,
-                          text_fn=entry["text_encoder"], preprocess=entry["preprocess"])
+    return EmbeddingModel(spec, fn, size, device, fingerprint,
+                          text_fn=entry["text_encoder"], preprocess=entry["preprocess"],
+                          resizes=is_module and bool(size), precision=precision if is_module else "fp32")
 
 
 def _load_pixels(spec, image_size):
@@ -519,9 +774,10 @@ def _load_pixels(spec, image_size):
 
 
 def _load_weightless(spec, device, image_size):
-    emb = WeightlessEmbedder(device=device)
-    return EmbeddingModel(spec, emb, image_size or 64, device,
-                          {"model": spec, "version": WeightlessEmbedder.VERSION})
+    size = image_size or 64
+    emb = WeightlessEmbedder(device=device, image_size=size)
+    return EmbeddingModel(spec, emb, size, device,
+                          {"model": spec, "version": WeightlessEmbedder.VERSION}, resizes=True)
 
 
 # --------------------------------------------------------------------------- #
@@ -551,6 +807,8 @@ class WeightlessEmbedder:
 
     Args:
         device ("cpu"): torch device
+        image_size (None): side a batch of another size is resized to on the
+            device first (``None`` keeps the batch's size)
     """
 
     VERSION = 2
@@ -558,10 +816,11 @@ class WeightlessEmbedder:
     # block weights chosen on the miniature (see benchmarks/bench_embeddings.py)
     _WEIGHTS = {"colour": 1.0, "hog": 1.0, "gist": 1.3, "thumb": 0.6}
 
-    def __init__(self, device="cpu"):
+    def __init__(self, device="cpu", image_size=None):
         import torch
 
         self.device = torch.device(device)
+        self.image_size = image_size
         self._gabor = self._gabor_bank().to(self.device)
         self._blur = self._gauss_kernel(1.0).to(self.device)
 
@@ -642,13 +901,15 @@ class WeightlessEmbedder:
         return v / (v.norm(dim=1, keepdim=True) + 1e-8)
 
     def __call__(self, batch):
-        """Embeds a ``uint8`` array ``N x H x W x 3``; returns ``N x D`` float32."""
+        """Embeds a ``uint8`` array or tensor ``N x H x W x 3``; returns ``N x D`` float32."""
         import torch
         import torch.nn.functional as F
 
         with torch.inference_mode():
-            x = torch.from_numpy(np.ascontiguousarray(batch)).to(self.device)
-            x = x.permute(0, 3, 1, 2).float().div_(255.0)
+            if isinstance(batch, np.ndarray):
+                batch = torch.from_numpy(np.ascontiguousarray(batch))
+            x = batch.to(self.device)
+            x = resize_batch(x.permute(0, 3, 1, 2).float(), self.image_size).div_(255.0)
             n = x.shape[0]
 
             # 1. colour: saturation-weighted hue histograms (hue survives brightness,

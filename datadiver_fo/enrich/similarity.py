@@ -27,11 +27,12 @@ import re
 
 import numpy as np
 
+from datadiver_fo.internal import knn
 from datadiver_fo.internal import runs as ddr
 from datadiver_fo.internal import store
 from datadiver_fo.internal.report import Report
 from datadiver_fo.enrich.embeddings import EMBEDDINGS, get_embeddings, get_embeddings_info, load_embeddings_model
-from datadiver_fo.internal.progress import Progress, as_fiftyone
+from datadiver_fo.internal.progress import as_fiftyone
 
 _METRICS = ("cosine", "euclidean")
 _BACKENDS = ("sklearn", "lancedb", "qdrant", "milvus")
@@ -149,7 +150,7 @@ def resolve_index(samples, brain_key):
     return dataset.load_brain_results(brain_key)
 
 
-def query_vector(samples, query, brain_key=None, device="cpu"):
+def query_vector(samples, query, brain_key=None, device="auto"):
     """Turns a query into what the index searches with.
 
     Args:
@@ -158,7 +159,7 @@ def query_vector(samples, query, brain_key=None, device="cpu"):
             or a text prompt (or list of prompts)
         brain_key (None): the similarity index (default as in
             :func:`sort_by_similarity`)
-        device ("cpu"): torch device for the text encoder
+        device ("auto"): torch device for the text encoder (CUDA, then MPS, then CPU)
 
     Returns:
         ``(kind, value)`` where kind is ``"ids"`` (value: list of ids),
@@ -169,7 +170,7 @@ def query_vector(samples, query, brain_key=None, device="cpu"):
     return _parse_query(samples, index, query, device)
 
 
-def _parse_query(samples, index, query, device="cpu"):
+def _parse_query(samples, index, query, device="auto"):
     if query is None:
         raise ValueError("query is empty: give sample ids, a vector or a text prompt")
     if isinstance(query, np.ndarray) or (
@@ -205,7 +206,7 @@ def _parse_query(samples, index, query, device="cpu"):
 
 
 def sort_by_similarity(samples, query, k=None, brain_key=None, dist_field=None, reverse=False,
-                       device="cpu"):
+                       device="auto"):
     """Sorts ``samples`` by similarity to a query.
 
     Args:
@@ -220,7 +221,7 @@ def sort_by_similarity(samples, query, k=None, brain_key=None, dist_field=None, 
         dist_field (None): a float field to store each returned sample's
             distance to the query in
         reverse (False): most dissimilar first
-        device ("cpu"): torch device for the text encoder
+        device ("auto"): torch device for the text encoder (CUDA, then MPS, then CPU)
 
     Returns:
         a :class:`fiftyone.core.view.DatasetView`, closest first
@@ -275,44 +276,24 @@ def _sort_by_vector(samples, index, vec, k, reverse, dist_field):
 # --------------------------------------------------------------------------- #
 
 
-def _knn(X, k, metric, chunk=1024, progress=False):
-    """Exact kNN (self excluded) by chunked matrix products. Returns
-    ``(idx, dist)`` arrays ``N x k``, closest first; silent unless given a
-    ``progress`` (see :mod:`datadiver_fo.internal.progress`)."""
-    n = X.shape[0]
-    k = min(k, n - 1)
-    idx = np.zeros((n, k), dtype=np.int64)
-    dist = np.zeros((n, k), dtype=np.float32)
-    if metric == "cosine":
-        Y = X / (np.linalg.norm(X, axis=1, keepdims=True) + 1e-12)
-    else:
-        Y = X
-        sq = (X.astype(np.float64) ** 2).sum(1)
-    with Progress(progress, n, desc="neighbours") as prog:
-        for s in range(0, n, chunk):
-            e = min(s + chunk, n)
-            sims = Y[s:e] @ Y.T
-            if metric == "cosine":
-                d = 1.0 - sims
-            else:
-                d = np.sqrt(np.maximum(sq[s:e, None] + sq[None, :] - 2.0 * sims, 0.0))
-            d[np.arange(e - s), np.arange(s, e)] = np.inf
-            part = np.argpartition(d, k - 1, axis=1)[:, :k] if k < n - 1 else \
-                np.tile(np.arange(n), (e - s, 1))
-            pd = np.take_along_axis(d, part, axis=1)
-            order = np.argsort(pd, axis=1, kind="stable")
-            idx[s:e] = np.take_along_axis(part, order, axis=1)[:, :k]
-            dist[s:e] = np.take_along_axis(pd, order, axis=1)[:, :k]
-            prog.update(e - s)
+def _knn(X, k, metric, chunk=None, progress=False):
+    """Exact kNN (self excluded) in memory-bounded blocks. Returns ``(idx,
+    dist)`` arrays ``N x k``, closest first (kept for the benchmarks; see
+    :func:`datadiver_fo.internal.knn.topk_neighbors`)."""
+    idx, dist, _ = knn.topk_neighbors(X, k, metric, method="exact", progress=progress)
     return idx, dist
 
 
 def write_neighbors(samples, embeddings=EMBEDDINGS, k=10, field="neighbors", metric="cosine",
-                    progress=None):
+                    progress=None, method="auto", max_memory_mb=256):
     """Stores each sample's ``k`` nearest neighbours within ``samples``.
 
-    Exact search (chunked matrix products, O(N^2 D)): fine for the
-    miniature and a few tens of thousands of images.
+    Up to 50,000 samples the search is exact, in blocks of the distance
+    matrix sized to ``max_memory_mb`` (O(N^2 D) time, memory O(N k) plus one
+    block); above that an approximate index (an Annoy forest: O(N log N)
+    time, O(N D) memory; recall@10 against exact search is checked in the
+    tests). Neighbours are written in slices, so the
+    Python lists of ids never exist for all N at once.
 
     Args:
         samples: a FiftyOne dataset or view; samples without a vector are
@@ -327,11 +308,14 @@ def write_neighbors(samples, embeddings=EMBEDDINGS, k=10, field="neighbors", met
             the default value ``fiftyone.config.show_progress_bars`` (None),
             or a progress callback function that receives a
             ``fiftyone.core.utils.ProgressBar`` (see ``fo.report_progress``)
+        method ("auto"): ``"exact"``, ``"approx"`` or ``"auto"`` (exact up
+            to 50,000 samples); see :func:`datadiver_fo.internal.knn.topk_neighbors`
+        max_memory_mb (256): bound on the distance blocks of exact search
 
     Returns:
         a read-only :class:`datadiver_fo.internal.report.Report`: ``field``,
         ``dist_field``, ``k``, ``metric``, ``embeddings``, ``num_samples``
-        (written), ``run_key``
+        (written), ``method`` (``"exact"`` or ``"approx"``), ``run_key``
     """
     _check_embeddings(samples, embeddings)
     if metric not in _METRICS:
@@ -345,21 +329,31 @@ def write_neighbors(samples, embeddings=EMBEDDINGS, k=10, field="neighbors", met
     ids, X = get_embeddings(samples, embeddings, missing="drop")
     if len(ids) < 2:
         raise ValueError(f"Need at least 2 samples with '{embeddings}' to find neighbours")
-    idx, dist = _knn(X, k, metric, progress=progress)
+    if not isinstance(max_memory_mb, (int, float)) or max_memory_mb <= 0:
+        raise ValueError(f"max_memory_mb must be a positive number, got {max_memory_mb!r}")
+    idx, dist, used = knn.topk_neighbors(X, k, metric, method=method,
+                                         max_memory_mb=max_memory_mb, progress=progress)
+    del X
     ids_arr = np.asarray(ids)
-    nbr_ids = [list(ids_arr[row]) for row in idx]
-    nbr_dist = [[float(v) for v in row] for row in dist]
-    view = samples._dataset.select(ids, ordered=True)
     dist_field = field + "_dist"
-    view.set_values(field, nbr_ids)
-    view.set_values(dist_field, nbr_dist)
+    dataset = samples._dataset
+    step = 20_000  # written in slices: lists of Python strings for 20k rows at a time
+    for s in range(0, len(ids), step):
+        e = min(s + step, len(ids))
+        nbr_ids = ids_arr[idx[s:e]].tolist()
+        nbr_dist = dist[s:e].astype(float).tolist()
+        view = dataset.select(ids[s:e], ordered=True)
+        view.set_values(field, nbr_ids)
+        view.set_values(dist_field, nbr_dist)
     key = ddr.run_key("neighbors", field)
     info = get_embeddings_info(samples, embeddings) or {}
     ddr.record_run(samples, key, "neighbors", embeddings=embeddings, k=int(idx.shape[1]),
                    metric=metric, field=field, dist_field=dist_field,
-                   embeddings_model=info.get("model"))
+                   embeddings_model=info.get("model"), search=used,
+                   max_memory_mb=float(max_memory_mb))
     return Report(field=field, dist_field=dist_field, k=int(idx.shape[1]), metric=metric,
-                  embeddings=embeddings, num_samples=len(ids), run_key=key, title="write_neighbors")
+                  embeddings=embeddings, num_samples=len(ids), method=used, run_key=key,
+                  title="write_neighbors")
 
 
 # --------------------------------------------------------------------------- #

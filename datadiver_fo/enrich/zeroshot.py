@@ -117,7 +117,7 @@ def zero_shot_classify(
     compare_field=dds.PREDICTIONS,
     eval_key=None,
     batch_size=64,
-    device="cpu",
+    device="auto",
     progress=None,
 ):
     """Classifies every image by its similarity to class-name prompts.
@@ -139,7 +139,7 @@ def zero_shot_classify(
         eval_key (None): FiftyOne evaluation key; default
             ``eval_<label_field>``
         batch_size (64): images per forward pass
-        device ("cpu"): torch device
+        device ("auto"): torch device (``"auto"``: CUDA, then MPS, then CPU)
         progress (None): whether to render a progress bar (True/False), use
             the default value ``fiftyone.config.show_progress_bars`` (None),
             or a progress callback function that receives a

@@ -3,7 +3,7 @@ zero-shot classification, the similarity service)."""
 import numpy as np
 
 
-def decode_image(path, size, preprocess):
+def decode_image(path, size, preprocess, resize=True):
     """Opens one image file as RGB, ready for a model.
 
     Args:
@@ -11,6 +11,10 @@ def decode_image(path, size, preprocess):
         size: None, or the side (int) the image is resized to (``size x
             size``, bilinear); large JPEGs are decoded at a reduced scale first
         preprocess: None, or a ``callable(PIL.Image) -> array/tensor``
+        resize (True): resize to ``size x size`` here; ``False`` keeps the
+            file's own size (for models that resize a whole batch on their
+            device), except that large JPEGs are still decoded at a reduced
+            scale of at least ``size``
 
     Returns:
         a tuple ``(item, None)`` where ``item`` is ``preprocess(image)`` or an
@@ -24,7 +28,7 @@ def decode_image(path, size, preprocess):
             if size and im.format == "JPEG" and min(im.size) >= 2 * size:
                 im.draft("RGB", (size, size))  # decode large JPEGs at reduced scale
             im = im.convert("RGB")
-            if size and im.size != (size, size):
+            if size and resize and im.size != (size, size):
                 im = im.resize((size, size), Image.BILINEAR)
             if preprocess is not None:
                 return preprocess(im), None

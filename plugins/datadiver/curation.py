@@ -94,6 +94,13 @@ class FindDuplicates(foo.Operator):
         target_view_input(ctx, inputs)
         inputs.bool("exact", default=True, label="Exact duplicates (content hash)")
         _embeddings_input(ctx, inputs, required=False)
+        inputs.bool(
+            "calibrate",
+            default=False,
+            label="Calibrate the threshold on the embeddings",
+            description="Derive the near-duplicate distance from the distance to the nearest "
+            "image of another source (a short, reviewable report); overrides the threshold",
+        )
         inputs.float(
             "threshold",
             default=0.1,
@@ -106,10 +113,12 @@ class FindDuplicates(foo.Operator):
     def execute(self, ctx):
         import datadiver_fo.enrich.duplicates as ddd
 
+        embeddings = ctx.params.get("embeddings") or None
+        calibrate = bool(ctx.params.get("calibrate", False)) and embeddings is not None
         res = ddd.find_duplicates(
             ctx.target_view(),
-            embeddings=ctx.params.get("embeddings") or None,
-            threshold=float_param(ctx, "threshold", 0.1),
+            embeddings=embeddings,
+            threshold="auto" if calibrate else float_param(ctx, "threshold", 0.1),
             exact=bool(ctx.params.get("exact", True)),
             leaks=bool(ctx.params.get("leaks", True)),
             progress=progress_callback(ctx),
@@ -119,7 +128,9 @@ class FindDuplicates(foo.Operator):
         return {
             "num_exact_groups": len(res["exact_groups"]),
             "num_duplicate_pairs": len(res["duplicates"]),
-            "num_same_source_pairs": len(res["same_source"]),
+            "num_same_source_pairs": res["num_same_source"],
+            "num_clusters": len(res["clusters"]),
+            "threshold": res["threshold"],
             "num_leaks": -1 if res["leaks"] is None else len(res["leaks"]),
             "views": res["views"],
         }
@@ -129,6 +140,8 @@ class FindDuplicates(foo.Operator):
         outputs.int("num_exact_groups", label="Exact-duplicate groups")
         outputs.int("num_duplicate_pairs", label="True duplicate pairs")
         outputs.int("num_same_source_pairs", label="Pairs of variants of one source")
+        outputs.int("num_clusters", label="Clusters of true duplicates")
+        outputs.float("threshold", label="Near-duplicate distance used")
         outputs.int("num_leaks", label="Leaking samples (-1: no train/val split)")
         outputs.list("views", types.String(), label="Saved views")
         return types.Property(outputs)

@@ -73,7 +73,7 @@ class ComputeEmbeddings(foo.Operator):
         inputs.str("field", default="embeddings", required=True, label="Field",
                    description="Vector field to write")
         inputs.int("batch_size", default=64, label="Batch size")
-        inputs.str("device", default="cpu", label="Device", description="cpu, cuda, cuda:1, ...")
+        inputs.str("device", default="auto", label="Device", description="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:1, ...")
         inputs.bool("skip_existing", default=True, label="Skip samples already embedded",
                     description="With the same model config (finishes an interrupted run)")
         inputs.bool("overwrite", default=False, label="Replace embeddings from another model")
@@ -89,7 +89,7 @@ class ComputeEmbeddings(foo.Operator):
             model=model,
             field=ctx.params.get("field") or None,
             batch_size=int(ctx.params.get("batch_size") or 64),
-            device=ctx.params.get("device") or "cpu",
+            device=ctx.params.get("device") or "auto",
             skip_existing=bool(ctx.params.get("skip_existing", True)),
             overwrite=bool(ctx.params.get("overwrite", False)),
             progress=progress_callback(ctx),
