@@ -405,6 +405,15 @@ CASES = [
     ("faintly blurred bees", lambda s: s["label"] == "bee" and _blur(s) and s["severity"] in (1, 2)),
     ("jpg artifacts on pizza", lambda s: s["label"] == "pizza" and s["corruption"] == "jpeg_compression"),
     ("bottom 4 ood scores among cats", ("top", lambda s: _cat(s), "ood_score", 4, False)),
+    # causes of the held-out v7 misses (own wording): the word between the
+    # count and "by" is kept; severity comparisons in words; "no higher
+    # than"; the noun after a negated severity word
+    ("top 6 insects by uniqueness", ("top", lambda s: "insect" in s["hypernyms"], "uniqueness", 6, True)),
+    ("geese in snow milder than severity 3",
+     lambda s: s["label"] == "goose" and s["corruption"] == "snow" and s["severity"] in (1, 2)),
+    ("uniqueness no higher than 0.05", lambda s: s["uniqueness"] <= 0.05),
+    ("dogs, no heavy corruption", lambda s: _dog(s) and s["severity"] not in (4, 5)),
+    ("can u find pizzas in fog", lambda s: s["label"] == "pizza" and s["corruption"] == "fog"),
 ]
 
 # Prompts that must be refused with a ValueError (never "everything").

@@ -164,6 +164,7 @@ def test_panel_preview_then_save_calls_the_llm_once(fresh_dataset, server, monke
     reqs = panel("on_preview", {"prompt": TEXT})
     preview = [r["params"]["state"]["preview"] for r in reqs if "preview" in (r["params"].get("state") or {})][0]
     assert preview["error"] is None and preview["count"] == len(_heavy_fog_ids(ds))
-    panel("on_save", {"prompt": TEXT, "save_name": "panel fog"})
+    # the Save-as box is "save_name_<n>" (a new box after each save empties it)
+    panel("on_save", {"prompt": TEXT, "save_name_0": "panel fog"})
     assert len(server.requests) == 1 and server.requests[0]["body"]["model"] == "panel-model"
     assert set(ds.load_saved_view("panel fog").values("id")) == _heavy_fog_ids(ds)

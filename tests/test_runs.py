@@ -73,8 +73,10 @@ def test_ood_and_label_issues_configs_are_typed(scored):
                                                    "ood_member_entropy"]
     cfg = ds.get_run_info(issues_key).config
     assert isinstance(cfg, ddr.LabelIssuesRunConfig) and cfg.quality_method == "self_confidence"
+    # per-source fields too: the fixture's samples have a source_id
     assert cfg.build().get_fields(ds, issues_key) == ["label_issue", "label_quality",
-                                                      "suggested_label"]
+                                                      "suggested_label", "source_label_issue",
+                                                      "source_label_quality"]
 
 
 def test_delete_run_removes_the_runs_fields(scored, fresh_dataset):

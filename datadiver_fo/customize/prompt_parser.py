@@ -268,7 +268,7 @@ than then appear appears appearing look looks seen visible taken shown here now 
 among amongst within across around about into onto inside during through throughout per via
 whatever stuff lot lots bunch pull fetch grab return returns returned bring up out off
 pls plz thx gimme lemme imgs img
-am will let do does would color colors colour colours
+am will let do does would color colors colour colours u ur ya
 """.split())
 _FILLERS = FILLER_WORDS  # name used before version 2
 
@@ -288,9 +288,9 @@ _NUM = r"(\d+(?:\.\d+)?)"
 _SEVKW = r"(?:severity levels?|severity|severities|sev|levels?|lvls?|lv|intensity|strength)"
 _OPWORDS = [
     (r"(?:(?:greater|more|higher|bigger|larger) than or equal to|(?:greater|more|higher) or equal to|"
-     r"at least|>=|no less than|not less than|minimum(?: of)?|min)", ">="),
+     r"at least|>=|no (?:less|lower|smaller) than|not (?:less|lower|smaller) than|minimum(?: of)?|min)", ">="),
     (r"(?:above|over|greater than|more than|higher than|bigger than|larger than|exceeding|>)", ">"),
-    (r"(?:(?:less|lower|smaller) than or equal to|(?:less|lower) or equal to|at most|<=|no more than|not more than|up to|maximum(?: of)?|max)", "<="),
+    (r"(?:(?:less|lower|smaller) than or equal to|(?:less|lower) or equal to|at most|<=|no (?:more|higher|greater|bigger|larger) than|not (?:more|higher|greater|bigger|larger) than|up to|maximum(?: of)?|max)", "<="),
     (r"(?:below|under|less than|lower than|smaller than|beneath|<)", "<"),
     (r"(?:equal to|equals|==|=)", "=="),
 ]
@@ -1138,10 +1138,16 @@ def _structured(text, idx, items):
         for _ in range(2):
             text = re.sub(rf"\b({fields_alt})((?: is| are| scores?)? between {_NUM} and {_NUM}) (or|and|,) ?between\b",
                           lambda m: f"{m.group(1)}{m.group(2)} {m.group(5)} {m.group(1)} between", text)
-        sub(rf"\b(?:the )?(?:top|first|best) {_NUM} (?:\w+ )?(?:by|with the highest|with highest|ranked by|sorted by) ({fields_alt})\b",
-            lambda m: ("topfield", _int(m.group(1)), idx.fields[m.group(2)], True))
-        sub(rf"\b(?:the )?(?:bottom|last|worst) {_NUM} (?:\w+ )?(?:by|with the lowest|with lowest|ranked by) ({fields_alt})\b",
-            lambda m: ("topfield", _int(m.group(1)), idx.fields[m.group(2)], False))
+        # "bottom 8 foods by uniqueness": the word between is kept (it means
+        # something: a class, a corruption), never swallowed by the pattern
+        def top_by(high):
+            def fn(m):
+                return (m.group(2) or "") + mark(("topfield", _int(m.group(1)), idx.fields[m.group(3)], high))
+            return fn
+        text = " ".join(re.sub(rf"\b(?:the )?(?:top|first|best) {_NUM} ((?:[a-z]+ )?)(?:by|with the highest|with highest|"
+                               rf"ranked by|sorted by) ({fields_alt})\b", top_by(True), text).split())
+        text = " ".join(re.sub(rf"\b(?:the )?(?:bottom|last|worst) {_NUM} ((?:[a-z]+ )?)(?:by|with the lowest|with lowest|"
+                               rf"ranked by) ({fields_alt})\b", top_by(False), text).split())
         sub(rf"\b(?:the )?(?:top |first |bottom |last )?{_NUM} ({_HIGH_WORDS}|{_LOW_WORDS}) ({fields_alt})\b",
             lambda m: ("topfield", _int(m.group(1)), idx.fields[m.group(3)],
                        re.fullmatch(_HIGH_WORDS, m.group(2)) is not None))
@@ -1235,6 +1241,11 @@ def _structured(text, idx, items):
         text = " ".join(re.sub(rf"\b({corr_alt}) (?:at|@) (?:sev |severity |level )?(\d)(?: ?(?:-|to) ?(\d))?\b(?![\d.])"
                                r"(?! ?(?:\+|(?:or|and|,) ?(?:\d|more|higher|above|greater|worse|over|up|less|lower|below|under)\b))",
                                corr_sev, text).split())
+    # "worse than severity 3", "milder than level 4"
+    sub(rf"\b(?:worse|stronger|heavier|harsher|more severe|more intense) than (?:a )?{_SEVKW} (?:of )?{_NUM}\b",
+        lambda m: _sev_cmp(">", _int(m.group(1))))
+    sub(rf"\b(?:milder|lighter|weaker|gentler|less severe|less intense) than (?:a )?{_SEVKW} (?:of )?{_NUM}\b",
+        lambda m: _sev_cmp("<", _int(m.group(1))))
     sub(rf"\b{_SEVKW} (?:of |is )?between {_NUM} and {_NUM}\b",
         lambda m: _sev_range(*sorted((_int(m.group(1)), _int(m.group(2))))))
     # "severity 2 and 4" is a list (below); "2 to 4" / "2-4" a range
@@ -1555,6 +1566,11 @@ def parse_prompt(dataset, text, allow_all=False):
                     state.connect(e[1])
                     scope["joined"] = True
         else:
+            if neg and kinds == {"corrupted"} and scope.get("last") == "severity":
+                # "no severe corruption": the noun of the severity word, not
+                # a second thing to exclude
+                i += n
+                continue
             entry_neg = negated(_ENTRY_KINDS.get(entries[0][0]), phrase) if neg else False
             start = len(state.events)
             state.entries(entries, entry_neg, phrase)
