@@ -1237,7 +1237,8 @@ def _structured(text, idx, items):
             lo, hi = int(m.group(2)), int(m.group(3) or m.group(2))
             if not (1 <= lo <= 5 and 1 <= hi <= 5):
                 return m.group(0)
-            return m.group(1) + " " + mark(_sev_range(*sorted((lo, hi))) if hi != lo else ("sevlist", (lo,)))
+            # "at" stays: a preposition ends a negation's scope ("except fog at 3")
+            return m.group(1) + " at " + mark(_sev_range(*sorted((lo, hi))) if hi != lo else ("sevlist", (lo,)))
         text = " ".join(re.sub(rf"\b({corr_alt}) (?:at|@) (?:sev |severity |level )?(\d)(?: ?(?:-|to) ?(\d))?\b(?![\d.])"
                                r"(?! ?(?:\+|(?:or|and|,) ?(?:\d|more|higher|above|greater|worse|over|up|less|lower|below|under)\b))",
                                corr_sev, text).split())
