@@ -414,6 +414,8 @@ CASES = [
     ("uniqueness no higher than 0.05", lambda s: s["uniqueness"] <= 0.05),
     ("dogs, no heavy corruption", lambda s: _dog(s) and s["severity"] not in (4, 5)),
     ("can u find pizzas in fog", lambda s: s["label"] == "pizza" and s["corruption"] == "fog"),
+    # cause of a held-out v8 miss (own wording): "all <noun> but X" is "except X"
+    ("all pictures but the blur family", lambda s: s["family"] != "blur"),
 ]
 
 # Prompts that must be refused with a ValueError (never "everything").
@@ -452,6 +454,9 @@ MUST_FAIL = [
     "cats more unusual than dogs",
     "which corruption has the most label issues",
     "delete the foggy images from the dataset",
+    # where images come from, and what else is in the picture (held-out v8)
+    "pictures taken with my camera",
+    "dogs lying next to a lemon",
 ]
 
 # Written after the parser was tuned on CASES and run once as-is: a held-out

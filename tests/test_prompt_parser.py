@@ -92,6 +92,8 @@ REFUSALS = {
     "cats more unusual than dogs": "'more unusual than' compares one set of samples with another",
     "which corruption has the most label issues": "reads as a question about the data",
     "delete the foggy images from the dataset": "A prompt selects a view; it never changes the dataset",
+    "pictures taken with my camera": "'with my' is about where the images come from",
+    "dogs lying next to a lemon": "describes what else is in the picture",
 }
 
 

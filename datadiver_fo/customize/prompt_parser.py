@@ -426,6 +426,9 @@ def _normalize_text(text):
                   text)
     text = re.sub(r"\blet's\b", "let us", text)
     text = re.sub(r"(?<=[a-z])'s\b", "", text)  # possessive: "dog's" -> "dog"
+    # "all corruptions but the noise family": "but" after "all <noun>" is "except"
+    text = re.sub(r"\b(all|every)((?: [a-z]+){1,2}) but (?!not\b|no\b|also\b|only\b|just\b|without\b)",
+                  r"\1\2 except ", text)
     text = text.replace("'", "")
     text = re.sub(r"(?<=[a-z])[-_/]|[-_/](?=[a-z])", " ", text)
     text = re.sub(r"(?<=\d)\s*[\u2013\u2014-]\s*(?=\d)", " - ", text)  # 2-4 -> 2 - 4
@@ -1342,10 +1345,14 @@ def _similarity_phrase(text):
 # Phrases that relate samples to other samples ("cats that look like
 # dogs", "dogs classified as cats"): a prompt selects by what a sample IS,
 # so these are refused rather than read as a plain list of classes.
+_SCENE_WORDS = (r"(?:beside|next to|nearby|behind|in front of|on top of|underneath|alongside|holding|wearing|"
+                r"carrying|riding|sitting|standing|lying|playing|eating|chasing|surrounded by|near)")
 _RELATION_RE = re.compile(
     r"\b(?:looks?|looking|looked|seems?|seeming|appears?|appearing)\s+like\b"
     r"|\b(?:similar|closest|nearest|close|related)\s+to\b|\bresembl\w*|\bsimilar\b"
     r"|\b(?:look ?alikes?|doppelgangers?)\b"
+    # what else is in the picture: an image has one class label
+    r"|\b" + _SCENE_WORDS + r"\b|\bnear\b(?! ?duplicates?\b)"
     r"|\b(?:confused|confusable|mistaken|mistook|misclassified|misidentified|classified|predicted|"
     r"identified|recognized|recognised|detected|taken|passing)\s+(?:as|for|with)\b"
 )
@@ -1365,6 +1372,8 @@ _QUESTION_RE = re.compile(
     r"family|families|breed|breeds|kind|kinds|type|types|label|labels)\b(?! of\b)"
     r"|^how (?:many|much|often|well|bad|good)\b|^(?:why|when) |\b(?:has|have) the (?:most|fewest|least|highest|lowest)\b"
 )
+# where an image came from ("from my phone"): a prompt selects by what it shows
+_PROVENANCE_RE = re.compile(r"\b(?:from|with|on|by|off) (?:my|our|your|his|her|their)\b")
 # actions on the dataset itself
 _ACTION_RE = re.compile(
     r"\b(?:remove|delete|erase|purge|wipe|drop|destroy)\b.*\bfrom (?:the |my |this |our )?(?:dataset|database|disk|db)\b"
@@ -1380,6 +1389,12 @@ def _relation_error(norm):
             "A prompt selects a view; it never changes the dataset. To leave samples out of a view, say what "
             "to keep (e.g. 'everything except unlabelled images'); to exclude samples for good, use the fine "
             "edits (Exclude in the DataDiver panel, ddf.exclude_samples), which can be undone. Nothing was selected."
+        )
+    m = _PROVENANCE_RE.search(norm)
+    if m:
+        return ValueError(
+            f"{m.group(0)!r} is about where the images come from, which a prompt cannot select by: a prompt "
+            "selects by class, WordNet group, corruption, severity, tag and score. Nothing was selected: rephrase."
         )
     if _QUESTION_RE.search(norm):
         return ValueError(
@@ -1406,6 +1421,13 @@ def _relation_error(norm):
                 break
     if phrase is None:
         return None
+    if re.fullmatch(_SCENE_WORDS, phrase):
+        return ValueError(
+            f"'{phrase}' describes what else is in the picture, which a prompt cannot select by: each image "
+            "has one class label, and a prompt selects by class, WordNet group, corruption, severity, tag and "
+            "score. Nothing was selected: name the class alone (e.g. 'cats'), or use a text query in quotes "
+            "with a similarity index (e.g. 'similar to \"a cat beside a teapot\"')."
+        )
     return ValueError(
         f"'{phrase}' relates samples to other samples, which a prompt cannot select by: a prompt "
         "selects by class, WordNet group, corruption, severity, tag and score. To find look-alikes, "
