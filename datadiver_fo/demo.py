@@ -201,13 +201,17 @@ def _embeddings(ctx, progress):
     # model="auto": cached open_clip / timm weights if any (never a download),
     # else the weightless embedder; the report says which and why
     rep = ddf.compute_embeddings(ctx.ds, model="auto", progress=progress)
-    return Step(f"{rep.embedded} x {rep.dim}-d, model {rep.model!r} ({rep.model_reason}), "
+    done = (f"{rep.embedded} x {rep.dim}-d" if rep.embedded or not rep.skipped
+            else f"{rep.skipped} already embedded ({rep.dim}-d)")
+    return Step(f"{done}, model {rep.model!r} ({rep.model_reason}), "
                 f"{rep.device} {rep.precision} -> field {rep.field!r}",
                 {"model": rep.model, "model_reason": rep.model_reason, "device": rep.device,
                  "precision": rep.precision, "field": rep.field, "dim": rep.dim,
                  "embedded": rep.embedded, "skipped": rep.skipped,
                  "failed": rep.num_failed},
-                short=f"{rep.embedded} x {rep.dim}-d")
+                # a re-run keeps the vectors already there: say so, not "0 x 850-d"
+                short=(f"{rep.embedded} x {rep.dim}-d" if rep.embedded or not rep.skipped
+                       else f"{rep.skipped} kept, {rep.dim}-d"))
 
 
 def _map(ctx, progress):
