@@ -1346,7 +1346,7 @@ def _similarity_phrase(text):
 # dogs", "dogs classified as cats"): a prompt selects by what a sample IS,
 # so these are refused rather than read as a plain list of classes.
 _SCENE_WORDS = (r"(?:beside|next to|nearby|behind|in front of|on top of|underneath|alongside|holding|wearing|"
-                r"carrying|riding|sitting|standing|lying|playing|eating|chasing|surrounded by|near)")
+                r"carrying|riding|sitting|standing|lying|playing|eating|chasing|surrounded by)")
 _RELATION_RE = re.compile(
     r"\b(?:looks?|looking|looked|seems?|seeming|appears?|appearing)\s+like\b"
     r"|\b(?:similar|closest|nearest|close|related)\s+to\b|\bresembl\w*|\bsimilar\b"
@@ -1421,7 +1421,7 @@ def _relation_error(norm):
                 break
     if phrase is None:
         return None
-    if re.fullmatch(_SCENE_WORDS, phrase):
+    if re.fullmatch(_SCENE_WORDS, phrase) or phrase == "near":
         return ValueError(
             f"'{phrase}' describes what else is in the picture, which a prompt cannot select by: each image "
             "has one class label, and a prompt selects by class, WordNet group, corruption, severity, tag and "

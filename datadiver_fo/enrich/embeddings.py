@@ -506,6 +506,10 @@ def compute_embeddings(
     results = {k: v for k, v in report.items() if k not in ("failed", "fingerprint", "run_key")}
     results["failed"] = failed[:_MAX_REPORTED_FAILURES]
     if complete:  # a shard leaves the run "running" until the last shard is done
+        if shard is not None:
+            # another shard may have registered the run after this process
+            # read the dataset: mark the run the dataset points to now
+            dataset.reload()
         ddr.finish_run(samples, key, results=results, dim=dim)
     if failed:
         logger.warning("compute_embeddings: %d unreadable files (see report['failed'])", len(failed))
