@@ -213,42 +213,15 @@ def main(argv=None):
         ds = ph.build_heldout_dataset("bench-heldout-" + uuid.uuid4().hex[:6])
         records = ph.sample_records(ds)
         print(f"built {len(ds)} samples in {time.perf_counter() - t:.1f} s (private MongoDB in {db_dir})")
-        if args.set == "v3":
-            import prompt_heldout_v3 as v3
+        if args.set != "v2":
+            # each blind set: tests/prompt_heldout_<set>.py holding HELDOUT_<SET>
+            import importlib
 
-            results = run(ds, v3.HELDOUT_V3, records, ddf, ph)
-            print("\n== HELDOUT_V3: blind, every prompt unseen ==")
-            report(results, ph.FORMS, len(ds), set_name="HELDOUT_V3")
-        elif args.set == "v4":
-            import prompt_heldout_v4 as v4
-
-            results = run(ds, v4.HELDOUT_V4, records, ddf, ph)
-            print("\n== HELDOUT_V4: blind, every prompt unseen ==")
-            report(results, ph.FORMS, len(ds), set_name="HELDOUT_V4")
-        elif args.set == "v5":
-            import prompt_heldout_v5 as v5
-
-            results = run(ds, v5.HELDOUT_V5, records, ddf, ph)
-            print("\n== HELDOUT_V5: blind, every prompt unseen ==")
-            report(results, ph.FORMS, len(ds), set_name="HELDOUT_V5")
-        elif args.set == "v6":
-            import prompt_heldout_v6 as v6
-
-            results = run(ds, v6.HELDOUT_V6, records, ddf, ph)
-            print("\n== HELDOUT_V6: blind, every prompt unseen ==")
-            report(results, ph.FORMS, len(ds), set_name="HELDOUT_V6")
-        elif args.set == "v7":
-            import prompt_heldout_v7 as v7
-
-            results = run(ds, v7.HELDOUT_V7, records, ddf, ph)
-            print("\n== HELDOUT_V7: blind, every prompt unseen ==")
-            report(results, ph.FORMS, len(ds), set_name="HELDOUT_V7")
-        elif args.set == "v8":
-            import prompt_heldout_v8 as v8
-
-            results = run(ds, v8.HELDOUT_V8, records, ddf, ph)
-            print("\n== HELDOUT_V8: blind, every prompt unseen ==")
-            report(results, ph.FORMS, len(ds), set_name="HELDOUT_V8")
+            name = "HELDOUT_" + args.set.upper()
+            cases = getattr(importlib.import_module("prompt_heldout_" + args.set), name)
+            results = run(ds, cases, records, ddf, ph)
+            print(f"\n== {name}: blind, every prompt unseen ==")
+            report(results, ph.FORMS, len(ds), set_name=name)
         else:
             results = run(ds, ph.HELDOUT_V2, records, ddf, ph)
             unseen = [r for r in results if r["prompt"] not in ph.ISSUE_TEXT]
