@@ -25,6 +25,7 @@ def test_weightless_shapes_runs_skip_existing_and_determinism(fresh_dataset):
     view = _small_view(fresh_dataset)
     rep = dde.compute_embeddings(view, model="auto", batch_size=16)
     assert rep["model"] == "weightless" and rep["field"] == "embeddings"
+    assert dde.get_embeddings_info(fresh_dataset)["batch_size"] == 16
     assert rep["embedded"] == 48 and rep["skipped"] == 0 and rep["num_failed"] == 0
     X = np.stack(view.values("embeddings"))
     assert X.shape == (48, rep["dim"]) and rep["dim"] > 100
@@ -204,8 +205,10 @@ def test_unreadable_file_is_reported(mini, tmp_path, unique_name):
 
 def test_bad_input_raises(fresh_dataset):
     view = _small_view(fresh_dataset, 4)
-    with pytest.raises(ValueError, match="batch_size"):
+    with pytest.raises(ValueError, match="batch_size must be a positive integer"):
         dde.compute_embeddings(view, batch_size=0)
+    with pytest.raises(ValueError, match="batch_size must be a positive integer"):
+        dde.compute_embeddings(view, batch_size=True)
     with pytest.raises(ValueError, match="Unknown model"):
         dde.compute_embeddings(view, model="resnet-9000")
     with pytest.raises(ValueError, match="field"):
@@ -321,6 +324,10 @@ def test_process_loader_equals_thread_loader_and_run_records_hardware(fresh_data
     info = dde.get_embeddings_info(fresh_dataset, "e_procs")
     assert info["device"] == ddm.resolve_device("auto") and info["precision"] in ("fp32", "bf16")
     assert info["loader"] == "processes" and info["num_workers"] == 2
+    # batch_size=None: 256 on a GPU, 64 on CPU, recorded as used
+    c = dde.compute_embeddings(view.limit(4), model=name, field="e_default", device="cpu")
+    assert c["embedded"] == 4
+    assert dde.get_embeddings_info(fresh_dataset, "e_default")["batch_size"] == 64
     with pytest.raises(ValueError, match="loader must be one of"):
         dde.compute_embeddings(view, model=name, field="e_x", loader="fibers")
     ddm.unregister_model(name)
