@@ -416,6 +416,21 @@ CASES = [
     ("can u find pizzas in fog", lambda s: s["label"] == "pizza" and s["corruption"] == "fog"),
     # cause of a held-out v8 miss (own wording): "all <noun> but X" is "except X"
     ("all pictures but the blur family", lambda s: s["family"] != "blur"),
+    # causes of held-out v9 misses (own wording): an "and" list whose first
+    # item is clean and whose last item is corrupted is two clauses; a
+    # second item with its own modifier keeps the first item's to itself;
+    # "either ... or" around score conditions
+    ("clean limos plus sports cars in dense fog",
+     lambda s: (s["label"] == "limousine" and s["corruption"] == "clean")
+     or (s["label"] == "sports car" and s["corruption"] == "fog" and s["severity"] in (4, 5))),
+    ("clean geese and lions in snow",
+     lambda s: (s["label"] == "goose" and s["corruption"] == "clean")
+     or (s["label"] == "lion" and s["corruption"] == "snow")),
+    ("mislabeled bees, or clean ladybugs",
+     lambda s: (s["label"] == "bee" and s["label_issue"] is True)
+     or (s["label"] == "ladybug" and s["corruption"] == "clean")),
+    ("uniqueness either under 0.05 or over 0.95", lambda s: s["uniqueness"] < 0.05 or s["uniqueness"] > 0.95),
+    ("dogs and cats in frost", lambda s: (_dog(s) or _cat(s)) and s["corruption"] == "frost"),
 ]
 
 # Prompts that must be refused with a ValueError (never "everything").

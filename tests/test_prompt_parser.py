@@ -483,3 +483,28 @@ def test_train_is_the_split_by_context_or_refused(wide_ds, wide_records):
     assert pe.check(res.view, wide_records, lambda s: s["label"] == "bullet train")
     with pytest.raises(ValueError, match="may mean the 'train' split"):
         ddf.text_to_view(wide_ds, "train in snow", llm="offline")
+
+
+def test_typo_does_not_tie_with_a_word_inside_a_longer_name():
+    # "salamandar" is one edit from "salamander" (a group) and from
+    # "salamandra" (only a word of the class lemma "Salamandra salamandra"):
+    # the lone word cannot be what was meant, so this is no tie
+    ds = pe.build_eval_dataset("dd-test-parser-sal-" + uuid.uuid4().hex[:6], sources_per_class=1,
+                               classes=["European fire salamander", "tabby"])
+    try:
+        res = ddf.text_to_view(ds, "the salamandar", llm="offline")
+        labels = set(res.view.distinct("ground_truth.label"))
+        assert labels == {"European fire salamander"}
+        assert any("read 'salamandar' as 'salamander' (typo)" in w for w in res.warnings)
+        with pytest.raises(ValueError, match="Unknown word 'salamandra'.*did you mean 'salamander'"):
+            ddf.text_to_view(ds, "salamandra", llm="offline")
+    finally:
+        ds.delete()
+
+
+def test_a_corruption_synonym_is_said_in_a_note(eval_ds):
+    res = ddf.text_to_view(eval_ds, "misty teapots", llm="offline")
+    assert set(res.view.distinct("corruption")) == {"fog"}
+    assert any("read 'misty' as corruption fog (a synonym" in w for w in res.warnings)
+    # a form of the corruption's own name needs no note
+    assert not ddf.text_to_view(eval_ds, "foggy teapots", llm="offline").warnings

@@ -425,6 +425,9 @@ def _normalize_text(text):
                   lambda m: m.group(1) + " " + {"d": "would", "m": "am", "ve": "have", "ll": "will", "re": "are"}[m.group(2)],
                   text)
     text = re.sub(r"\blet's\b", "let us", text)
+    # "either ... or": "either" only announces the "or" ("label quality
+    # either below 0.1 or above 0.9")
+    text = re.sub(r"\beither\s+(?=.*\bor\b)", "", text)
     text = re.sub(r"(?<=[a-z])'s\b", "", text)  # possessive: "dog's" -> "dog"
     # "all corruptions but the noise family": "but" after "all <noun>" is "except"
     text = re.sub(r"\b(all|every)((?: [a-z]+){1,2}) but (?!not\b|no\b|also\b|only\b|just\b|without\b)",
@@ -862,10 +865,16 @@ class _Index:
         """Every word the parser knows, for the typo pass: ``known`` (a set)
         and ``pool`` (length -> words)."""
         known = set(FILLER_WORDS) | _pattern_words() | set(_UNITS) | set(_TENS) | {"dozen", "hundred", "half"}
+        singles = set(known)
+        parts = set()
         for table in (self.keywords, self.names, self.extra):
             for toks in table:
                 if toks not in self.generated:
                     known.update(toks)
+                    (singles if len(toks) == 1 else parts).update(toks)
+        for f in self.fields:
+            singles.update(f.split())
+        self.name_parts = parts - singles  # see _part_only
         # the generated corruption forms are known words, never typo targets
         generated = {w for toks in self.generated for w in toks} - known
         for f in self.fields:
@@ -937,7 +946,21 @@ class _Index:
         meanings = {self.meaning(c) for c in found}
         if len(meanings) == 1:
             return min(found, key=lambda c: (len(c), c)), None
+        # a word that only occurs inside a longer name ("salamandra" of
+        # "Salamandra salamandra") means nothing alone: it cannot be what a
+        # lone typo meant, so it does not tie with a word that does
+        alone = {c for c in found if not self._part_only(c)}
+        if alone and len({self.meaning(c) for c in alone}) == 1:
+            return min(alone, key=lambda c: (len(c), c)), None
         return None, sorted(found)
+
+    def _part_only(self, word):
+        """Whether ``word`` is known only as a word inside longer names."""
+        if word in FILLER_WORDS or any((f,) in self.keywords or (f,) in self.extra for f in _singulars(word)):
+            return False
+        if self._match_names((word,)):
+            return False
+        return word in self.name_parts
 
     def meaning(self, word):
         """What one word means on its own (for comparing typo candidates)."""
@@ -1612,6 +1635,10 @@ def parse_prompt(dataset, text, allow_all=False):
                                 f"({len(idx.classes_of_groups(broad))} classes on this dataset)")
             if note:
                 warnings.append(f"read {phrase!r} as {_entries_text(entries)} ({note})")
+            elif _is_synonym(phrase, entries):
+                names = entries[0][1]
+                warnings.append(f"read {phrase!r} as corruption {' or '.join(names)} (a synonym: "
+                                "see the README's word table)")
             neg_used = neg_used or neg
             if tight:
                 neg = tight = False
@@ -1859,6 +1886,16 @@ def _cond_text(c):
 _CONDITION_KINDS = ("corruption", "family", "severity")
 
 
+def _is_synonym(phrase, entries):
+    """Whether ``phrase`` is a corruption word that is not a form of the
+    corruption's own name ("haze" for fog, "grainy" for the noises): such a
+    reading is said in a note, never silently."""
+    if len(entries) != 1 or entries[0][0] != "corruption" or phrase not in _CORRUPTION_WORDS:
+        return False
+    stem = _CORRUPTION_WORDS[phrase].lstrip("*")
+    return bool(entries[0][1]) and not any(w.startswith(stem[:3]) for w in phrase.split())
+
+
 def _slot(kind):
     """Kinds that say the same thing of an image (its corruption or the
     family of it) share a slot."""
@@ -2057,6 +2094,29 @@ class _Walk:
 
     # --- assembling -----------------------------------------------------
 
+    def _contradicts(self, clause, kind, value):
+        """Whether adding a ``kind`` condition to ``clause`` would ask for a
+        corruption, family and severity no image has at once."""
+        block = {k: [] for k in vs.SET_KEYS}
+        for k in list(clause.order) + [kind]:
+            if k not in _CONDITION_KINDS:
+                continue
+            vals = value if k == kind else clause.parts[k]
+            for key, vv in vals.items():
+                if k == kind and k in clause.parts:  # same kind twice: both must hold
+                    have = set(clause.parts[k].get(key, ()))
+                    vv = [v for v in vv if v in have] if have else list(vv)
+                    block[key] = vv
+                    if not vv:
+                        return True
+                    continue
+                block[key].extend(v for v in vv if v not in block[key])
+        try:
+            _check_satisfiable(self.vocab, block, {k: [] for k in vs.SET_KEYS})
+        except ValueError:
+            return True
+        return False
+
     def clauses(self):
         """The positive atoms grouped into clauses (a union)."""
         clauses, cur, prev, conn, nconn = [], None, None, None, 0
@@ -2100,7 +2160,11 @@ class _Walk:
                     and (_slot(kind) in {_slot(k) for k in cur.order[: cur.order.index(prev)]}
                          or (kind == "severity" and "corruption" in cur.order[: cur.order.index(prev)]
                              and cur.parts["corruption"].get("corruptions") == [sch.CLEAN]
-                             and 0 not in value.get("severities", ())))):
+                             and 0 not in value.get("severities", ())))
+                    # an "and" list splits only where one clause would ask for
+                    # two things no image is ("clean tractors plus go-karts in
+                    # dense fog"): otherwise the condition is shared
+                    and (or_tail[4] == "or" or self._contradicts(cur, kind, value))):
                 # (or a severity after "clean ... or": "clean pizzas or pizzas at
                 # severity 5", which would otherwise ask for both at once)
                 # premodified: "pixelated cauliflower or mushrooms w/ jpeg" is
@@ -2118,7 +2182,11 @@ class _Walk:
                 prev, conn, or_tail, split = kind, None, None, None
                 continue
             if kind == prev and not isinstance(kind, tuple) and conn == "or":
-                or_tail = (cur, kind, [value], {k2: list(v2) for k2, v2 in cur.parts[kind].items()})
+                or_tail = (cur, kind, [value], {k2: list(v2) for k2, v2 in cur.parts[kind].items()}, "or")
+            elif (kind == prev and not isinstance(kind, tuple) and conn == "and" and kind == "class"
+                  and (or_tail is None or or_tail[4] == "and")):
+                # the last item of an "and" list of classes (see _contradicts)
+                or_tail = (cur, kind, [value], {k2: list(v2) for k2, v2 in cur.parts[kind].items()}, "and")
             elif or_tail is not None and kind == prev == or_tail[1]:
                 or_tail[2].append(value)
             elif kind != prev:
@@ -2172,7 +2240,11 @@ class _Walk:
             if c.no_carry:
                 continue
             shared = [k for k in p.order if k in c.parts]
-            if shared:
+            if shared and c.order[0] not in p.parts:
+                # "mislabelled spiders, or clean snakes": the second item has
+                # its own modifier before it (parallel), so the first's stays
+                carry = []
+            elif shared:
                 carry = p.order[: p.order.index(shared[0])]
             elif c.started_by_or and len(p.order) > 1:
                 carry = p.order[:-1]  # "insects, clean or mildly corrupted"
