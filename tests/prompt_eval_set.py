@@ -431,6 +431,10 @@ CASES = [
      or (s["label"] == "ladybug" and s["corruption"] == "clean")),
     ("uniqueness either under 0.05 or over 0.95", lambda s: s["uniqueness"] < 0.05 or s["uniqueness"] > 0.95),
     ("dogs and cats in frost", lambda s: (_dog(s) or _cat(s)) and s["corruption"] == "frost"),
+    # a condition after the last clause is not shared into a clause it contradicts
+    ("clean geese, and lions blurred at severity 4 or 5",
+     lambda s: (s["label"] == "goose" and s["corruption"] == "clean")
+     or (s["label"] == "lion" and _blur(s) and s["severity"] in (4, 5))),
 ]
 
 # Prompts that must be refused with a ValueError (never "everything").

@@ -109,7 +109,11 @@ def test_resolution_is_picked_from_the_image_size():
     assert C.resolution_for(32, 32) == "cifar"
     assert C.resolution_for(64, 64) == "tiny"
     assert C.resolution_for(224, 224) == "imagenet"
-    assert C.resolution_for(64, 96) == "imagenet"
+    # other sizes: the nearest table by the shorter side (the rule corrupt_dataset uses too)
+    assert C.resolution_for(64, 96) == "tiny"
+    assert C.resolution_for(40, 300) == "cifar" and C.resolution_for(46, 46) == "tiny"
+    assert C.resolution_for(119, 500) == "tiny" and C.resolution_for(120, 120) == "imagenet"
+    assert C.resolution_for(480, 640) == "imagenet"
     img = CROPS["tiny"][0]
     auto = C.corrupt(img, "gaussian_noise", 3, rng=np.random.RandomState(5))
     tiny_ = C.corrupt(img, "gaussian_noise", 3, rng=np.random.RandomState(5), resolution="tiny")

@@ -2266,6 +2266,10 @@ class _Walk:
                 for k in last.order[n:]:
                     if any(k in c.parts for c in clauses[:-1]):
                         continue
+                    if k in _CONDITION_KINDS and any(self._contradicts(c, k, last.parts[k]) for c in clauses[:-1]):
+                        # "clean bears, and koalas pixelated at severity 4 or 5":
+                        # the severity cannot be the clean bears'
+                        continue
                     for c in clauses[:-1]:
                         c.order.append(k)
                         v = last.parts[k]

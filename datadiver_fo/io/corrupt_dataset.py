@@ -68,23 +68,6 @@ _CHUNK = 8  # source images per worker task
 _PER_WORKER = 1000  # images to write per worker process when workers=None
 
 
-def _resolution_for(width, height):
-    side = min(width, height)
-    if side <= 45:  # sqrt(32 * 64) = 45.3
-        return 32
-    if side <= 119:  # sqrt(64 * 224) = 119.7
-        return 64
-    return 224
-
-
-def _supports_resolution():
-    """Whether :func:`datadiver_fo.io.corruptions.corrupt_batch` takes a
-    ``resolution=`` argument (per-resolution parameter tables)."""
-    import inspect
-
-    return "resolution" in inspect.signature(C.corrupt_batch).parameters
-
-
 def _folder(label):
     """A class label as a folder name (unchanged when already safe)."""
     clean = _SAFE.sub("_", label).strip().lstrip(".")[:100]
@@ -108,26 +91,25 @@ def _corrupt_one(task):
     """Writes the missing outputs of one source image.
 
     ``task``: ``(source path, sample id, [(corruption, severity, out path)],
-    seed, resolution or None, format, pass_resolution)``.
+    seed, resolution or None, format)``.
 
     Returns ``(written, [(path, reason)])``.
     """
     from PIL import Image
 
-    src, sample_id, outs, seed, resolution, fmt, pass_res = task
+    src, sample_id, outs, seed, resolution, fmt = task
     try:
         with Image.open(src) as im:
             img = np.asarray(im.convert("RGB"))
     except Exception as e:  # any unreadable source is reported, never raised
         return 0, [(src, f"source not readable: {type(e).__name__}: {e}"[:300])]
-    res = resolution or _resolution_for(img.shape[1], img.shape[0])
+    # the reference's parameter table for that size (one rule: corruptions.resolution_for)
+    table = _TABLE[resolution] if resolution else C.resolution_for(img.shape[0], img.shape[1])
     written, errors = 0, []
     for corruption, severity, out in outs:
-        # the reference's table for that resolution (corruptions.py names them)
-        kwargs = {"resolution": _TABLE[res]} if pass_res else {}
         try:
             arr = C.corrupt_batch(img[None], corruption, severity,
-                                  rng=_seed(seed, sample_id, corruption, severity), **kwargs)[0]
+                                  rng=_seed(seed, sample_id, corruption, severity), resolution=table)[0]
         except Exception as e:
             errors.append((out, f"{corruption} failed: {type(e).__name__}: {e}"[:300]))
             continue
@@ -364,10 +346,6 @@ def corrupt_dataset(
         raise ValueError(f"severities must be integers in 1..5; got {severities}")
     if resolution != "auto" and resolution not in RESOLUTIONS:
         raise ValueError(f"resolution must be 'auto' or one of {RESOLUTIONS}; got {resolution!r}")
-    pass_res = _supports_resolution()
-    if not pass_res and resolution not in ("auto", 64):
-        raise ValueError(f"resolution={resolution}: this datadiver_fo.io.corruptions has only "
-                         "the 64-px parameter table; use resolution='auto' or 64")
     if image_format not in _FORMATS:
         raise ValueError(f"image_format must be 'jpeg' or 'png'; got {image_format!r}")
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
@@ -402,7 +380,7 @@ def corrupt_dataset(
         already += len(outs) - len(todo)
         if todo:
             tasks.append((path, sid, todo, int(seed),
-                          None if resolution == "auto" else resolution, image_format, pass_res))
+                          None if resolution == "auto" else resolution, image_format))
     total = sum(len(t[2]) for t in tasks)
     if workers is None:
         # a worker costs a process start (imports, per-process corruption
@@ -490,10 +468,7 @@ def _load_copy(fo, store, name, persistent, plan, failed, source, settings, out_
     added += store.insert_sample_docs(dataset, docs)[0]
     for f in (S.CORRUPTION, S.SEVERITY, S.SOURCE_ID):
         dataset.create_index(f)
-    notes = []
-    if not _supports_resolution():
-        notes.append("datadiver_fo.io.corruptions has one parameter table (64 px): every "
-                     "image was corrupted with it, whatever its size")
+    notes = []  # kept in the manifest's format; nothing to note at present
     info = dict(dataset.info or {})
     info["datadiver_corrupt"] = {
         "source_dataset": source.name, "source_dataset_id": settings["source_dataset_id"],

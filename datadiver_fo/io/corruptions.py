@@ -234,13 +234,17 @@ def resolution_for(height, width):
         width: image width in pixels
 
     Returns:
-        ``"cifar"`` for 32x32 (CIFAR-10/100-C), ``"tiny"`` for 64x64
-        (Tiny-ImageNet-C), ``"imagenet"`` (ImageNet-C, made at 224x224) for
-        every other size
+        the table made for the size nearest to the image's shorter side, on
+        a log scale (boundaries at the geometric midpoints 45 and 119 px):
+        ``"cifar"`` (CIFAR-10/100-C, 32 px) up to 45 px, ``"tiny"``
+        (Tiny-ImageNet-C, 64 px) up to 119 px, ``"imagenet"`` (ImageNet-C,
+        224 px) above. :func:`datadiver_fo.corrupt_dataset` uses the same
+        rule per image
     """
-    if (height, width) == (32, 32):
+    side = min(int(height), int(width))
+    if side <= 45:  # sqrt(32 * 64) = 45.3
         return "cifar"
-    if (height, width) == (64, 64):
+    if side <= 119:  # sqrt(64 * 224) = 119.7
         return "tiny"
     return "imagenet"
 
