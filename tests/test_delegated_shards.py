@@ -140,7 +140,7 @@ def test_two_delegated_workers_run_two_shards_of_one_job(fresh_dataset, run_oper
         svc.delete_operation(i)
 
 
-def test_sharded_job_is_checked_before_anything_is_queued(fresh_dataset, run_operator):
+def test_sharded_job_checks_queues_and_recovers_a_lost_shard(fresh_dataset, run_operator):
     svc = DelegatedOperationService()
     before = svc.count(filters={"operator": URI})
     view = _view(fresh_dataset)
@@ -170,14 +170,28 @@ def test_sharded_job_is_checked_before_anything_is_queued(fresh_dataset, run_ope
     assert all(d.run_state == "queued" and d.label.endswith(f"(shard {k + 1}/3)")
                for k, d in enumerate(docs))
     # each queued shard runs like any delegated operation (here, in this process)
-    for d in docs:
+    for d in docs[:2]:
         done = svc.execute_operation(d)
         assert done.error is None, done.error
+    # the third shard's machine died before it wrote anything: the run stays
+    # "running"; marking it failed and re-running it (`fiftyone delegated fail`
+    # / `rerun`) queues the same shard again, which finishes the job
+    svc.set_failed(docs[2].id)
+    fresh_dataset.reload()
+    missing = 30 - fresh_dataset.exists("e_auto").count()
+    assert 0 < missing < 26  # shards 1 and 2 wrote theirs (4 samples were there already)
+    assert dde.get_embeddings_info(fresh_dataset, "e_auto")["status"] == "running"
+    again = svc.rerun_operation(docs[2].id)
+    assert again.context.request_params["params"]["shard_index"] == 2
+    done = svc.execute_operation(svc.get(again.id))
+    assert done.error is None, done.error
+    assert done.result["embedded"] == missing and done.result["shard"] == "3/3"
+    assert done.result["complete"] is True
     fresh_dataset.reload()
     assert fresh_dataset.exists("e_auto").count() == 30
     assert dde.get_embeddings_info(fresh_dataset, "e_auto")["status"] == "complete"
-    for d in docs:
-        svc.delete_operation(d.id)
+    for i in [d.id for d in docs] + [again.id]:
+        svc.delete_operation(i)
 
 
 @pytest.mark.parametrize("shards", [1, 2])
