@@ -61,6 +61,13 @@ def _until(what, check, timeout=_WAIT, procs=()):
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
+def _forget(svc, ds):
+    """Deletes this test's delegated operations: other tests' workers must
+    never find them."""
+    for op in svc.list_operations(operator=URI, dataset_name=ds.name):
+        svc.delete_operation(op.id)
+
+
 def _stop(procs):
     for p in procs:
         if p.poll() is None:
@@ -88,8 +95,11 @@ def test_two_delegated_workers_run_two_shards_of_one_job(fresh_dataset, run_oper
         _until("both workers to start",
                lambda: all("service running" in p.read_text() for p in logs), procs=workers)
         a, b = workers
-        # The interleaving is forced, not left to timing: B is stopped while A
-        # claims one shard, then A is stopped so that only B can claim the other.
+        # The interleaving is forced, not left to timing: both workers are
+        # paused while the job is queued and both shards are held back
+        # (SCHEDULED: `launch` claims only QUEUED operations); A is let claim
+        # the first shard, then paused while B claims the second; then both run.
+        os.kill(a.pid, signal.SIGSTOP)
         os.kill(b.pid, signal.SIGSTOP)
 
         res = run_operator("compute_embeddings", fresh_dataset, view=view, params=_params(shards=2))
@@ -102,12 +112,17 @@ def test_two_delegated_workers_run_two_shards_of_one_job(fresh_dataset, run_oper
         def states():
             return [svc.get(i).run_state for i in ids]
 
-        assert sorted(states()) == ["queued", "queued"]
-        _until("worker A to claim a shard", lambda: "queued" in states() and set(states()) != {"queued"},
-               procs=[a])
+        assert states() == ["queued", "queued"]
+        for i in ids:
+            assert svc.set_scheduled(i, required_state="queued") is not None
+
+        svc.set_queued(ids[0], required_state="scheduled")
+        os.kill(a.pid, signal.SIGCONT)
+        _until("worker A to claim shard 1", lambda: states()[0] != "queued", procs=workers)
         os.kill(a.pid, signal.SIGSTOP)
+        svc.set_queued(ids[1], required_state="scheduled")
         os.kill(b.pid, signal.SIGCONT)
-        _until("worker B to claim the other shard", lambda: "queued" not in states(), procs=[b])
+        _until("worker B to claim shard 2", lambda: states()[1] != "queued", procs=workers)
         os.kill(a.pid, signal.SIGCONT)
         _until("both shards to complete",
                lambda: all(s in ("completed", "failed") for s in states()), procs=workers)
@@ -116,16 +131,17 @@ def test_two_delegated_workers_run_two_shards_of_one_job(fresh_dataset, run_oper
             [str(d.result.error)[-2000:] if d.result else None for d in docs]
     finally:
         _stop(workers)
+        _forget(svc, fresh_dataset)
     assert all(p.poll() is not None for p in workers)  # no process left behind
 
     # FiftyOne's own worker logs: each worker ran exactly one of the two shards
-    ran = [{str(i) for i in ids if f"Running operation {i}" in p.read_text()} for p in logs]
-    assert len(ran[0]) == len(ran[1]) == 1 and ran[0] | ran[1] == {str(i) for i in ids}, ran
+    ran = [[str(i) for i in ids if f"Running operation {i}" in p.read_text()] for p in logs]
+    assert ran == [[str(ids[0])], [str(ids[1])]], [p.read_text()[-3000:] for p in logs]
     results = [d.result.result for d in docs]
     # each worker process ran one shard
-    pids = sorted(int(r["worker"].rsplit(":", 1)[1]) for r in results)
-    assert pids == sorted(p.pid for p in workers), (pids, [p.pid for p in workers])
-    assert sorted(r["shard"] for r in results) == ["1/2", "2/2"]
+    pids = [int(r["worker"].rsplit(":", 1)[1]) for r in results]
+    assert pids == [p.pid for p in workers]
+    assert [r["shard"] for r in results] == ["1/2", "2/2"]
     assert sum(r["embedded"] for r in results) == 30 and min(r["embedded"] for r in results) > 0
     assert any(r["complete"] for r in results)  # the last shard to finish completed the run
 
@@ -136,8 +152,6 @@ def test_two_delegated_workers_run_two_shards_of_one_job(fresh_dataset, run_oper
     assert fresh_dataset.exists("e_deleg").count() == 30  # nothing outside the view
     info = dde.get_embeddings_info(fresh_dataset, "e_deleg")
     assert info["status"] == "complete" and info["fingerprint"] == single["fingerprint"]
-    for i in ids:
-        svc.delete_operation(i)
 
 
 def test_sharded_job_checks_queues_and_recovers_a_lost_shard(fresh_dataset, run_operator):
@@ -154,44 +168,51 @@ def test_sharded_job_checks_queues_and_recovers_a_lost_shard(fresh_dataset, run_
     with pytest.raises(ExecutionError, match="holds no samples: nothing to shard"):
         run_operator("compute_embeddings", fresh_dataset, view=view.limit(0),
                      params=_params(shards=2))
+    dde.compute_embeddings(view.limit(2), model="pixels", field="e_other", progress=False)
+    with pytest.raises(ExecutionError, match="Field 'e_other' holds embeddings from 'pixels', "
+                                             "not 'weightless': choose another field"):
+        run_operator("compute_embeddings", fresh_dataset, view=view,
+                     params=_params(shards=2, field="e_other"))
     assert svc.count(filters={"operator": URI}) == before  # nothing was queued
 
     # "auto" is resolved once, where the job is queued: every shard gets that model
     dde.compute_embeddings(view.limit(4), model="pixels", field="e_auto", progress=False)
-    res = run_operator("compute_embeddings", fresh_dataset, view=view,
-                       params=_params(shards=3, model_choice="auto", field="e_auto"))
-    assert res.error is None, res.error
-    assert res.result["model"] == "pixels" and len(res.result["queued"]) == 3
-    docs = [svc.get(ObjectId(i)) for i in res.result["queued"]]
-    params = [d.context.request_params["params"] for d in docs]
-    assert [p["shard_index"] for p in params] == [0, 1, 2]
-    assert all(p["model"] == "pixels" and p["model_choice"] == "other" and p["shards"] == 3
-               for p in params)
-    assert all(d.run_state == "queued" and d.label.endswith(f"(shard {k + 1}/3)")
-               for k, d in enumerate(docs))
-    # each queued shard runs like any delegated operation (here, in this process)
-    for d in docs[:2]:
-        done = svc.execute_operation(d)
+    try:
+        res = run_operator("compute_embeddings", fresh_dataset, view=view,
+                           params=_params(shards=3, model_choice="auto", field="e_auto"))
+        assert res.error is None, res.error
+        assert res.result["model"] == "pixels" and len(res.result["queued"]) == 3
+        docs = [svc.get(ObjectId(i)) for i in res.result["queued"]]
+        params = [d.context.request_params["params"] for d in docs]
+        assert [p["shard_index"] for p in params] == [0, 1, 2]
+        assert all(p["model"] == "pixels" and p["model_choice"] == "other" and p["shards"] == 3
+                   for p in params)
+        assert all(d.run_state == "queued" and d.label.endswith(f"(shard {k + 1}/3)")
+                   for k, d in enumerate(docs))
+        # each queued shard runs like any delegated operation (here, in this process)
+        for d in docs[:2]:
+            done = svc.execute_operation(d)
+            assert done.error is None, done.error
+        # the third shard's machine died before it wrote anything: the run stays
+        # "running"; marking it failed and re-running it (`fiftyone delegated fail`
+        # / `rerun`) queues the same shard again, which finishes the job
+        svc.set_failed(docs[2].id)
+        fresh_dataset.reload()
+        missing = 30 - fresh_dataset.exists("e_auto").count()
+        assert 0 < missing < 26  # shards 1 and 2 wrote theirs (4 samples were there already)
+        assert dde.get_embeddings_info(fresh_dataset, "e_auto")["status"] == "running"
+        again = svc.rerun_operation(docs[2].id)
+        assert again.context.request_params["params"]["shard_index"] == 2
+        done = svc.execute_operation(svc.get(again.id))
         assert done.error is None, done.error
-    # the third shard's machine died before it wrote anything: the run stays
-    # "running"; marking it failed and re-running it (`fiftyone delegated fail`
-    # / `rerun`) queues the same shard again, which finishes the job
-    svc.set_failed(docs[2].id)
-    fresh_dataset.reload()
-    missing = 30 - fresh_dataset.exists("e_auto").count()
-    assert 0 < missing < 26  # shards 1 and 2 wrote theirs (4 samples were there already)
-    assert dde.get_embeddings_info(fresh_dataset, "e_auto")["status"] == "running"
-    again = svc.rerun_operation(docs[2].id)
-    assert again.context.request_params["params"]["shard_index"] == 2
-    done = svc.execute_operation(svc.get(again.id))
-    assert done.error is None, done.error
-    assert done.result["embedded"] == missing and done.result["shard"] == "3/3"
-    assert done.result["complete"] is True
-    fresh_dataset.reload()
-    assert fresh_dataset.exists("e_auto").count() == 30
-    assert dde.get_embeddings_info(fresh_dataset, "e_auto")["status"] == "complete"
-    for i in [d.id for d in docs] + [again.id]:
-        svc.delete_operation(i)
+        assert done.result["embedded"] == missing and done.result["shard"] == "3/3"
+        assert done.result["complete"] is True
+        fresh_dataset.reload()
+        assert fresh_dataset.exists("e_auto").count() == 30
+        assert dde.get_embeddings_info(fresh_dataset, "e_auto")["status"] == "complete"
+    finally:
+        _forget(svc, fresh_dataset)
+    assert svc.count(filters={"operator": URI}) == before  # all four were deleted
 
 
 @pytest.mark.parametrize("shards", [1, 2])

@@ -151,9 +151,17 @@ class ComputeEmbeddings(foo.Operator):
         model, reason = dde.resolve_embeddings_model(view, model, field)
         if not isinstance(model, str) or not model.strip():
             raise ValueError("Name a model (a model string) to shard the job")
+        field = field or dde.EMBEDDINGS
+        info = dde.get_embeddings_info(view, field)
+        if info is not None and info.get("model") != model and ctx.dataset.has_sample_field(field) \
+                and ctx.dataset.exists(field).limit(1).count() > 0:
+            # every shard would refuse to mix two models in one field: say so once, now
+            raise ValueError(f"Field '{field}' holds embeddings from '{info.get('model')}', not "
+                             f"'{model}': choose another field, or replace them as one job "
+                             "(Shards 1, 'Replace embeddings from another model')")
         ids = queue_shards(ctx, self.uri, shards, self.config.label,
                            params={"model_choice": "other", "model": model})
-        return {"model": model, "model_reason": reason, "field": field or dde.EMBEDDINGS,
+        return {"model": model, "model_reason": reason, "field": field,
                 "shards": shards, "queued": ids,
                 "next": "start `fiftyone delegated launch` on each worker machine"}
 
