@@ -137,6 +137,39 @@ def get_embeddings(samples, field=EMBEDDINGS, missing="raise"):
     return read_embeddings(samples, field, dtype=np.float32, missing=missing)
 
 
+def resolve_embeddings_model(samples, model="auto", field=None):
+    """What ``model`` means for ``field`` of ``samples`` here and now.
+
+    ``"auto"`` is the model that already filled ``field`` (one model per
+    field: a re-run finishes what is there), else the best model whose weights
+    are in this machine's cache (:func:`datadiver_fo.enrich.models.resolve_auto`).
+    Sharded jobs resolve it once, where they are queued, so that workers on
+    machines with other caches cannot pick different models for one field.
+
+    Args:
+        samples: a FiftyOne dataset or view
+        model ("auto"): a model string or a model object
+        field (None): the embeddings field (``None``: ``"embeddings"``)
+
+    Returns:
+        a tuple ``(model, reason)``: ``model`` unchanged and ``reason`` None
+        unless ``model`` is ``"auto"``
+    """
+    if not (isinstance(model, str) and resolve_spec(model) == "auto"):
+        return model, None
+    field = field or EMBEDDINGS
+    dataset = samples._dataset
+    prev = ddr.get_run_config(dataset, embeddings_run_key(field))
+    if prev is not None and prev.get("model") and dataset.has_sample_field(field) \
+            and dataset.exists(field).limit(1).count() > 0:
+        model = prev["model"]
+        reason = f"field '{field}' already holds embeddings from '{model}'"
+    else:
+        model, reason = resolve_auto()
+    logger.info("compute_embeddings: model='auto' -> %s (%s)", model, reason)
+    return model, reason
+
+
 # --------------------------------------------------------------------------- #
 # Main entry point
 # --------------------------------------------------------------------------- #
@@ -222,7 +255,10 @@ def compute_embeddings(
             ``count`` workers, on one machine or several sharing the MongoDB
             database, each run one shard of one job; the run is marked
             complete by whichever finishes last (when no sample of ``samples``
-            lacks a vector), and a killed shard resumes like any run
+            lacks a vector), and a killed shard resumes like any run. Give
+            every shard the same ``samples``, settings and a named ``model``
+            (``"auto"`` may differ between machines' caches; see
+            :func:`resolve_embeddings_model`)
 
     Returns:
         a read-only :class:`datadiver_fo.internal.report.Report`: ``model``
@@ -270,16 +306,7 @@ def compute_embeddings(
     dataset = samples._dataset
     key = embeddings_run_key(field)
     prev = ddr.get_run_config(dataset, key)
-    reason = None
-    if isinstance(model, str) and resolve_spec(model) == "auto":
-        if prev is not None and prev.get("model") and dataset.has_sample_field(field) \
-                and dataset.exists(field).limit(1).count() > 0:
-            # one model per field: "auto" finishes / extends what is there
-            model = prev["model"]
-            reason = f"field '{field}' already holds embeddings from '{model}'"
-        else:
-            model, reason = resolve_auto()
-        logger.info("compute_embeddings: model='auto' -> %s (%s)", model, reason)
+    model, reason = resolve_embeddings_model(samples, model, field)
     device = resolve_device(device)
     if batch_size is None:  # a GPU needs bigger batches to stay busy (measured, see docstring)
         batch_size = 256 if device.split(":")[0] in ("cuda", "mps") else 64

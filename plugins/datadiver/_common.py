@@ -191,3 +191,62 @@ def require_field(ctx, inputs, field, run_first, button_label):
     inputs.view("run_" + run_first, types.Button(
         label=f"Open '{button_label}'", operator=f"{PLUGIN}/{run_first}", prompt=True))
     return False
+
+
+# --- sharded delegated jobs ---------------------------------------------------------
+
+MAX_SHARDS = 256
+
+
+def shard_params(ctx):
+    """``(shards, shard_index)`` of an operator that can be split: ``shards``
+    (>= 1, the form's count) and ``shard_index`` (None for the job the user
+    asked for; ``0..shards-1`` for one of the delegated operations that
+    :func:`queue_shards` queued). Raises ValueError on bad values."""
+    shards = ctx.params.get("shards")
+    shards = 1 if shards is None else shards
+    if isinstance(shards, bool) or not isinstance(shards, (int, float)) or int(shards) != shards \
+            or not 1 <= shards <= MAX_SHARDS:
+        raise ValueError(f"shards must be an integer from 1 to {MAX_SHARDS}, got {shards!r}")
+    index = ctx.params.get("shard_index")
+    if index is not None and (isinstance(index, bool) or not isinstance(index, (int, float))
+                              or int(index) != index or not 0 <= index < shards):
+        raise ValueError(f"shard_index must be an integer from 0 to {int(shards) - 1}, got {index!r}")
+    return int(shards), None if index is None else int(index)
+
+
+def queue_shards(ctx, operator_uri, shards, label, params=None):
+    """Queues ``shards`` delegated operations of ``operator_uri``, one per
+    shard: each gets this execution's request (dataset, view, view target,
+    selection) and parameters, plus ``params`` and ``shard_index`` = 0..N-1.
+    Any ``fiftyone delegated launch`` worker connected to the same database
+    (this machine or another) claims one queued operation at a time --
+    FiftyOne claims with an atomic QUEUED -> RUNNING update, so no two
+    workers run the same shard.
+
+    Returns:
+        the list of the queued operations' ids (str), in shard order
+    """
+    import copy
+
+    from fiftyone.operators.delegated import DelegatedOperationService
+
+    svc = DelegatedOperationService()
+    base = copy.deepcopy(ctx.request_params)
+    for k in ("run_doc", "results", "target", "panel_state"):  # this execution's, not the shards'
+        base.pop(k, None)
+    base["delegated"] = True
+    base["request_delegation"] = True
+    ids = []
+    for i in range(shards):
+        rp = copy.deepcopy(base)
+        rp["params"] = dict(copy.deepcopy(ctx.params), **(params or {}), shards=shards, shard_index=i)
+        op = svc.queue_operation(
+            operator=operator_uri,
+            label=f"{label} (shard {i + 1}/{shards})",
+            context={"request_params": rp},
+            metadata={"inputs_schema": None, "outputs_schema": None},
+            rerunnable=True,
+        )
+        ids.append(str(op.id))
+    return ids

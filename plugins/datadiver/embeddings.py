@@ -11,8 +11,8 @@ import fiftyone.operators as foo
 import fiftyone.operators.types as types
 
 from ._common import (
-    PLUGIN, delegation_config, field_dropdown, form_error, progress_callback, require_field,
-    target_view_input, vector_fields,
+    MAX_SHARDS, PLUGIN, delegation_config, field_dropdown, form_error, progress_callback,
+    queue_shards, require_field, shard_params, target_view_input, vector_fields,
 )
 
 _MODEL_CHOICES = [
@@ -78,32 +78,103 @@ class ComputeEmbeddings(foo.Operator):
         inputs.bool("skip_existing", default=True, label="Skip samples already embedded",
                     description="With the same model config (finishes an interrupted run)")
         inputs.bool("overwrite", default=False, label="Replace embeddings from another model")
+        if ctx.params.get("shard_index") is None:  # a queued shard's own form needs no count
+            inputs.int("shards", default=1, label="Shards (workers)",
+                       description=f"1 = one job. 2..{MAX_SHARDS}: queue that many delegated "
+                       "operations, each embedding one slice of the samples; every "
+                       "`fiftyone delegated launch` worker sharing this database (on any "
+                       "machine) takes one. The run is complete when the last shard finishes")
+            shards = ctx.params.get("shards") or 1
+            if isinstance(shards, int) and shards > 1:
+                inputs.view("shards_notice", types.Notice(
+                    label=f"Queues {shards} delegated operations now: start `fiftyone delegated "
+                    "launch` on each worker machine (same FIFTYONE_DATABASE_URI and "
+                    "FIFTYONE_PLUGINS_DIR)"))
         return types.Property(inputs, view=types.View(label="Compute embeddings"))
+
+    def resolve_delegation(self, ctx):
+        try:
+            shards, index = shard_params(ctx)
+        except ValueError:  # execute() names the bad value
+            return None
+        if index is not None:
+            return True  # a shard is a delegated operation by definition
+        if shards > 1:
+            return False  # queuing the shards takes a moment: do it now, in the App
+        return None  # the user's choice
 
     def execute(self, ctx):
         import datadiver_fo.enrich.embeddings as dde
 
+        shards, index = shard_params(ctx)
         choice = ctx.params.get("model_choice", "auto")
         model = ctx.params.get("model") if choice == "other" else choice
+        field = ctx.params.get("field") or None
+        if shards > 1 and index is None:
+            return self._queue(ctx, dde, model, field, shards)
         report = dde.compute_embeddings(
             ctx.target_view(),
             model=model,
-            field=ctx.params.get("field") or None,
+            field=field,
             batch_size=int(ctx.params["batch_size"]) if ctx.params.get("batch_size") else None,
             device=ctx.params.get("device") or "auto",
             skip_existing=bool(ctx.params.get("skip_existing", True)),
             overwrite=bool(ctx.params.get("overwrite", False)),
             progress=progress_callback(ctx),
+            shard=None if index is None else (index, shards),
         )
         if not ctx.delegated:
             ctx.ops.reload_dataset()
         out = {k: report[k] for k in ("model", "field", "run_key", "embedded", "skipped",
-                                      "num_failed", "dim", "images_per_second")}
+                                      "num_failed", "dim", "images_per_second", "complete")}
         out["failed"] = [f"{f['filepath']}: {f['error']}" for f in report["failed"][:50]]
+        if index is not None:
+            import os
+            import socket
+
+            out["shard"] = f"{index + 1}/{shards}"
+            out["worker"] = f"{socket.gethostname()}:{os.getpid()}"  # which machine ran it
         return out
+
+    def _queue(self, ctx, dde, model, field, shards):
+        """Queues one delegated operation per shard, after the checks that
+        would otherwise fail in every shard."""
+        if ctx.params.get("overwrite"):
+            # shards starting together would each clear the field, erasing each other's vectors
+            raise ValueError("Replacing embeddings from another model runs as one job: untick "
+                             "'Replace embeddings from another model' or set Shards to 1 "
+                             "(or write to a new field)")
+        view = ctx.target_view()
+        if view.count() == 0:
+            raise ValueError("The chosen target holds no samples: nothing to shard")
+        # "auto" is resolved once, here: machines with other weight caches
+        # must not pick different models for one field
+        model, reason = dde.resolve_embeddings_model(view, model, field)
+        if not isinstance(model, str) or not model.strip():
+            raise ValueError("Name a model (a model string) to shard the job")
+        field = field or dde.EMBEDDINGS
+        info = dde.get_embeddings_info(view, field)
+        if info is not None and info.get("model") != model and ctx.dataset.has_sample_field(field) \
+                and ctx.dataset.exists(field).limit(1).count() > 0:
+            # every shard would refuse to mix two models in one field: say so once, now
+            raise ValueError(f"Field '{field}' holds embeddings from '{info.get('model')}', not "
+                             f"'{model}': choose another field, or replace them as one job "
+                             "(Shards 1, 'Replace embeddings from another model')")
+        ids = queue_shards(ctx, self.uri, shards, self.config.label,
+                           params={"model_choice": "other", "model": model})
+        return {"model": model, "model_reason": reason, "field": field,
+                "shards": shards, "queued": ids,
+                "next": "start `fiftyone delegated launch` on each worker machine"}
 
     def resolve_output(self, ctx):
         outputs = types.Object()
+        if (ctx.results or {}).get("queued") is not None:
+            outputs.str("model", label="Model (every shard)")
+            outputs.str("field", label="Field")
+            outputs.int("shards", label="Shards")
+            outputs.list("queued", types.String(), label="Queued delegated operations")
+            outputs.str("next", label="Next")
+            return types.Property(outputs)
         outputs.str("model", label="Model")
         outputs.str("field", label="Field")
         outputs.int("embedded", label="Embedded now")
@@ -111,6 +182,10 @@ class ComputeEmbeddings(foo.Operator):
         outputs.int("num_failed", label="Unreadable files")
         outputs.list("failed", types.String(), label="Unreadable files (first 50)")
         outputs.float("images_per_second", label="Images / s")
+        if (ctx.results or {}).get("shard") is not None:
+            outputs.str("shard", label="Shard")
+            outputs.str("worker", label="Run by (host:pid)")
+            outputs.bool("complete", label="Run complete (all shards done)")
         return types.Property(outputs)
 
 
