@@ -1,6 +1,6 @@
 """Held-out prompt benchmark: accuracy and silent-wrong rate of the offline parser.
 
-Run: ``.venv/bin/python benchmarks/bench_prompts_heldout.py [--set v2|v3|v4|v5|v6|v7|v8|v9] [--json PATH] [--keep-db]``
+Run: ``.venv/bin/python benchmarks/bench_prompts_heldout.py [--set v2|v3|v4|v5|v6|v7|v8|v9|v10] [--json PATH] [--keep-db]``
 
 ``--set v3`` runs ``tests/prompt_heldout_v3.py`` (HELDOUT_V3, a second blind set
 written after the parser rewrite; every prompt counts as unseen) instead.
@@ -16,6 +16,8 @@ written after the fifth tuning round; every prompt counts as unseen).
 written after the sixth tuning round; every prompt counts as unseen).
 ``--set v9`` runs ``tests/prompt_heldout_v9.py`` (HELDOUT_V9, an eighth blind set
 written after the seventh tuning round; every prompt counts as unseen).
+``--set v10`` runs ``tests/prompt_heldout_v10.py`` (HELDOUT_V10, a ninth blind set
+written after the eighth tuning round; every prompt counts as unseen).
 
 Every prompt of ``tests/prompt_heldout_set.py`` (HELDOUT_V2, written on
 2026-11-30 before the parser rewrite of issue 13 and never tuned on) goes
@@ -185,15 +187,17 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--json", metavar="PATH", help="write the per-prompt results to this JSON file")
     ap.add_argument("--keep-db", action="store_true", help="keep the private database folder (printed)")
-    ap.add_argument("--set", choices=("v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9"), default="v2",
+    ap.add_argument("--set", choices=("v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10"),
+                    default="v2",
                     help="held-out set: v2 (prompt_heldout_set.HELDOUT_V2, default), v3 "
                          "(prompt_heldout_v3.HELDOUT_V3, all prompts unseen), v4 "
                          "(prompt_heldout_v4.HELDOUT_V4, all prompts unseen), v5 "
                          "(prompt_heldout_v5.HELDOUT_V5, all prompts unseen), v6 "
                          "(prompt_heldout_v6.HELDOUT_V6, all prompts unseen), v7 "
                          "(prompt_heldout_v7.HELDOUT_V7, all prompts unseen), v8 "
-                         "(prompt_heldout_v8.HELDOUT_V8, all prompts unseen) or v9 "
-                         "(prompt_heldout_v9.HELDOUT_V9, all prompts unseen)")
+                         "(prompt_heldout_v8.HELDOUT_V8, all prompts unseen), v9 "
+                         "(prompt_heldout_v9.HELDOUT_V9, all prompts unseen) or v10 "
+                         "(prompt_heldout_v10.HELDOUT_V10, all prompts unseen)")
     args = ap.parse_args(argv)
 
     run_dir = tempfile.mkdtemp(prefix="dd-bench-heldout-")

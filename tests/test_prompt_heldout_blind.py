@@ -1,12 +1,12 @@
 """The blind held-out prompt sets HELDOUT_V3, HELDOUT_V4, HELDOUT_V5, HELDOUT_V6, HELDOUT_V7,
-HELDOUT_V8 and HELDOUT_V9 are well formed.
+HELDOUT_V8, HELDOUT_V9 and HELDOUT_V10 are well formed.
 
 Their overlap with the tuning sets and the earlier held-out sets (each used
 for tuning once measured) is computed here in code, so the authors of the
 blind sets never had to read those lists.
 
 This checks the sets, never the parser: the parser's accuracy on them is what
-``benchmarks/bench_prompts_heldout.py --set v3|v4|v5|v6|v7|v8|v9`` reports (run once each,
+``benchmarks/bench_prompts_heldout.py --set v3|v4|v5|v6|v7|v8|v9|v10`` reports (run once each,
 after the parser round it measures).
 """
 import uuid
@@ -21,6 +21,7 @@ import prompt_heldout_v6 as v6
 import prompt_heldout_v7 as v7
 import prompt_heldout_v8 as v8
 import prompt_heldout_v9 as v9
+import prompt_heldout_v10 as v10
 import pytest
 
 # name -> (module, cases, earlier held-out sets that count as tuning data)
@@ -35,15 +36,17 @@ SETS = {
                                v6.HELDOUT_V6, v7.HELDOUT_V7]),
     "v9": (v9, v9.HELDOUT_V9, [ph.HELDOUT_V2, v3.HELDOUT_V3, v4.HELDOUT_V4, v5.HELDOUT_V5,
                                v6.HELDOUT_V6, v7.HELDOUT_V7, v8.HELDOUT_V8]),
+    "v10": (v10, v10.HELDOUT_V10, [ph.HELDOUT_V2, v3.HELDOUT_V3, v4.HELDOUT_V4, v5.HELDOUT_V5,
+                                   v6.HELDOUT_V6, v7.HELDOUT_V7, v8.HELDOUT_V8, v9.HELDOUT_V9]),
 }
 
 
 @pytest.fixture(scope="module")
 def records():
-    # V3 to V9 are written for the same dataset as V2
+    # V3 to V10 are written for the same dataset as V2
     assert (v3.build_heldout_dataset is v4.build_heldout_dataset is v5.build_heldout_dataset
             is v6.build_heldout_dataset is v7.build_heldout_dataset is v8.build_heldout_dataset
-            is v9.build_heldout_dataset is ph.build_heldout_dataset)
+            is v9.build_heldout_dataset is v10.build_heldout_dataset is ph.build_heldout_dataset)
     ds = ph.build_heldout_dataset("dd-test-heldout-blind-" + uuid.uuid4().hex[:8])
     try:
         yield ph.sample_records(ds)
@@ -60,7 +63,9 @@ def test_docstrings_say_blind_and_held_out():
                          (v8, ["HELDOUT_V2", "HELDOUT_V3", "HELDOUT_V4", "HELDOUT_V5",
                                "HELDOUT_V6", "HELDOUT_V7"]),
                          (v9, ["HELDOUT_V2", "HELDOUT_V3", "HELDOUT_V4", "HELDOUT_V5",
-                               "HELDOUT_V6", "HELDOUT_V7", "HELDOUT_V8"])):
+                               "HELDOUT_V6", "HELDOUT_V7", "HELDOUT_V8"]),
+                         (v10, ["HELDOUT_V2", "HELDOUT_V3", "HELDOUT_V4", "HELDOUT_V5",
+                                "HELDOUT_V6", "HELDOUT_V7", "HELDOUT_V8", "HELDOUT_V9"])):
         doc = mod.__doc__
         assert "2026-11-30" in doc and "never be used for tuning" in doc
         assert "prompt_parser.py" in doc and "prompt_eval_set.py" in doc
