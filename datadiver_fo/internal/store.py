@@ -623,10 +623,10 @@ def vector_values(rows):
 
 
 #: zlib level of :func:`write_vectors`: 0 stores the ``.npy`` bytes inside a
-#: zlib stream without compressing them. Float embeddings barely compress
-#: (level 1 and FiftyOne's default level 6 save ~9% on resnet-like features)
-#: while compressing costs ~250 us per 2048-d vector, more than MongoDB's own
-#: work for the update; any zlib reader, FiftyOne's included, reads level 0.
+#: zlib stream without compressing them. Pooled float features barely compress
+#: (levels 1 and 6, FiftyOne's, save ~9%) while compressing a 2048-d vector
+#: costs ~120-150 us of CPU, 3x MongoDB's whole update of it (measured:
+#: benchmarks/bench_vector_writes.py); every zlib reader, FiftyOne's, reads it.
 VECTOR_ZLIB_LEVEL = 0
 
 
