@@ -177,3 +177,27 @@ def test_compute_embeddings_writes_what_set_values_would(fresh_dataset):
     for k, sid in enumerate(ids):
         assert zlib.decompress(raw[sid]["emb"]) == zlib.decompress(fou.serialize_numpy_array(X[k]))
     assert isinstance(fresh_dataset.get_field("emb"), fo.VectorField)
+
+
+def test_a_sample_deleted_mid_run_is_reported_not_counted(fresh_dataset):
+    from datadiver_fo.enrich import models as ddm
+
+    view = fresh_dataset.match_tags("tiny-imagenet-c").sort_by("filepath").limit(16)
+    victim = view.values("id")[2]
+    victim_path = fresh_dataset[victim].filepath
+
+    def deleting(batch):  # deletes a sample of this batch before the batch is written
+        if victim in fresh_dataset.values("id"):
+            fresh_dataset.delete_samples(victim)
+        return batch.reshape(len(batch), -1)[:, :8].astype(np.float32)
+
+    ddm.register_model("dd-deleting", deleting, version="1")
+    try:
+        rep = dde.compute_embeddings(view, model="dd-deleting", field="emb", batch_size=4,
+                                     write_every=1)
+    finally:
+        ddm.unregister_model("dd-deleting")
+    assert rep["embedded"] == 15 and rep["num_failed"] == 1
+    assert rep["failed"][0]["id"] == victim and rep["failed"][0]["filepath"] == victim_path
+    assert "deleted from the dataset before its vector was written" in rep["failed"][0]["error"]
+    assert fresh_dataset.count("emb") == 15
