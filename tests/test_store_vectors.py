@@ -177,6 +177,12 @@ def test_compute_embeddings_writes_what_set_values_would(fresh_dataset):
     for k, sid in enumerate(ids):
         assert zlib.decompress(raw[sid]["emb"]) == zlib.decompress(fou.serialize_numpy_array(X[k]))
     assert isinstance(fresh_dataset.get_field("emb"), fo.VectorField)
+    with store.public_api():  # an untested FiftyOne version: set_values writes, same vectors
+        dde.compute_embeddings(view, model="weightless", field="emb_public", batch_size=8,
+                               write_every=1)
+    assert dde.get_embeddings(view, "emb_public")[1].tobytes() == X.tobytes()
+    stored = store.sample_collection(fresh_dataset).find_one({"_id": ObjectId(ids[0])})
+    assert stored["emb_public"] == fou.serialize_numpy_array(X[0])  # FiftyOne's level-6 stream
 
 
 def test_a_sample_deleted_mid_run_is_reported_not_counted(fresh_dataset):
