@@ -19,8 +19,10 @@ How it runs (why it is fast and resumable):
     cached (:func:`datadiver_fo.enrich.models.resolve_auto`), or the model
     that already filled the field; the run records the device, the precision,
     the decoder and why the model was chosen;
--   vectors are written in bulk (one ``set_values`` per few batches over the
-    batch's ids, on a writer thread), never with per-sample ``save()``;
+-   vectors are written in bulk (one unordered bulk update per few batches,
+    on a writer thread, in FiftyOne's stored form without its per-vector
+    zlib level-6 compression: :func:`datadiver_fo.internal.store.write_vectors`),
+    never with per-sample ``save()``;
 -   the model's fingerprint (model string, checkpoint hash, input size) is
     recorded as a run (``datadiver_embeddings_<field>``) *before* the first
     write, so a run that is killed half-way leaves vectors that a re-run
@@ -38,6 +40,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from datadiver_fo.internal import runs as ddr
+from datadiver_fo.internal import store
 from datadiver_fo.internal.report import Report
 from datadiver_fo.enrich.models import (  # noqa: F401  (re-exported: the public face lists them here)
     EmbeddingModel,
@@ -372,13 +375,13 @@ def compute_embeddings(
     dim = None
     pending_ids, pending_vecs = [], []
     writes = []  # futures of bulk writes running on the writer thread
+    vanished = []  # ids deleted from the dataset before their vector was written
 
     def write(wids, wvecs):
-        dataset.select(wids, ordered=True).set_values(field, wvecs, expand_schema=False,
-                                                      validate=False)
+        vanished.extend(store.write_vectors(dataset, field, wids, np.concatenate(wvecs)))
 
     def flush(wait=False):
-        """Hands the pending vectors to the writer thread (one ``set_values``)
+        """Hands the pending vectors to the writer thread (one bulk write)
         so the write overlaps the next forward passes; at most one write is in
         flight, and a failed write re-raises here. ``wait=True`` returns once
         everything is written."""
@@ -414,7 +417,7 @@ def compute_embeddings(
                 )
             dim = vecs.shape[1]
             pending_ids.extend(bids[i] for i in ok)
-            pending_vecs.extend(vecs)
+            pending_vecs.append(np.asarray(vecs))
             embedded += len(ok)
         return len(bids)
 
@@ -434,6 +437,13 @@ def compute_embeddings(
             flush(wait=True)
 
     seconds = time.perf_counter() - t0
+    if vanished:  # deleted while embedding: reported, not counted as embedded
+        where = {sid: k for k, sid in enumerate(ids)}
+        for sid in vanished:
+            failed.append({"id": sid, "filepath": paths[where[sid]],
+                           "error": "sample was deleted from the dataset before its vector "
+                                    "was written; nothing stored"})
+        embedded -= len(vanished)
     if dim is None and num_samples:
         first = samples.exists(field).first() if samples.exists(field).count() else None
         if first is not None:

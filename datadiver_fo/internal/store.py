@@ -622,6 +622,96 @@ def vector_values(rows):
     return [Binary(zlib.compress(hdr + r.tobytes(), 1)) for r in rows]
 
 
+#: zlib level of :func:`write_vectors`: 0 stores the ``.npy`` bytes inside a
+#: zlib stream without compressing them. Pooled float features barely compress
+#: (levels 1 and 6, FiftyOne's, save ~9%) while compressing a 2048-d vector
+#: costs ~120-150 us of CPU, 3x MongoDB's whole update of it (measured:
+#: benchmarks/bench_vector_writes.py); every zlib reader, FiftyOne's, reads it.
+VECTOR_ZLIB_LEVEL = 0
+
+
+def write_vectors(dataset, field, ids, vectors, level=VECTOR_ZLIB_LEVEL):
+    """Writes one vector per sample into a declared vector field, in the
+    stored form FiftyOne reads (``samples.values(field)``, ``sample[field]``
+    and the brain methods see the same arrays, bit for bit).
+
+    With :data:`FAST` one unordered pymongo ``bulk_write`` of
+    ``$set {field: zlib(.npy bytes), last_modified_at: now}`` per sample (what
+    ``set_values`` writes, minus its per-vector ``np.save`` and zlib level 6;
+    ``.npy`` header built once), then the samples already loaded in memory
+    are reloaded, as ``set_values`` does. Without :data:`FAST`:
+    ``select(ids).set_values(field, ...)``.
+
+    Args:
+        dataset: the FiftyOne dataset owning the samples
+        field: a top-level ``fo.VectorField`` (or ``fo.ArrayField``) already
+            declared on ``dataset``
+        ids: N sample ids (str or ObjectId)
+        vectors: an ``N x D`` numeric numpy array (any dtype FiftyOne stores:
+            float32, float64, ints...); row ``i`` goes to ``ids[i]``
+        level (:data:`VECTOR_ZLIB_LEVEL`): the zlib level (0-9; FiftyOne's
+            own is 6)
+
+    Returns:
+        the ids (str) of the samples not found (deleted meanwhile): their
+        vectors are not stored; an empty list normally
+
+    Raises:
+        ValueError: ``vectors`` is not an ``N x D`` numeric array matching
+            ``ids``, or ``field`` is not a declared, writable vector field
+        pymongo.errors.BulkWriteError: the database refused a write (nothing
+            is retried; the other samples' writes may have happened)
+    """
+    import fiftyone.core.fields as fof
+
+    X = np.asarray(vectors)
+    if X.ndim != 2 or X.shape[0] != len(ids):
+        raise ValueError(
+            f"vectors must be an N x D array with one row per id: got shape {X.shape} "
+            f"for {len(ids)} ids"
+        )
+    if X.dtype.kind not in "biuf":
+        raise ValueError(f"vectors must be numeric (bool, int or float), got dtype {X.dtype}")
+    ftype = dataset.get_field(field)
+    if not isinstance(ftype, (fof.VectorField, fof.ArrayField)):
+        raise ValueError(
+            f"Field {field!r} is {'not declared' if ftype is None else 'a ' + type(ftype).__name__}"
+            f" on dataset {dataset.name!r}; declare it with add_sample_field({field!r}, "
+            "fo.VectorField) first"
+        )
+    if ftype.read_only:
+        raise ValueError(f"Cannot edit read-only field {field!r}")
+    if not len(ids):
+        return []
+    sids = [str(i) for i in ids]
+    if not FAST:
+        there = set(dataset.select(sids).values("id"))
+        keep = [k for k, s in enumerate(sids) if s in there]
+        if keep:
+            dataset.select([sids[k] for k in keep], ordered=True).set_values(
+                field, list(X[keep]), expand_schema=False, validate=False)
+        return [s for s in sids if s not in there]
+    from pymongo import UpdateOne
+
+    X = np.ascontiguousarray(X)
+    hdr = _npy_header(X.dtype, X.shape[1:])
+    now = datetime.datetime.utcnow()  # one stamp per call, like set_values
+    oids = [i if isinstance(i, ObjectId) else ObjectId(i) for i in ids]
+    ops = [UpdateOne({"_id": o}, {"$set": {field: Binary(zlib.compress(hdr + r.tobytes(), level)),
+                                           "last_modified_at": now}})
+           for o, r in zip(oids, X)]
+    coll = sample_collection(dataset)
+    res = coll.bulk_write(ops, ordered=False)
+    import fiftyone.core.sample as fos
+
+    _internal(fos.Sample, "_reload_docs")(_internal(dataset, "_sample_collection_name"),
+                                          sample_ids=oids)
+    if res.matched_count >= len(oids):  # each op matches at most one sample
+        return []
+    found = {d["_id"] for d in coll.find({"_id": {"$in": oids}}, {"_id": 1})}
+    return [s for s, o in zip(sids, oids) if o not in found]
+
+
 def classification_values(P, classes, logits=True, eps=1e-6):
     """One ``fo.Classification`` per row of a probability matrix, in the form
     :func:`set_sample_fields` writes.
@@ -729,5 +819,6 @@ __all__ = [
     "dataset_info_value", "unset_dataset_info_key", "reload_info", "saved_view_docs",
     "reload_saved_views", "mark_saved_view_loaded",
     "bulk_write", "object_id_factory", "new_object_ids", "SampleDocs", "insert_sample_docs",
-    "read_vectors", "vector_values", "classification_values", "set_sample_fields",
+    "read_vectors", "vector_values", "write_vectors", "VECTOR_ZLIB_LEVEL",
+    "classification_values", "set_sample_fields",
 ]
