@@ -43,6 +43,8 @@ import fiftyone.core.odm as foo
 from pymongo import ASCENDING
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from datadiver_fo.internal.vector_codec import VECTOR_ZLIB_LEVEL, encode_rows
+
 _PREFIX = "datadiver."
 _LOCKS = _PREFIX + "locks"
 _indexed = set()
@@ -596,13 +598,6 @@ def _decode_vectors(raw):
     return body.view(dtype).reshape(len(bufs), -1)
 
 
-def _npy_header(dtype, shape):
-    """The ``.npy`` header FiftyOne's VectorField writes before the data."""
-    with io.BytesIO() as f:
-        np.save(f, np.zeros(shape, dtype=dtype))
-        return f.getvalue()[: -int(np.prod(shape)) * np.dtype(dtype).itemsize]
-
-
 def vector_values(rows):
     """One stored ``fo.VectorField`` value per row of a 2-D array, for
     :func:`set_sample_fields`.
@@ -618,16 +613,7 @@ def vector_values(rows):
     rows = np.ascontiguousarray(rows)
     if not FAST:
         return list(rows)
-    hdr = _npy_header(rows.dtype, rows.shape[1:])
-    return [Binary(zlib.compress(hdr + r.tobytes(), 1)) for r in rows]
-
-
-#: zlib level of :func:`write_vectors`: 0 stores the ``.npy`` bytes inside a
-#: zlib stream without compressing them. Pooled float features barely compress
-#: (levels 1 and 6, FiftyOne's, save ~9%) while compressing a 2048-d vector
-#: costs ~120-150 us of CPU, 3x MongoDB's whole update of it (measured:
-#: benchmarks/bench_vector_writes.py); every zlib reader, FiftyOne's, reads it.
-VECTOR_ZLIB_LEVEL = 0
+    return [Binary(b) for b in encode_rows(rows, 1)]
 
 
 def write_vectors(dataset, field, ids, vectors, level=VECTOR_ZLIB_LEVEL):
@@ -649,7 +635,7 @@ def write_vectors(dataset, field, ids, vectors, level=VECTOR_ZLIB_LEVEL):
         ids: N sample ids (str or ObjectId)
         vectors: an ``N x D`` numeric numpy array (any dtype FiftyOne stores:
             float32, float64, ints...); row ``i`` goes to ``ids[i]``
-        level (:data:`VECTOR_ZLIB_LEVEL`): the zlib level (0-9; FiftyOne's
+        level (:data:`datadiver_fo.internal.vector_codec.VECTOR_ZLIB_LEVEL`): the zlib level (0-9; FiftyOne's
             own is 6)
 
     Returns:
@@ -693,13 +679,10 @@ def write_vectors(dataset, field, ids, vectors, level=VECTOR_ZLIB_LEVEL):
         return [s for s in sids if s not in there]
     from pymongo import UpdateOne
 
-    X = np.ascontiguousarray(X)
-    hdr = _npy_header(X.dtype, X.shape[1:])
     now = datetime.datetime.utcnow()  # one stamp per call, like set_values
     oids = [i if isinstance(i, ObjectId) else ObjectId(i) for i in ids]
-    ops = [UpdateOne({"_id": o}, {"$set": {field: Binary(zlib.compress(hdr + r.tobytes(), level)),
-                                           "last_modified_at": now}})
-           for o, r in zip(oids, X)]
+    ops = [UpdateOne({"_id": o}, {"$set": {field: Binary(b), "last_modified_at": now}})
+           for o, b in zip(oids, encode_rows(X, level))]
     coll = sample_collection(dataset)
     res = coll.bulk_write(ops, ordered=False)
     import fiftyone.core.sample as fos
