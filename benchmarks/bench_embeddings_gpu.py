@@ -19,9 +19,19 @@ default), batches stacked and moved to the GPU, float32 forward under
 ``no_grad``, ``.cpu().numpy()``. FiftyOne itself cannot run there (no
 MongoDB), so this is labelled an emulation wherever it is printed.
 
-Not included on either side: the database writes (measured separately on the
-CPU machine by ``bench_embeddings.py``, whose writer thread overlaps them with
-the forward passes).
+Without ``--mongod``, the database writes are included on neither side. With
+``--mongod PATH`` (a ``mongod`` binary; pymongo importable) the script starts
+that MongoDB on the machine, inserts one Tiny-ImageNet-C-shaped document per
+file, and adds end-to-end rows that store every vector the way
+``compute_embeddings`` does: the bytes of
+``datadiver_fo.internal.vector_codec.encode_rows`` in one unordered
+``bulk_write`` of ``$set {field, last_modified_at}`` per ``write_every``
+batches, on one writer thread with at most one write in flight (what
+``store.write_vectors`` sends, minus FiftyOne's in-memory sample reload), and
+FiftyOne's side serialising each vector with ``np.save`` + zlib at its default
+level in the loop (``SaveContext``) with its bulk writes on a background
+thread (``async_writes=True``). Each DB row checks afterwards that every
+document holds its vector and that one decodes back to what the model gave.
 
 Files: ``--distinct`` 64x64 JPEGs (quality 85, Tiny-ImageNet-C's size and
 format) of smooth random scenes plus noise, linked under ``--n`` names (the
@@ -198,6 +208,179 @@ def fiftyone_style(paths, net, size, device, batch_size, budget_s):
     return done, sec, busy.mean
 
 
+def start_mongod(binary, root, port=27651, timeout=90):
+    """Starts ``binary`` on a fresh dbpath under ``root``; returns
+    ``(process, client)`` once it answers a ping."""
+    import subprocess
+
+    import pymongo
+
+    dbpath = os.path.join(root, "db")
+    os.makedirs(dbpath, exist_ok=True)
+    log = open(os.path.join(root, "mongod.log"), "w")
+    proc = subprocess.Popen([binary, "--dbpath", dbpath, "--port", str(port), "--bind_ip", "127.0.0.1",
+                             "--nounixsocket"], stdout=log, stderr=subprocess.STDOUT)
+    client = pymongo.MongoClient(f"mongodb://127.0.0.1:{port}", serverSelectionTimeoutMS=2000)
+    t0 = time.time()
+    while True:
+        try:
+            client.admin.command("ping")
+            return proc, client
+        except Exception:
+            if proc.poll() is not None or time.time() - t0 > timeout:
+                proc.kill()
+                with open(os.path.join(root, "mongod.log")) as f:
+                    tail = f.read()[-3000:]
+                raise RuntimeError(f"mongod did not start (exit {proc.poll()}): {tail}")
+            time.sleep(0.5)
+
+
+def insert_docs(coll, paths):
+    """One sample-like document per file (the fields a loaded
+    Tiny-ImageNet-C sample has); returns the ids in ``paths`` order."""
+    import datetime
+
+    from bson import ObjectId
+
+    now = datetime.datetime.utcnow()
+    ids = [ObjectId() for _ in paths]
+    docs = []
+    for k, (oid, p) in enumerate(zip(ids, paths)):
+        docs.append({"_id": oid, "filepath": p, "tags": ["tiny-imagenet-c"], "metadata": None,
+                     "created_at": now, "last_modified_at": now,
+                     "ground_truth": {"_id": ObjectId(), "_cls": "Classification", "tags": [],
+                                      "label": f"class {k % 200}"},
+                     "wnid": f"n{k % 200:08d}", "corruption": "fog", "severity": 1 + k % 5,
+                     "family": "weather", "source_id": f"{k // 95:08d}",
+                     "hypernyms": [f"n{j:08d}" for j in range(12)]})
+        if len(docs) == 5000:
+            coll.insert_many(docs, ordered=False)
+            docs = []
+    if docs:
+        coll.insert_many(docs, ordered=False)
+    return ids
+
+
+def _fiftyone_serialize(vec):
+    """fiftyone.core.utils.serialize_numpy_array: np.save + zlib (level 6)."""
+    import io
+    import zlib
+
+    with io.BytesIO() as f:
+        np.save(f, vec)
+        return zlib.compress(f.getvalue())
+
+
+def ours_end_to_end_db(paths, ids, coll, field, model, batch_size, workers, budget_s, write_every=8):
+    """``compute_embeddings``' loop with its database writer (see the module
+    docstring). Returns ``(images, seconds, gpu_busy, first_id, first_vec)``."""
+    import datetime
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bson import Binary
+    from pymongo import UpdateOne
+
+    from datadiver_fo.internal.batches import iter_batches
+    from datadiver_fo.internal.images import decode_image
+    from datadiver_fo.internal.vector_codec import encode_rows
+
+    decode_one = functools.partial(decode_image, size=model.image_size, preprocess=model.preprocess,
+                                   resize=not model.resizes)
+    pending_ids, pending_vecs, writes = [], [], []
+    first = None
+
+    def write(wids, wvecs):  # store.write_vectors' fast path
+        now = datetime.datetime.utcnow()
+        ops = [UpdateOne({"_id": o}, {"$set": {field: Binary(b), "last_modified_at": now}})
+               for o, b in zip(wids, encode_rows(np.asarray(wvecs)))]
+        coll.bulk_write(ops, ordered=False)
+
+    def flush(writer, wait=False):
+        nonlocal pending_ids, pending_vecs
+        if pending_ids:
+            while writes:
+                writes.pop(0).result()
+            writes.append(writer.submit(write, pending_ids, pending_vecs))
+            pending_ids, pending_vecs = [], []
+        if wait:
+            while writes:
+                writes.pop(0).result()
+
+    done = 0
+    with GpuBusy() as busy, ThreadPoolExecutor(max_workers=1) as writer:
+        t0 = time.perf_counter()
+        batches = iter_batches(paths, batch_size, decode_one, model.image_size, workers,
+                               processes=True, pin=model.device.startswith("cuda"))
+        try:
+            for bi, (start, (ok, batch, _errors)) in enumerate(batches):
+                vecs = model.embed_batch(batch)
+                if first is None:
+                    first = (ids[start + ok[0]], vecs[0].copy())
+                pending_ids.extend(ids[start + i] for i in ok)
+                pending_vecs.extend(vecs)
+                done += len(ok)
+                if (bi + 1) % write_every == 0:
+                    flush(writer)
+                if time.perf_counter() - t0 > budget_s:
+                    break
+        finally:
+            batches.close()
+            flush(writer, wait=True)
+        sec = time.perf_counter() - t0
+    return done, sec, busy.mean, first
+
+
+def fiftyone_style_db(paths, ids, coll, field, net, size, device, batch_size, budget_s):
+    """FiftyOne's path (emulated) with its writes: per-vector serialisation in
+    the loop, bulk writes of ~``batch_size`` x 8 updates on a background thread."""
+    import datetime
+    from concurrent.futures import ThreadPoolExecutor
+
+    import torch
+    import torchvision.transforms as T
+    from bson import Binary
+    from pymongo import UpdateOne
+    from torch.utils.data import DataLoader
+
+    steps = [T.Resize((size, size), antialias=True)] if size != 64 else []
+    tf = T.Compose(steps + [T.ToTensor(), T.Normalize((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))])
+    dl = DataLoader(_FiftyOneStyleDataset(paths, tf), batch_size=batch_size,
+                    num_workers=(os.cpu_count() or 2) // 2, shuffle=False)
+    ops, futures, done = [], [], 0
+    with GpuBusy() as busy, ThreadPoolExecutor(max_workers=1) as writer, torch.no_grad():
+        t0 = time.perf_counter()
+        for imgs in dl:
+            out = net(imgs.to(device)).detach().cpu().numpy()
+            now = datetime.datetime.utcnow()
+            for k, vec in enumerate(out):
+                ops.append(UpdateOne({"_id": ids[done + k]},
+                                     {"$set": {field: Binary(_fiftyone_serialize(vec)), "last_modified_at": now}}))
+            done += out.shape[0]
+            if len(ops) >= 8 * batch_size:
+                futures.append(writer.submit(coll.bulk_write, ops, ordered=False))
+                ops = []
+            if time.perf_counter() - t0 > budget_s:
+                break
+        if ops:
+            futures.append(writer.submit(coll.bulk_write, ops, ordered=False))
+        for f in futures:
+            f.result()
+        sec = time.perf_counter() - t0
+    return done, sec, busy.mean
+
+
+def _check_db(coll, field, done, first):
+    """Every embedded document holds a vector; the first decodes back to what
+    the model gave (FiftyOne's reader: zlib.decompress + np.load)."""
+    import io
+    import zlib
+
+    stored = coll.count_documents({field: {"$exists": True}})
+    doc = coll.find_one({"_id": first[0]}) if first else None
+    same = bool(doc) and np.array_equal(np.load(io.BytesIO(zlib.decompress(doc[field]))), first[1])
+    return stored == done, same
+
+
 def forward_only(model, device, n, batch_size, size_in=64):
     """Images/s of ``embed_batch`` on uint8 batches already in host memory
     (resize on the device included), after one warm-up batch."""
@@ -236,6 +419,50 @@ def decode_only(paths, size, workers, processes, batch_size, budget_s):
     return done / (time.perf_counter() - t0)
 
 
+def db_rows(args, res, row, paths, spec, size, device, workers, tmp):
+    """End to end with MongoDB writes: ours at each batch size, then
+    FiftyOne's path (emulated) at the largest one."""
+    import torch
+
+    from datadiver_fo.enrich.models import load_model
+
+    proc, client = start_mongod(args.mongod, os.path.join(tmp, "mongo"))
+    try:
+        res["mongod"] = client.server_info().get("version")
+        coll = client["bench"]["samples"]
+        t = time.perf_counter()
+        ids = insert_docs(coll, paths)
+        row(stage="database", what="insert sample documents", documents=len(ids),
+            seconds=round(time.perf_counter() - t, 2))
+        model = load_model(spec, device=device, image_size=size, optimize=True, precision="auto")
+        ours_end_to_end(paths[:2 * max(args.batch_sizes)], model, max(args.batch_sizes), workers,
+                        True, args.budget)  # warm-up
+        for bs in args.batch_sizes:
+            field = f"emb_{bs}"
+            n, sec, busy, first = ours_end_to_end_db(paths, ids, coll, field, model, bs, workers,
+                                                     args.budget)
+            all_stored, same = _check_db(coll, field, n, first)
+            row(stage="end to end with MongoDB writes", path="datadiver (processes, bf16, write_vectors)",
+                model=args.arch, precision=model.precision, batch=bs, workers=workers, images=n,
+                seconds=round(sec, 2), images_per_s=round(n / sec, 1),
+                gpu_busy_pct=None if busy is None else round(busy, 1), all_stored=all_stored,
+                read_back_equal=same)
+        net = model.module.float().to(memory_format=torch.contiguous_format).eval()
+        bs = args.batch_sizes[1] if len(args.batch_sizes) > 1 else args.batch_sizes[0]
+        n, sec, busy = fiftyone_style_db(paths[:args.fo_n], ids[:args.fo_n], coll, "fo_emb", net, size,
+                                         device, bs, args.budget)
+        stored = coll.count_documents({"fo_emb": {"$exists": True}})
+        row(stage="end to end with MongoDB writes", path="FiftyOne compute_embeddings path (emulated, "
+            "np.save + zlib per vector)", model=args.arch, precision="fp32", batch=bs,
+            workers=(os.cpu_count() or 2) // 2, images=n, seconds=round(sec, 2),
+            images_per_s=round(n / sec, 1), gpu_busy_pct=None if busy is None else round(busy, 1),
+            all_stored=stored == n)
+    finally:
+        client.close()
+        proc.terminate()
+        proc.wait(30)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--device", default="auto")
@@ -250,6 +477,9 @@ def main():
     ap.add_argument("--batch-sizes", type=int, nargs="+", default=[64, 256, 512])
     ap.add_argument("--budget", type=float, default=30.0, help="seconds at most per end-to-end run")
     ap.add_argument("--out", default=None, help="write the results as JSON here")
+    ap.add_argument("--mongod", default=None,
+                    help="a mongod binary: adds end-to-end rows with the database writes")
+    ap.add_argument("--db-only", action="store_true", help="only the database rows")
     args = ap.parse_args()
 
     import timm
@@ -288,6 +518,11 @@ def main():
             torch.save(net.state_dict(), ckpts[arch])
         spec = f"timm:{args.arch}@{ckpts[args.arch]}"
         size = args.image_size
+
+        if args.mongod:
+            db_rows(args, res, row, paths, spec, size, device, workers, tmp)
+        if args.db_only:
+            return res
 
         # 1. forward only (uint8 64 px batches in host memory; resize on the device)
         for arch in ckpts:
