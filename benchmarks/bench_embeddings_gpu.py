@@ -271,7 +271,8 @@ def _fiftyone_serialize(vec):
         return zlib.compress(f.getvalue())
 
 
-def ours_end_to_end_db(paths, ids, coll, field, model, batch_size, workers, budget_s, write_every=8):
+def ours_end_to_end_db(paths, ids, coll, field, model, batch_size, workers, budget_s, write_every=8,
+                       in_flight=1):
     """``compute_embeddings``' loop with its database writer (see the module
     docstring). Returns ``(images, seconds, gpu_busy, first_id, first_vec)``."""
     import datetime
@@ -298,7 +299,7 @@ def ours_end_to_end_db(paths, ids, coll, field, model, batch_size, workers, budg
     def flush(writer, wait=False):
         nonlocal pending_ids, pending_vecs
         if pending_ids:
-            while writes:
+            while len(writes) >= in_flight:
                 writes.pop(0).result()
             writes.append(writer.submit(write, pending_ids, pending_vecs))
             pending_ids, pending_vecs = [], []
@@ -307,7 +308,7 @@ def ours_end_to_end_db(paths, ids, coll, field, model, batch_size, workers, budg
                 writes.pop(0).result()
 
     done = 0
-    with GpuBusy() as busy, ThreadPoolExecutor(max_workers=1) as writer:
+    with GpuBusy() as busy, ThreadPoolExecutor(max_workers=in_flight) as writer:
         t0 = time.perf_counter()
         batches = iter_batches(paths, batch_size, decode_one, model.image_size, workers,
                                processes=True, pin=model.device.startswith("cuda"))
@@ -438,15 +439,19 @@ def db_rows(args, res, row, paths, spec, size, device, workers, tmp):
         ours_end_to_end(paths[:2 * max(args.batch_sizes)], model, max(args.batch_sizes), workers,
                         True, args.budget)  # warm-up
         for bs in args.batch_sizes:
-            field = f"emb_{bs}"
-            n, sec, busy, first = ours_end_to_end_db(paths, ids, coll, field, model, bs, workers,
-                                                     args.budget)
-            all_stored, same = _check_db(coll, field, n, first)
-            row(stage="end to end with MongoDB writes", path="datadiver (processes, bf16, write_vectors)",
-                model=args.arch, precision=model.precision, batch=bs, workers=workers, images=n,
-                seconds=round(sec, 2), images_per_s=round(n / sec, 1),
-                gpu_busy_pct=None if busy is None else round(busy, 1), all_stored=all_stored,
-                read_back_equal=same)
+            for flight in args.writes_in_flight:
+                field = f"emb_{bs}_{flight}"
+                n, sec, busy, first = ours_end_to_end_db(paths, ids, coll, field, model, bs, workers,
+                                                         args.budget, in_flight=flight)
+                all_stored, same = _check_db(coll, field, n, first)
+                row(stage="end to end with MongoDB writes",
+                    path="datadiver (processes, bf16, write_vectors)", model=args.arch,
+                    precision=model.precision, batch=bs, writes_in_flight=flight, workers=workers,
+                    images=n, seconds=round(sec, 2), images_per_s=round(n / sec, 1),
+                    gpu_busy_pct=None if busy is None else round(busy, 1), all_stored=all_stored,
+                    read_back_equal=same)
+        if args.skip_fiftyone_db:
+            return
         net = model.module.float().to(memory_format=torch.contiguous_format).eval()
         bs = args.batch_sizes[1] if len(args.batch_sizes) > 1 else args.batch_sizes[0]
         n, sec, busy = fiftyone_style_db(paths[:args.fo_n], ids[:args.fo_n], coll, "fo_emb", net, size,
@@ -480,6 +485,10 @@ def main():
     ap.add_argument("--mongod", default=None,
                     help="a mongod binary: adds end-to-end rows with the database writes")
     ap.add_argument("--db-only", action="store_true", help="only the database rows")
+    ap.add_argument("--writes-in-flight", type=int, nargs="+", default=[1],
+                    help="database writes allowed in flight at once (DB rows)")
+    ap.add_argument("--skip-fiftyone-db", action="store_true",
+                    help="leave out FiftyOne's path in the database rows")
     args = ap.parse_args()
 
     import timm

