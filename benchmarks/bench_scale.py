@@ -25,6 +25,10 @@ histograms: cold with the summary cache emptied, warm on the unchanged dataset, 
 after a ``sample.save()``) and a prompt to view + count, e.g.
 ``nice -n 10 .venv/bin/python benchmarks/bench_scale.py --n 100000 950000 --only panel prompt``.
 
+``--only export`` (run it alone, at ``--n 100000``) exports a 50k view with
+``export_view`` and FiftyOne's ``ImageClassificationDirectoryTree`` exporter; its
+samples first get real files (one small JPEG written 50k times, timed as its own row).
+
 ``--skip-before`` / ``--skip-fiftyone`` / ``--skip-exact`` leave out the slow
 or memory-hungry comparisons (at 100k the old near-duplicate search peaked at
 16.8 GB in the issue's measurement).
@@ -170,6 +174,55 @@ def _panel_stages(ds):
     ]
 
 
+def _export_stages(ds, size=50_000):
+    """(name, fn) of exporting a ``size``-sample view, ours and FiftyOne's.
+    The synthetic samples have no files: the view's samples first get real
+    JPEG files (one 64 px picture written ``size`` times, its own row), so run
+    this last and at N ~ 2 x size (``--n 100000 --only export``)."""
+    import fiftyone as fo
+    from fiftyone import ViewField as F
+    from PIL import Image
+
+    import datadiver_fo as ddf
+
+    view = ds.match(F("severity") >= 2).limit(size)
+    state = {}
+
+    def prepare():
+        if state:
+            return
+        media = os.path.join(_TMP, "media")
+        os.makedirs(media)
+        jpg = os.path.join(media, "one.JPEG")
+        Image.fromarray(np.random.default_rng(0).integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(jpg)
+        with open(jpg, "rb") as f:
+            data = f.read()
+        paths = [os.path.join(media, f"{i}.JPEG") for i in range(view.count())]
+        for p in paths:
+            with open(p, "wb") as f:
+                f.write(data)
+        view.set_values("filepath", paths)
+        state["view"] = ds.match(F("filepath").starts_with(media))
+        return len(paths)
+
+    def ours():
+        prepare()
+        rep = ddf.export_view(state["view"], os.path.join(_TMP, "export-ours"), format="tiny-imagenet-c")
+        return rep["num_exported"]
+
+    def theirs():
+        prepare()
+        state["view"].export(export_dir=os.path.join(_TMP, "export-fo"),
+                             dataset_type=fo.types.ImageClassificationDirectoryTree,
+                             label_field="ground_truth", progress=False)
+
+    return [
+        (f"export prep: write {size // 1000}k JPEG files (not an export)", prepare),
+        (f"export {size // 1000}k view (ours, tiny-imagenet-c layout, copy)", ours),
+        (f"export {size // 1000}k view (FiftyOne ImageClassificationDirectoryTree)", theirs),
+    ]
+
+
 def _prompt_stage(ds):
     import datadiver_fo as ddf
 
@@ -278,7 +331,7 @@ def main():
             ("score_distributions, 4 fields (before: 5 calls/field)",
              lambda: len(_before_score_distributions(ds, fields))),
         ]
-        stages += _panel_stages(ds) + [_prompt_stage(ds)]
+        stages += _panel_stages(ds) + [_prompt_stage(ds)] + _export_stages(ds)
         if not args.skip_before:
             stages += [
                 ("write_neighbors k=10 (before: exact, full rows)", lambda: _before_write_neighbors(ds)),
