@@ -765,8 +765,10 @@ def view_key(samples):
         if _internal(samples, "_dataset") is not root:
             return None
         stages = _internal(samples, "_serialize")(include_uuids=False)
-    else:
+    elif samples is root:
         stages = []
+    else:  # a generated dataset (patches...) synced from its root
+        return None
     if any(s.get("_cls") not in _PURE_STAGES for s in stages):
         return None
     text = json.dumps(json.loads(json_util.dumps(stages)), sort_keys=True)
@@ -822,7 +824,9 @@ def change_marker(dataset):
 
     Not seen: a write made with a raw aggregation pipeline (``$merge``/``$out``
     into the sample collection) outside FiftyOne that does not set
-    ``last_modified_at``.
+    ``last_modified_at``; a FiftyOne ``$merge`` write from a machine whose
+    clock lags the newest stamp already there; on a replica set, writes
+    counted on a node other than the one read (FiftyOne reads the primary).
 
     Returns:
         a tuple, compared with ``==``; ``None`` when the server refuses one of
@@ -842,8 +846,11 @@ def _change_marker(dataset, DESCENDING):
 
     root = getattr(dataset, "_root_dataset", dataset)
     coll = sample_collection(root)
-    stats = next(coll.aggregate([{"$collStats": {"latencyStats": {}}}]), {})
-    writes = ((stats.get("latencyStats") or {}).get("writes") or {}).get("ops")
+    # one document per shard on a sharded cluster: their sum
+    writes = sum(
+        ((d.get("latencyStats") or {}).get("writes") or {}).get("ops") or 0
+        for d in coll.aggregate([{"$collStats": {"latencyStats": {}}}])
+    )
     newest = next(
         coll.find({}, {"_id": 0, "last_modified_at": 1})
         .sort("last_modified_at", DESCENDING).limit(1),
