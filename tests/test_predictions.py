@@ -211,7 +211,7 @@ def _fake_hf_cache(root, repo, state):
 
 
 def test_timm_auto_member_uses_cached_weights_and_says_which(cleanup, unique_name, run_dir,
-                                                             tmp_path, monkeypatch):
+                                                             tmp_path, monkeypatch, run_operator):
     """``{"timm": "auto"}`` is the cached timm ImageNet-1k classifier (weights
     written here into a temporary cache, never downloaded), mapped onto the
     dataset's wnids; the run records which model and why. With nothing
@@ -276,8 +276,14 @@ def test_timm_auto_member_uses_cached_weights_and_says_which(cleanup, unique_nam
     got = ddp.load_probabilities(ds)["member_probs"][1]
     np.testing.assert_allclose(got, ref, atol=1e-3)  # stored as float16
     assert (got.argmax(1) == ref.argmax(1)).all()
-    # the short form names the same member
+    # the short form names the same member; the operator's checkbox adds it
     assert ddp.parse_members(ds, members=["timm:auto"])[0].model == "resnet18.a1_in1k"
+    res = run_operator("compute_predictions", ds, params={
+        "embeddings": ["emb"], "classifiers": ["logreg"], "num_folds": 3, "timm_auto": True,
+        "pred_field": "pred_op"})
+    assert res.error is None, res.error
+    assert "pred_op_timm_resnet18_a1_in1k" in res.result["member_fields"]
+    assert ds.count("pred_op_timm_resnet18_a1_in1k") == len(ds)
 
 
 def test_operator_compute_predictions(cleanup, unique_name, run_operator):
