@@ -109,10 +109,9 @@ def _dataset_distinct(samples, fields):
     import fiftyone.core.aggregations as foa
 
     dataset = samples._dataset
-    schema = dataset.get_field_schema()
     wanted = set(fields)
     for f in (sch.CORRUPTION, sch.SEVERITY, sch.GROUND_TRUTH + ".label"):
-        if f.split(".")[0] in schema:
+        if dataset.get_field(f) is not None:  # e.g. not a Detections ground_truth
             wanted.add(f)
     wanted = sorted(wanted)
 
