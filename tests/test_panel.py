@@ -104,6 +104,97 @@ def test_score_distributions(fresh_dataset):
         dds.score_distributions(ds, bins=0)
 
 
+def test_summaries_are_cached_until_any_write(fresh_dataset, run_concurrently):
+    """An unchanged dataset answers from the cache; every kind of write, from
+    this process or another one, makes the next call recompute."""
+    from datadiver_fo.internal import store
+
+    ds = fresh_dataset
+    ds.set_values(sch.OOD_SCORE, [0.5] * len(ds))
+    dds.clear_cache()
+    m = dds.corruption_severity_matrix(ds)
+    h = dds.score_distributions(ds, fields=[sch.OOD_SCORE], bins=4)
+    t = dds.class_table(ds)
+    vkey = store.view_key(ds)
+    assert {k[0] for k in dds._cache if k[1] == vkey} >= {"matrix", "scores", "classes", "distinct"}
+    # unchanged: the same answers, as copies the caller may edit
+    m["counts"][0][0] = -1
+    assert dds.corruption_severity_matrix(ds)["counts"][0][0] == len(ds.match(F("corruption") == "clean"))
+    assert dds.score_distributions(ds, fields=[sch.OOD_SCORE], bins=4) == h
+    assert dds.class_table(ds) == t
+    marker = store.change_marker(ds)
+    assert store.change_marker(ds) == marker
+
+    def ood_mean():
+        return dds.score_distributions(ds, fields=[sch.OOD_SCORE], bins=4)[sch.OOD_SCORE]["mean"]
+
+    # plain FiftyOne, this process: set_values, sample.save(), view.save()
+    ds.set_values(sch.OOD_SCORE, [1.0] * len(ds))
+    assert ood_mean() == 1.0
+    s = ds.first()
+    s[sch.OOD_SCORE] = 0.0
+    s.save()
+    assert ood_mean() == pytest.approx((len(ds) - 1) / len(ds))
+    ds.set_field(sch.OOD_SCORE, 0.25).save()  # an aggregation ($merge) write
+    assert ood_mean() == 0.25
+    fog = ds.match(F("corruption") == "fog")
+    n_fog = fog.count()
+    ds.delete_samples(fog.limit(1))
+    assert dds.corruption_severity_matrix(ds)["total"] == len(ds)
+
+    # another process: FiftyOne's set_values on the severity, and a raw pymongo
+    # update that FiftyOne never stamps with last_modified_at
+    code = """
+    from fiftyone import ViewField as F
+    from datadiver_fo.internal import store
+    ds = fo.load_dataset(ARG["name"])
+    if ARG["raw"]:
+        res = store.sample_collection(ds).update_many({"corruption": ARG["other"]}, {"$set": {"ood_score": 9.0}})
+        print(json.dumps({"raw": res.modified_count}))
+    else:
+        fog = ds.match(F("corruption") == "fog")
+        fog.set_values("severity", [1] * fog.count())
+        print(json.dumps({"fog": fog.count()}))
+    """
+    before = dds.corruption_severity_matrix(ds)
+    fi = before["corruptions"].index("fog")
+    assert before["counts"][fi][1] < n_fog - 1
+    other = [c for c in before["corruptions"] if c not in ("clean", "fog")][0]
+    n_snow = ds.match(F("corruption") == other).count()
+    assert ood_mean() == 0.25
+    assert run_concurrently(code, [{"name": ds.name, "raw": False}])[0]["fog"] == n_fog - 1
+    after = dds.corruption_severity_matrix(ds)
+    assert after["counts"][fi][1] == n_fog - 1 and after["counts"][fi][2:] == [0, 0, 0, 0]
+    assert ood_mean() == 0.25  # cached again
+    out = run_concurrently(code, [{"name": ds.name, "raw": True, "other": other}])
+    assert out[0]["raw"] == n_snow > 0
+    assert ood_mean() == pytest.approx((9.0 * n_snow + 0.25 * (len(ds) - n_snow)) / len(ds))
+    # a new class name shows up as a row
+    sid = ds.first().id
+    ds.select(sid).set_values("ground_truth.label", ["zz new class"])
+    assert "zz new class" in [r["class"] for r in dds.class_table(ds)["rows"]]
+
+
+def test_only_views_of_the_samples_alone_are_cached(fresh_dataset):
+    from datadiver_fo.internal import store
+
+    ds = fresh_dataset
+    assert store.view_key(ds) == store.view_key(ds.view())
+    a = store.view_key(ds.match(F("severity") > 2).limit(5))
+    assert a is not None and a == store.view_key(ds.match(F("severity") > 2).limit(5))
+    assert a != store.view_key(ds.match(F("severity") > 3).limit(5))
+    # a raw pipeline (may $lookup elsewhere) and random numbers are never cached
+    assert store.view_key(ds.mongo([{"$match": {}}])) is None
+    assert store.view_key(ds.match(F.rand() < 0.5)) is None
+    # an uncached view still gives the right numbers, twice
+    v = ds.mongo([{"$match": {"corruption": "fog"}}])
+    assert dds.corruption_severity_matrix(v)["total"] == v.count()
+    ds.match(F("corruption") == "fog").set_values("severity", [5] * v.count())
+    assert dds.corruption_severity_matrix(v)["severities"][-1] == 5
+    m = dds.corruption_severity_matrix(v)
+    assert m["counts"][m["corruptions"].index("fog")][-1] == v.count()
+
+
 def test_cell_and_class_views_and_bad_input(mini_dataset):
     v = dds.cell_view(mini_dataset, "fog", 2)
     assert v.count() > 0 and set(v.distinct("corruption")) == {"fog"}

@@ -196,6 +196,96 @@ def test_timm_member_maps_imagenet_outputs_onto_wnids(cleanup, unique_name, run_
             {"timm": "resnet10t", "checkpoint": ckpt, "params": {"image_size": 32}}])
 
 
+def _fake_hf_cache(root, repo, state):
+    """Writes ``state`` where the Hugging Face hub cache keeps ``repo``'s
+    model.safetensors (refs/main -> snapshots/<rev>/), as a download would."""
+    from safetensors.torch import save_file
+
+    base = root / "hub" / ("models--" + repo.replace("/", "--"))
+    rev = "0" * 40
+    (base / "refs").mkdir(parents=True)
+    (base / "refs" / "main").write_text(rev)
+    snap = base / "snapshots" / rev
+    snap.mkdir(parents=True)
+    save_file({k: v.contiguous() for k, v in state.items()}, str(snap / "model.safetensors"))
+
+
+def test_timm_auto_member_uses_cached_weights_and_says_which(cleanup, unique_name, run_dir,
+                                                             tmp_path, monkeypatch, run_operator):
+    """``{"timm": "auto"}`` is the cached timm ImageNet-1k classifier (weights
+    written here into a temporary cache, never downloaded), mapped onto the
+    dataset's wnids; the run records which model and why. With nothing
+    cached it is an error, not random weights."""
+    import timm
+    import timm.data
+    import torch
+    from PIL import Image
+
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    monkeypatch.delenv("HF_HUB_CACHE", raising=False)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    names = {"n01443537": "goldfish", "n01629819": "European fire salamander",
+             "n02085620": "Chihuahua"}
+    img_dir = os.path.join(run_dir, unique_name)
+    os.makedirs(img_dir)
+    rng = np.random.default_rng(1)
+    X, y = blobs(5, 3, seed=5)
+    paths = []
+    for i in range(len(y)):
+        p = os.path.join(img_dir, "%02d.png" % i)
+        Image.fromarray(rng.integers(0, 255, (32, 32, 3), dtype=np.uint8)).save(p)
+        paths.append(p)
+    wn = list(names)
+    ds = make_dataset(unique_name, X, [names[wn[v]] for v in y],
+                      ["s%d" % i for i in range(len(y))], filepaths=paths)
+    cleanup.append(ds)
+    ds.info["wnid_to_name"] = names
+    ds.save()
+    auto = {"timm": "auto", "params": {"image_size": 32, "batch_size": 8}}
+
+    with pytest.raises(ValueError, match="timm member 'auto': no timm ImageNet-1k weights"):
+        ddp.compute_predictions(ds, num_folds=3, members=["emb", auto])
+    # a named model without a checkpoint is never built with random weights
+    with pytest.raises(ValueError, match="no pretrained weights for 'resnet18'"):
+        ddp.compute_predictions(ds, num_folds=3, members=["emb", {"timm": "resnet18"}])
+
+    torch.manual_seed(5)
+    src = timm.create_model("resnet18", pretrained=False, num_classes=1000).eval()
+    _fake_hf_cache(tmp_path / "hf", "timm/resnet18.a1_in1k", src.state_dict())
+    rep = ddp.compute_predictions(ds, num_folds=3, members=["emb", auto])
+    m = rep.members[1]
+    assert m["name"] == "timm_resnet18_a1_in1k" and m["model"] == "resnet18.a1_in1k"
+    assert m["params"]["auto"] is True and "found in the local cache" in m["params"]["model_reason"]
+    assert m["params"]["weights"].endswith("model.safetensors") and m["params"]["mapped_classes"] == 3
+    # the run keeps the same record
+    assert "resnet18.a1_in1k" in str(ddr.get_run_config(ds, rep.run_key))
+
+    # the member's probabilities are the cached weights' outputs on the three wnids
+    index = {w: i for i, w in enumerate(ddp.imagenet_wnids())}
+    classes = list(rep.classes)
+    to_name = {v: k for k, v in names.items()}
+    cols = [index[to_name[c]] for c in classes]
+    cfg = timm.data.resolve_data_config({}, model=src)
+    cfg["input_size"], cfg["crop_pct"] = (3, 32, 32), 1.0
+    tf = timm.data.create_transform(**cfg)
+    with torch.no_grad():
+        x = torch.stack([tf(Image.open(p).convert("RGB")) for p in ds.values("filepath")])
+        ref = torch.softmax(src(x)[:, cols], dim=1).numpy()
+    ref = (1 - 1e-3) * ref + 1e-3 / len(classes)
+    got = ddp.load_probabilities(ds)["member_probs"][1]
+    np.testing.assert_allclose(got, ref, atol=1e-3)  # stored as float16
+    assert (got.argmax(1) == ref.argmax(1)).all()
+    # the short form names the same member; the operator's checkbox adds it
+    assert ddp.parse_members(ds, members=["timm:auto"])[0].model == "resnet18.a1_in1k"
+    res = run_operator("compute_predictions", ds, params={
+        "embeddings": ["emb"], "classifiers": ["logreg"], "num_folds": 3, "timm_auto": True,
+        "pred_field": "pred_op"})
+    assert res.error is None, res.error
+    assert "pred_op_timm_resnet18_a1_in1k" in res.result["member_fields"]
+    assert ds.count("pred_op_timm_resnet18_a1_in1k") == len(ds)
+
+
 def test_operator_compute_predictions(cleanup, unique_name, run_operator):
     X, y = blobs(12, 2, seed=4)
     ds = make_dataset(unique_name, X, [str(v) for v in y])

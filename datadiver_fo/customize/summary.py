@@ -15,14 +15,37 @@ functions a notebook can call too.
 
 Every count is a server-side aggregation (one ``CountValues`` over a
 concatenated key), so the cost does not grow with a Python loop over samples.
+Each summary is one batched ``aggregate`` call over the collection projected
+to the fields it reads (``score_distributions``: two, bounds then
+histograms), plus one over the whole dataset for the row and column names.
+
+**Cache.** The results of :func:`corruption_severity_matrix`,
+:func:`class_table` and :func:`score_distributions` (and the dataset-wide
+names they use) are kept in this process, keyed by (function, dataset,
+view stages, arguments), with the dataset's change marker
+(:func:`datadiver_fo.internal.store.change_marker`) read *before* computing.
+A call answers from the cache only when the marker is unchanged: no write
+to the dataset's samples, from this process or any other client (FiftyOne
+calls such as ``set_values``, ``sample.save()``, ``view.save()``,
+``delete_samples``, or raw pymongo writes), and no change to the dataset
+document. Any write recomputes; a write during a computation makes the
+next call recompute too. Views whose result can change without such a write
+(generated patches/frames/clips views, similarity sorts, ``Mongo`` stages,
+expressions reading the clock or a random number, video and grouped data)
+are never cached. :func:`clear_cache` empties it.
 """
+import collections
+import copy
 import math
+import threading
 
 import fiftyone as fo
 import fiftyone.core.fields as fof
 from fiftyone import ViewField as F
 
 from datadiver_fo.internal import schema as sch
+from datadiver_fo.internal import store
+
 # Separator for composite aggregation keys: a control character never found in
 # class names or corruption folder names.
 _SEP = "\u241f"
@@ -39,6 +62,71 @@ _PREFERRED_SCORES = (
 )
 # Numeric fields that are not scores: never plotted as distributions.
 _NOT_SCORES = {sch.SEVERITY, "id", "filepath", "created_at", "last_modified_at"}
+
+
+# Summaries kept per (function, dataset, stages, arguments): a few hundred
+# bytes to a few kB each
+_CACHE_SIZE = 128
+_cache = collections.OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def clear_cache():
+    """Empties this process's summary cache (see the module docstring).
+    Never needed for correctness; frees memory. Returns None."""
+    with _cache_lock:
+        _cache.clear()
+
+
+def _cached(samples, name, args, compute):
+    """``compute()``, or its earlier result when ``samples``' dataset has not
+    changed since (same :func:`store.change_marker`). A copy is returned, so
+    a caller editing the result does not edit the cache."""
+    vkey = store.view_key(samples)
+    marker = store.change_marker(samples) if vkey is not None else None
+    if marker is None:
+        return compute()
+    key = (name, vkey, repr(args))
+    with _cache_lock:
+        hit = _cache.get(key)
+        if hit is not None and hit[0] == marker:
+            _cache.move_to_end(key)
+            return copy.deepcopy(hit[1])
+    # the marker was read before computing: a write from now on changes it
+    value = compute()
+    with _cache_lock:
+        _cache[key] = (marker, copy.deepcopy(value))
+        _cache.move_to_end(key)
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return value
+
+
+def _dataset_distinct(samples, fields):
+    """``{field: sorted distinct non-None values}`` over the whole dataset of
+    ``samples``, in one aggregation, cached. The panel's default fields are
+    always included so that the heatmap and the class table share one pass."""
+    import fiftyone.core.aggregations as foa
+
+    dataset = samples._dataset
+    wanted = set(fields)
+    for f in (sch.CORRUPTION, sch.SEVERITY, sch.GROUND_TRUTH + ".label"):
+        if dataset.get_field(f) is not None:  # e.g. not a Detections ground_truth
+            wanted.add(f)
+    wanted = sorted(wanted)
+
+    def compute():
+        # an indexed field (the loader indexes these) is read from its index;
+        # the others in one aggregation
+        out = {f: store.indexed_distinct(dataset, f) for f in wanted}
+        rest = [f for f in wanted if out[f] is None]
+        if rest:
+            top = sorted({f.split(".")[0] for f in rest})
+            res = dataset.select_fields(top).aggregate([foa.Distinct(f) for f in rest])
+            out.update({f: [v for v in vals if v is not None] for f, vals in zip(rest, res)})
+        return out
+
+    return _cached(dataset, "distinct", wanted, compute)
 
 
 def _check_samples(samples):
@@ -95,16 +183,26 @@ def corruption_severity_matrix(samples):
 
     Raises:
         ValueError: if ``samples`` is not a collection or lacks the fields
+
+    The result is cached until the dataset changes (see the module docstring).
     """
     _check_samples(samples)
     _require_fields(samples, [sch.CORRUPTION, sch.SEVERITY])
-    dataset = samples._dataset
-    corruptions = [c for c in dataset.distinct(sch.CORRUPTION) if c is not None]
-    severities = sorted(s for s in dataset.distinct(sch.SEVERITY) if s is not None)
-    corruptions = _sort_corruptions(corruptions)
+    return _cached(samples, "matrix", (), lambda: _matrix(samples))
+
+
+def _matrix(samples):
+    import fiftyone.core.aggregations as foa
+
+    names = _dataset_distinct(samples, [sch.CORRUPTION, sch.SEVERITY])
+    corruptions = _sort_corruptions(names[sch.CORRUPTION])
+    severities = sorted(names[sch.SEVERITY])
 
     key = F(sch.CORRUPTION).concat(_SEP, F(sch.SEVERITY).to_string())
-    raw = samples.count_values(key)
+    # one pass: the cell counts and the total together
+    raw, total = samples.select_fields([sch.CORRUPTION, sch.SEVERITY]).aggregate(
+        [foa.CountValues(key), foa.Count()]
+    )
     by_cell = {}
     unassigned = 0
     for k, n in raw.items():
@@ -133,7 +231,7 @@ def corruption_severity_matrix(samples):
         "severities": severities,
         "counts": counts,
         "empty": empty,
-        "total": samples.count(),
+        "total": int(total),
         "unassigned": unassigned,
     }
 
@@ -144,7 +242,7 @@ def _class_names(samples, label_field):
     Declared classes with no sample anywhere are not rows: a miniature with 6
     of the 200 classes should not flag 194 empty rows."""
     dataset = samples._dataset
-    present = [n for n in dataset.distinct(label_field + ".label") if n is not None]
+    present = _dataset_distinct(samples, [label_field + ".label"])[label_field + ".label"]
     declared = list(dataset.default_classes or []) or list(
         dataset.classes.get(label_field, []) or []
     )
@@ -182,24 +280,32 @@ def class_table(samples, label_field=sch.GROUND_TRUTH, by=sch.CORRUPTION):
 
     Raises:
         ValueError: if ``samples`` is not a collection or lacks the fields
+
+    The result is cached until the dataset changes (see the module docstring).
     """
     _check_samples(samples)
     fields = [label_field] + ([by] if by else [])
     _require_fields(samples, fields)
+    return _cached(samples, "classes", (label_field, by), lambda: _class_table(samples, label_field, by))
+
+
+def _class_table(samples, label_field, by):
+    import fiftyone.core.aggregations as foa
+
     names = _class_names(samples, label_field)
     label = F(label_field + ".label")
+    projected = samples.select_fields([label_field] + ([by] if by else []))
 
     columns = []
     if by:
-        columns = _sort_corruptions(
-            [v for v in samples._dataset.distinct(by) if v is not None]
+        columns = _sort_corruptions(_dataset_distinct(samples, [by])[by])
+        # one pass; count_values on a concat is None when either part is missing
+        raw, totals = projected.aggregate(
+            [foa.CountValues(label.concat(_SEP, F(by))), foa.CountValues(label_field + ".label")]
         )
-        raw = samples.count_values(label.concat(_SEP, F(by)))
-        # count_values on a concat is None when either part is missing
-        totals = samples.count_values(label_field + ".label")
     else:
         raw = {}
-        totals = samples.count_values(label_field + ".label")
+        totals = projected.count_values(label_field + ".label")
 
     cells = {}
     for k, n in raw.items():
@@ -284,6 +390,8 @@ def score_distributions(samples, fields=None, bins=20):
 
     Raises:
         ValueError: bad ``samples``, ``bins`` or field names
+
+    The result is cached until the dataset changes (see the module docstring).
     """
     _check_samples(samples)
     if not isinstance(bins, int) or isinstance(bins, bool) or bins < 1:
@@ -301,6 +409,11 @@ def score_distributions(samples, fields=None, bins=20):
                 % (", ".join(map(repr, bad)), ", ".join(available) or "none")
             )
 
+    fields = list(fields)
+    return _cached(samples, "scores", (fields, bins), lambda: _score_distributions(samples, fields, bins))
+
+
+def _score_distributions(samples, fields, bins):
     import fiftyone.core.aggregations as foa
 
     # Two database round trips for all fields together (bounds, counts and

@@ -423,6 +423,39 @@ def resolve_auto():
             "hub); the weightless embedder needs none")
 
 
+def cached_timm_weights(name):
+    """The local file holding pretrained weights of timm model ``name`` (e.g.
+    ``"resnet18.a1_in1k"``) in the Hugging Face hub or torch hub cache, or
+    ``None``. Reads the cache directories only: never a network call."""
+    return _timm_cached(name)
+
+
+def resolve_auto_classifier():
+    """Picks the timm ImageNet-1k classifier an ``"auto"`` ensemble member of
+    :func:`datadiver_fo.compute_predictions` means on this machine, without a
+    network: the first of the timm models ``"auto"`` also tries for
+    embeddings (strong to small: convnext_tiny, resnet50, efficientnet_b0,
+    resnet18) whose weights are in the local cache. open_clip towers are not
+    candidates: they have no ImageNet-1k head.
+
+    Returns:
+        a tuple ``(timm name, weights file, reason)``, or ``(None, None,
+        reason)`` when none is cached
+    """
+    try:
+        import timm  # noqa: F401
+    except ImportError:  # pragma: no cover
+        return None, None, "timm is not installed"
+    for name in _AUTO_TIMM:
+        path = _timm_cached(name)
+        if path:
+            return name, path, f"timm ImageNet-1k weights {name} found in the local cache at {path}"
+    return None, None, (
+        "no timm ImageNet-1k weights in the local caches (Hugging Face hub, torch hub); "
+        "looked for " + ", ".join(_AUTO_TIMM)
+    )
+
+
 def load_model(model="auto", device="auto", image_size=None, optimize=True, precision="auto"):
     """Builds (or returns the cached) :class:`EmbeddingModel` for a model string.
 

@@ -108,14 +108,22 @@ def parse_members(samples, embeddings=None, members=None):
             tuple ``(field, classifier)``, a dict ``{"embeddings": field,
             "classifier": "logreg"|"knn"|"mlp", "name": ..., "params": {...}}``
             or a dict ``{"timm": model_name_or_module, "checkpoint": path,
-            "name": ...}``
+            "name": ...}``. ``{"timm": "auto"}`` (or the string
+            ``"timm:auto"``) is the best timm ImageNet-1k classifier whose
+            weights are in the local cache
+            (:func:`datadiver_fo.enrich.models.resolve_auto_classifier`);
+            the member's ``model`` names it and its ``params`` record
+            ``auto``, ``weights`` (the file) and ``model_reason``. A timm name
+            without ``checkpoint`` loads that model's cached weights. Nothing
+            is downloaded
 
     Returns:
         a list of :class:`Member`
 
     Raises:
         ValueError: an unknown classifier, a missing field, no member at all,
-            or two members with the same name
+            two members with the same name, or a ``"timm": "auto"`` member
+            when no timm ImageNet-1k weights are cached
     """
     specs = []
     if embeddings is not None:
@@ -126,6 +134,8 @@ def parse_members(samples, embeddings=None, members=None):
     for m in members or []:
         if isinstance(m, Member):
             specs.append(m)
+        elif m == "timm:auto":
+            specs.append({"timm": "auto"})
         elif isinstance(m, str):
             specs.append({"embeddings": m, "classifier": "logreg"})
         elif isinstance(m, (tuple, list)) and len(m) == 2:
@@ -149,11 +159,14 @@ def parse_members(samples, embeddings=None, members=None):
             model = s.get("timm", s.get("model"))
             if model is None:
                 raise ValueError("timm member %r names no model" % (s,))
+            params = dict(s.get("params") or {})
+            if model == "auto":
+                model, params = _resolve_auto_member(s, params)
             mname = model if isinstance(model, str) else type(model).__name__
             out.append(Member(
                 s.get("name") or "timm_" + _slug(mname),
                 classifier="timm", model=model,
-                checkpoint=s.get("checkpoint"), params=s.get("params"),
+                checkpoint=s.get("checkpoint"), params=params,
             ))
             continue
         field = s.get("embeddings")
@@ -177,6 +190,30 @@ def parse_members(samples, embeddings=None, members=None):
     if dupes:
         raise ValueError("Duplicate ensemble member names: %s" % dupes)
     return out
+
+
+def _resolve_auto_member(spec, params):
+    """``{"timm": "auto"}`` -> (timm name, params recording the choice): the
+    classifier :func:`datadiver_fo.enrich.models.resolve_auto_classifier`
+    finds in the local cache. Never downloads; no cached weights is an error
+    (a member with random weights would be noise in the ensemble)."""
+    from datadiver_fo.enrich import models as ddm
+
+    if spec.get("checkpoint"):
+        raise ValueError(
+            "timm member 'auto' takes no checkpoint: name the architecture instead, "
+            "e.g. {'timm': 'resnet18', 'checkpoint': %r}" % (spec["checkpoint"],)
+        )
+    name, path, reason = ddm.resolve_auto_classifier()
+    if name is None:
+        raise ValueError(
+            "timm member 'auto': %s. Put one of them in the Hugging Face cache, pass "
+            "{'timm': '<name>', 'checkpoint': '/path/to/weights.pth'}, or leave the member out"
+            % reason
+        )
+    logger.info("timm member 'auto' -> %s: %s", name, reason)
+    params = dict(params, auto=True, weights=path, model_reason=reason)
+    return name, params
 
 
 # --------------------------------------------------------------------------- #
@@ -412,10 +449,24 @@ def _load_timm(member):
 
     model = member.model
     if isinstance(model, str):
-        model = timm.create_model(model, pretrained=False, num_classes=1000)
         if member.checkpoint:
+            model = timm.create_model(model, pretrained=False, num_classes=1000)
             state = torch.load(member.checkpoint, map_location="cpu")
             model.load_state_dict(state.get("state_dict", state) if isinstance(state, dict) else state)
+        else:
+            # pretrained weights from the local cache only: never a download,
+            # and never random weights standing in for missing ones
+            from datadiver_fo.enrich import models as ddm
+
+            path = member.params.get("weights") or ddm.cached_timm_weights(model)
+            if not path:
+                raise ValueError(
+                    "timm member %r: no pretrained weights for %r in the local caches "
+                    "(Hugging Face hub, torch hub); pass 'checkpoint': a state-dict file"
+                    % (member.name, model)
+                )
+            model = timm.create_model(model, pretrained=True, num_classes=1000,
+                                      pretrained_cfg_overlay={"file": path})
     model.eval()
     return model
 
@@ -571,7 +622,8 @@ def compute_predictions(
             classifier families ``"logreg"``, ``"knn"``, ``"mlp"``, or a timm
             ImageNet-1k classifier ``{"timm": name_or_module, "checkpoint":
             path, "params": {"image_size": 64}}`` whose 1000 outputs are
-            mapped onto the dataset's wnids (timm members are not trained)
+            mapped onto the dataset's wnids (timm members are not trained);
+            ``{"timm": "auto"}`` picks a cached one (recorded in the run)
         label_field ("ground_truth"): a ``fo.Classification`` field; samples
             whose label is missing (or not in ``classes``) are predicted but
             never trained on

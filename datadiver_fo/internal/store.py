@@ -795,6 +795,156 @@ def stamp_run_doc(samples, key):
     doc.save()
 
 
+# --------------------------------------------------------------------------- #
+# change markers: whether a dataset's samples changed since a summary was taken
+# --------------------------------------------------------------------------- #
+
+# View stages whose result is a function of the dataset's own sample documents
+# only (no other collection, no brain index, no generated dataset): a summary
+# of a view made of these stays right as long as the samples are unchanged.
+_PURE_STAGES = frozenset(
+    "fiftyone.core.stages." + n
+    for n in (
+        "Exclude", "ExcludeBy", "ExcludeFields", "ExcludeLabels", "Exists", "FilterField",
+        "FilterLabels", "FilterKeypoints", "GroupBy", "Limit", "LimitLabels", "MapLabels",
+        "MapValues", "SetField", "Match", "MatchLabels", "MatchTags", "Select", "SelectBy",
+        "SelectFields", "SelectLabels", "Shuffle", "Skip", "SortBy", "Take",
+    )
+)
+# Expression variables whose value changes between two runs of the same view
+_VOLATILE = ("$$NOW", "$$CLUSTER_TIME", "$rand", "$sampleRate", "$function", "$where")
+
+
+def view_key(samples):
+    """A hashable key naming ``samples`` (a dataset or view) for a cache of
+    results computed from its sample documents, or ``None`` when such a
+    result could change without any write to those documents.
+
+    ``None`` for: views of generated datasets (patches, frames, clips), video
+    and grouped media (frames and slices live elsewhere or depend on the
+    in-memory active slice), and views with a stage outside
+    :data:`_PURE_STAGES` or an expression reading the clock or a random
+    number. Otherwise ``(dataset id, stages as JSON without their uuids)``.
+    """
+    import json
+
+    import fiftyone.core.view as fov
+    from bson import json_util
+
+    root = getattr(samples, "_root_dataset", samples)
+    if not isinstance(root, fo.Dataset) or samples.media_type != "image":
+        return None
+    if isinstance(samples, fov.DatasetView):
+        if _internal(samples, "_dataset") is not root:
+            return None
+        stages = _internal(samples, "_serialize")(include_uuids=False)
+    elif samples is root:
+        stages = []
+    else:  # a generated dataset (patches...) synced from its root
+        return None
+    if any(s.get("_cls") not in _PURE_STAGES for s in stages):
+        return None
+    text = json.dumps(json.loads(json_util.dumps(stages)), sort_keys=True)
+    if any(v in text for v in _VOLATILE):
+        return None
+    return (dataset_id(root), text)
+
+
+def indexed_distinct(dataset, field):
+    """The distinct values of ``field`` over every sample of ``dataset`` (its
+    root dataset), read from the field's index (MongoDB's distinct scan:
+    one step per distinct value, not per sample), or ``None`` when the field
+    has no single-field index (then use ``dataset.distinct``).
+
+    Args:
+        dataset: a FiftyOne dataset or view (its root dataset is read)
+        field: a stored field path without ``id``-like renames (e.g.
+            ``"corruption"``, ``"ground_truth.label"``)
+
+    Returns:
+        a list of values (``None`` left out; list fields unwound, as
+        FiftyOne's ``distinct``), or ``None``
+    """
+    root = getattr(dataset, "_root_dataset", dataset)
+    coll = sample_collection(root)
+    if field in ("id", "_id") or not any(
+        [k for k, _ in spec.get("key", [])] == [field] for spec in coll.index_information().values()
+    ):
+        return None
+    return [v for v in coll.distinct(field) if v is not None]
+
+
+def change_marker(dataset):
+    """A cheap value that changes whenever a sample of ``dataset`` (a dataset
+    or view: its root dataset) is written, from this process or any other
+    client of the database. Equal markers mean: no write seen in between.
+
+    It combines, read in a few index or metadata look-ups (milliseconds at
+    any size, no scan of the samples):
+
+    -   the server's identity (pid and start time): the counters below restart
+        with the server;
+    -   the number of write commands (insert, update, delete) the server ran
+        on the sample collection (``$collStats`` latency stats), whoever sent
+        them: ``set_values``, ``sample.save()``, ``delete_samples``, raw
+        pymongo updates;
+    -   the newest ``last_modified_at`` of the samples (FiftyOne's default
+        index on it), which FiftyOne stamps on every write it makes,
+        including the aggregation (``$merge``) writes of ``view.save()``,
+        ``set_field``, ``merge_samples`` that the write counter does not see;
+    -   the sample count (collection metadata) and the dataset document's
+        ``last_modified_at`` (schema and class-list changes).
+
+    Not seen: a write made with a raw aggregation pipeline (``$merge``/``$out``
+    into the sample collection) outside FiftyOne that does not set
+    ``last_modified_at``; a FiftyOne ``$merge`` write from a machine whose
+    clock lags the newest stamp already there; on a replica set, writes
+    counted on a node other than the one read (FiftyOne reads the primary).
+
+    Returns:
+        a tuple, compared with ``==``; ``None`` when the server refuses one of
+        these reads (a user without the ``serverStatus`` / ``collStats``
+        privileges): then nothing may be cached
+    """
+    from pymongo import DESCENDING
+    from pymongo.errors import OperationFailure
+
+    try:
+        return _change_marker(dataset, DESCENDING)
+    except OperationFailure:
+        return None
+
+
+def _change_marker(dataset, DESCENDING):
+
+    root = getattr(dataset, "_root_dataset", dataset)
+    coll = sample_collection(root)
+    # one document per shard on a sharded cluster: their sum
+    writes = sum(
+        ((d.get("latencyStats") or {}).get("writes") or {}).get("ops") or 0
+        for d in coll.aggregate([{"$collStats": {"latencyStats": {}}}])
+    )
+    newest = next(
+        coll.find({}, {"_id": 0, "last_modified_at": 1})
+        .sort("last_modified_at", DESCENDING).limit(1),
+        {},
+    ).get("last_modified_at")
+    doc = dataset_doc_collection().find_one(
+        {"_id": ObjectId(dataset_id(root))}, {"last_modified_at": 1}
+    ) or {}
+    server = coll.database.command(
+        "serverStatus", repl=0, metrics=0, locks=0, network=0, opcounters=0,
+        opcountersRepl=0, wiredTiger=0, tcmalloc=0, asserts=0, connections=0,
+        extra_info=0, globalLock=0, mem=0, storageEngine=0, transactions=0,
+    )
+    # start time to the second: the uptime and the clock are read together
+    started = round(server["localTime"].timestamp() - server["uptimeMillis"] / 1000.0)
+    return (
+        server.get("host"), server.get("pid"), started, writes, newest,
+        coll.estimated_document_count(), doc.get("last_modified_at"),
+    )
+
+
 __all__ = [
     "dataset_id", "collection", "purge", "lock", "stamp_run_doc",
     "TESTED_FIFTYONE", "FIFTYONE_VERSION", "FAST", "check_fiftyone_version", "public_api",
@@ -804,4 +954,5 @@ __all__ = [
     "bulk_write", "object_id_factory", "new_object_ids", "SampleDocs", "insert_sample_docs",
     "read_vectors", "vector_values", "write_vectors", "VECTOR_ZLIB_LEVEL",
     "classification_values", "set_sample_fields",
+    "view_key", "change_marker", "indexed_distinct",
 ]

@@ -458,22 +458,29 @@ class DataDiverPanel(foo.Panel):
     # --- data ------------------------------------------------------------------
 
     def _refresh(self, ctx, saved=True):
+        # every summary below is cached until the dataset changes (see
+        # datadiver_fo.customize.summary): a refresh of an unchanged dataset
+        # reads a few index entries, not the samples
         view = ctx.view
-        state = {"total": view.count(), "dataset": ctx.dataset.name, "notes": []}
+        state = {"dataset": ctx.dataset.name, "notes": []}
         schema = view.get_field_schema()
 
         if sch.CORRUPTION in schema and sch.SEVERITY in schema:
             matrix = dds.corruption_severity_matrix(view)
+            state["total"] = matrix["total"]
             filtered = []
-            if matrix["empty"] and state["total"] != len(ctx.dataset):
-                # a cell the view filtered out is not a gap of the dataset
-                gaps = set(dds.corruption_severity_matrix(ctx.dataset)["empty"])
-                filtered = [cell for cell in matrix["empty"] if cell not in gaps]
+            if matrix["empty"]:
+                full = dds.corruption_severity_matrix(ctx.dataset)
+                if full["total"] != matrix["total"]:
+                    # a cell the view filtered out is not a gap of the dataset
+                    gaps = set(full["empty"])
+                    filtered = [cell for cell in matrix["empty"] if cell not in gaps]
             ctx.panel.data.set("heatmap", _heatmap_traces(matrix, filtered))
             state["heatmap_rows"] = len(matrix["corruptions"])
             state["empty_cells"] = len(matrix["empty"]) - len(filtered)
             state["filtered_cells"] = len(filtered)
         else:
+            state["total"] = view.count()
             state["heatmap_rows"] = 0
             state["notes"].append("no corruption / severity fields: heatmap hidden")
 

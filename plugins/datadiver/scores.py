@@ -57,6 +57,17 @@ class ComputePredictions(foo.Operator):
             + ", ".join(_CLASSIFIERS),
             view=types.AutocompleteView(choices=[types.Choice(c) for c in _CLASSIFIERS]),
         )
+        from datadiver_fo.enrich.models import resolve_auto_classifier
+
+        auto_name, _, auto_reason = resolve_auto_classifier()
+        inputs.bool(
+            "timm_auto", default=False,
+            label="Add an ImageNet-1k classifier member (timm, auto)",
+            description=(f"{auto_name}: its ImageNet outputs mapped onto the dataset's wnids; "
+                         "reads every image" if auto_name else
+                         f"Unavailable: {auto_reason}"),
+            read_only=not auto_name,
+        )
         field_dropdown(inputs, "label_field", _classification_fields(ctx),
                        "Label field", "Ground-truth classifications",
                        default="ground_truth", required=False)
@@ -80,6 +91,8 @@ class ComputePredictions(foo.Operator):
             fields = [fields]
         clfs = ctx.params.get("classifiers") or ["logreg", "knn"]
         members = [{"embeddings": f, "classifier": c} for f in fields for c in clfs]
+        if ctx.params.get("timm_auto"):
+            members.append("timm:auto")  # resolved from the local cache, recorded in the run
         rep = ddp.compute_predictions(
             ctx.target_view(),
             members=members,
