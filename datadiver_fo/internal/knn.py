@@ -125,20 +125,11 @@ def _approx(X, k, metric, seed, trees=25, workers=2):
     """Approximate kNN with an Annoy forest of random-projection trees (C++,
     installed with trimap): build O(trees N log N), each query visits
     ``2 * trees * (k + 1)`` leaves. Memory: the vectors plus the trees, O(N)."""
-    try:
-        from annoy import AnnoyIndex
-    except ImportError as e:  # pragma: no cover - a dependency of trimap
-        raise ValueError("method='approx' needs annoy (pip install annoy); "
-                         "or use method='exact'") from e
     from concurrent.futures import ThreadPoolExecutor
 
     Y = np.ascontiguousarray(X, dtype=np.float32)
-    n, dim = Y.shape
-    index = AnnoyIndex(dim, "angular" if metric == "cosine" else "euclidean")
-    index.set_seed(int(seed))
-    for r in range(n):
-        index.add_item(r, Y[r])
-    index.build(trees, n_jobs=workers)
+    n = Y.shape[0]
+    index = _annoy_index(Y, metric, seed, trees, workers)
     search_k = 2 * trees * (k + 1)
     idx = np.zeros((n, k), dtype=np.int64)
     dist = np.full((n, k), np.inf, dtype=np.float32)
