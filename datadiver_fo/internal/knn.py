@@ -26,6 +26,8 @@ from datadiver_fo.internal.progress import Progress
 
 _METHODS = ("auto", "exact", "approx")
 EXACT_LIMIT = 50_000  # "auto": exact search up to this many rows
+_TREES = 10  # close_pairs "approx": Annoy trees, and nodes searched per neighbour asked
+_SEARCH_MULT = 1  # annoy's own default search_k: trees * k
 _BYTES_PER_CELL = 12  # a float32 block and the temporaries of top-k selection
 
 
@@ -288,7 +290,7 @@ def _annoy_index(Y, metric, seed, trees, workers):
 
 
 def _approx_pairs(Y, threshold, acc, max_memory_mb, progress, info, k, max_k, seed,
-                  trees=20, workers=2):
+                  workers=2):
     import logging
     from concurrent.futures import ThreadPoolExecutor
 
@@ -296,12 +298,13 @@ def _approx_pairs(Y, threshold, acc, max_memory_mb, progress, info, k, max_k, se
     # annoy's angular distance on unit vectors is sqrt(2 (1 - cos)); a little
     # slack so float32 rounding never drops a candidate (each is verified)
     radius = float(np.sqrt(2.0 * max(threshold, 0.0))) * 1.001 + 1e-4
+    trees, mult = _TREES, _SEARCH_MULT
     index = _annoy_index(Y, "cosine", seed, trees, workers)
     cand = []  # int64 keys i * n + j, i < j
     step = 2048
 
     def query(rows, kk):
-        search_k = 2 * trees * (kk + 1)
+        search_k = mult * trees * (kk + 1)
         keys, full = [], []
         for r in rows.tolist():
             nb, dd = index.get_nns_by_item(r, kk + 1, search_k=search_k, include_distances=True)
@@ -353,7 +356,7 @@ def _approx_pairs(Y, threshold, acc, max_memory_mb, progress, info, k, max_k, se
         d = 1.0 - np.einsum("ij,ij->i", Y[ii], Y[jj])
         keep = d <= threshold
         acc.add(ii[keep], jj[keep], np.maximum(d[keep], 0.0).astype(np.float32))
-    info.update({"trees": trees, "search_k": "2 * trees * (k + 1)", "k": k, "max_k": max_k,
+    info.update({"trees": trees, "search_k": f"{mult} * trees * (k + 1)", "k": k, "max_k": max_k,
                  "rows_widened": int(widened), "rows_exact": int(len(rows_exact)),
                  "cap_reached": bool(len(rows_exact)), "candidates": int(len(keys))})
 
