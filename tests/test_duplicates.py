@@ -159,6 +159,7 @@ def test_find_duplicates_operator(fresh_dataset, run_operator):
     rule = ddr.get_run_config(fresh_dataset, "datadiver_duplicates")["calibration"]
     assert rule is not None and cal.result["threshold"] == pytest.approx(rule["threshold"])
     assert cal.result["num_duplicate_pairs"] == 0 and cal.result["num_clusters"] == 0
+    assert cal.result["num_source_clusters"] == 0
 
 
 def test_auto_threshold_keeps_the_report_short_and_finds_planted_duplicates(fresh_dataset):
@@ -262,6 +263,12 @@ def test_weightless_miniature_auto_report_is_short_and_finds_a_copied_file(mini,
         assert frozenset((rep["duplicates"][0]["a"], rep["duplicates"][0]["b"])) == pair
         assert rep["duplicates"][0]["distance"] == pytest.approx(0.0, abs=1e-6)
         assert any(pair <= set(c) for c in rep["clusters"])
+        # one level up, the copy is one cluster of two source pictures, and the
+        # look-alike pictures under 3 settings are one cluster, not three
+        source_of = dict(zip(ds.values("filepath"), ds.values("source_id")))
+        assert source_of[src] != source_of[planted]
+        assert sorted([source_of[src], source_of[planted]]) in rep["source_clusters"]
+        assert len(rep["source_clusters"]) < len(rep["clusters"])
         assert rep["near_search"] == {"method": "exact"}
     finally:
         ds.delete()

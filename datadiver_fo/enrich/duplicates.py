@@ -324,7 +324,12 @@ def find_duplicates(
         distance}`` with ``kind`` ``"exact"`` or ``"near"``; ``same_source``
         holds the closest ``max_same_source``), ``num_duplicate_pairs``,
         ``num_same_source``, ``clusters`` (lists of ids of true duplicates
-        connected by the pairs, largest first), ``threshold`` (the
+        connected by the pairs, largest first), ``source_clusters`` (the
+        same, one level up: lists of ``source_id`` values -- the sample id
+        for a sample without one -- whose pictures are true duplicates of
+        each other under some corruption, largest first: the list to review
+        on Tiny-ImageNet-C, where one pair of look-alike pictures shows up
+        once per corruption setting), ``threshold`` (the
         distance used), ``near_search`` (``None`` without embeddings, else
         ``method`` ``"exact"`` or ``"approx"`` and, for ``"approx"``, the
         index parameters, ``rows_widened``, ``rows_exact`` and
@@ -418,6 +423,13 @@ def find_duplicates(
             dup_of[s] = None if s == members[0] else members[0]
     clusters = sorted((sorted(m, key=order.get) for m in comps.values()),
                       key=lambda m: (-len(m), order[m[0]]))
+    suf = _UnionFind()  # the same components over source pictures
+    for r in dups:
+        suf.union(src[r["a"]] or r["a"], src[r["b"]] or r["b"])
+    scomps = {}
+    for s_ in suf.parent:
+        scomps.setdefault(suf.find(s_), []).append(s_)
+    source_clusters = sorted((sorted(m) for m in scomps.values()), key=lambda m: (-len(m), m[0]))
     _ensure_field(samples, DUPLICATE_GROUP, fof.IntField)
     _ensure_field(samples, DUPLICATE_OF, fof.StringField)
     samples.set_values(DUPLICATE_GROUP, {s: group_of.get(s) for s in ids}, key_field="id")
@@ -474,6 +486,7 @@ def find_duplicates(
             "num_duplicate_pairs": len(dups),
             "num_same_source_pairs": num_same,
             "num_clusters": len(comps),
+            "num_source_clusters": len(source_clusters),
             "num_leaks": None if leak_ids is None else len(leak_ids),
             "num_cross_split_pairs": len(cross),
         },
@@ -493,6 +506,7 @@ def find_duplicates(
         "num_duplicate_pairs": len(dups),
         "num_same_source": num_same,
         "clusters": clusters,
+        "source_clusters": source_clusters,
         "threshold": float(threshold) if embeddings is not None else None,
         "calibration": calibration,
         "near_search": near_search,
