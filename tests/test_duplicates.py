@@ -159,6 +159,7 @@ def test_find_duplicates_operator(fresh_dataset, run_operator):
     rule = ddr.get_run_config(fresh_dataset, "datadiver_duplicates")["calibration"]
     assert rule is not None and cal.result["threshold"] == pytest.approx(rule["threshold"])
     assert cal.result["num_duplicate_pairs"] == 0 and cal.result["num_clusters"] == 0
+    assert cal.result["num_source_clusters"] == 0
 
 
 def test_auto_threshold_keeps_the_report_short_and_finds_planted_duplicates(fresh_dataset):
@@ -197,3 +198,77 @@ def test_auto_threshold_keeps_the_report_short_and_finds_planted_duplicates(fres
     assert capped["num_same_source"] > 5 and len(capped["same_source"]) == 5
     with pytest.raises(ValueError, match="threshold='auto' is calibrated on embeddings"):
         ddd.find_duplicates(ds, threshold="auto")
+
+
+def test_near_method_exact_and_approx_agree_and_report_what_ran(fresh_dataset):
+    ds = fresh_dataset.match_tags("tiny-imagenet-c")
+    rng = np.random.default_rng(3)
+    X = _source_embeddings(ds, rng, noise=0.05)
+    ids = ds.values("id")
+    X[5] = X[200] + 1e-4  # one planted copy across sources
+    ex = ddd.find_duplicates(ds, embeddings=X, threshold=0.02, exact=False, leaks=False,
+                             save_views=False, near_method="exact")
+    auto = ddd.find_duplicates(ds, embeddings=X, threshold=0.02, exact=False, leaks=False,
+                               save_views=False)
+    ap = ddd.find_duplicates(ds, embeddings=X, threshold=0.02, exact=False, leaks=False,
+                             save_views=False, near_method="approx")
+    assert ex["near_search"] == {"method": "exact"} and auto["near_search"] == {"method": "exact"}
+    assert ap["near_search"]["method"] == "approx" and ap["near_search"]["cap_reached"] is False
+    assert [(r["a"], r["b"]) for r in auto["duplicates"]] == [(r["a"], r["b"]) for r in ex["duplicates"]]
+    assert auto["num_same_source"] == ex["num_same_source"] > 0
+    # small data: the approximate index finds every pair here
+    found = {frozenset((r["a"], r["b"])) for r in ex["duplicates"]}
+    assert {frozenset((r["a"], r["b"])) for r in ap["duplicates"]} == found
+    assert frozenset((ids[5], ids[200])) in found
+    assert ap["num_same_source"] == ex["num_same_source"]
+    assert ap["clusters"] == ex["clusters"] and len(ex["clusters"]) == 1
+    assert {ids[5], ids[200]} <= set(ex["clusters"][0])
+    near = ddd.find_near_duplicates(ds, X, threshold=0.02, near_method="approx")
+    assert {frozenset((ids[5], ids[200]))} <= {frozenset(p[:2]) for p in near}
+    with pytest.raises(ValueError, match="near_method must be 'auto', 'exact' or 'approx'"):
+        ddd.find_duplicates(ds, embeddings=X, near_method="hnsw")
+    with pytest.raises(ValueError, match="near_method must be 'auto', 'exact' or 'approx'"):
+        ddd.find_near_duplicates(ds, X, near_method="lsh")
+
+
+def test_weightless_miniature_auto_report_is_short_and_finds_a_copied_file(mini, tmp_path,
+                                                                          unique_name):
+    # the demo's path: a generated Tiny-ImageNet-C tree, loaded, embedded with
+    # the weightless model; one picture copied under a new name into another
+    # class folder is a true duplicate the calibrated report must list
+    import glob
+
+    import datadiver_fo as ddf
+
+    root = str(tmp_path / "Tiny-ImageNet-C")
+    shutil.copytree(mini.root, root)
+    src = sorted(glob.glob(f"{root}/fog/3/{mini.wnids[0]}/*.JPEG"))[0]
+    planted = f"{root}/fog/3/{mini.wnids[1]}/planted_copy.JPEG"
+    shutil.copy(src, planted)
+    ds = ddf.load_tiny_imagenet_c(root, name=unique_name, overwrite=True)
+    try:
+        ddf.compute_embeddings(ds, model="weightless", batch_size=64)
+        rep = ddd.find_duplicates(ds, embeddings="embeddings", threshold="auto", exact=False,
+                                  leaks=False, save_views=False)
+        by_path = dict(zip(ds.values("filepath"), ds.values("id")))
+        pair = frozenset((by_path[src], by_path[planted]))
+        assert pair in {frozenset((r["a"], r["b"])) for r in rep["duplicates"]}
+        # short and reviewable: the copy's cluster, not the corruption variants
+        # of each picture (those are counted apart as same-source pairs)
+        assert rep["num_same_source"] > 100 * max(1, rep["num_duplicate_pairs"])
+        # measured: 4 pairs in 4 clusters of 2 (the copy, at distance 0, first;
+        # then two look-alike generated sources under 3 noise settings) among
+        # ~475 images; same-source pairs (over 100x as many) are counted apart
+        assert rep["num_duplicate_pairs"] <= 10 and len(rep["clusters"]) <= 10
+        assert frozenset((rep["duplicates"][0]["a"], rep["duplicates"][0]["b"])) == pair
+        assert rep["duplicates"][0]["distance"] == pytest.approx(0.0, abs=1e-6)
+        assert any(pair <= set(c) for c in rep["clusters"])
+        # one level up, the copy is one cluster of two source pictures, and the
+        # look-alike pictures under 3 settings are one cluster, not three
+        source_of = dict(zip(ds.values("filepath"), ds.values("source_id")))
+        assert source_of[src] != source_of[planted]
+        assert sorted([source_of[src], source_of[planted]]) in rep["source_clusters"]
+        assert len(rep["source_clusters"]) < len(rep["clusters"])
+        assert rep["near_search"] == {"method": "exact"}
+    finally:
+        ds.delete()

@@ -97,3 +97,69 @@ def test_write_neighbors_records_method_and_checks_memory_bound(fresh_dataset):
         dds.write_neighbors(view, embeddings="emb", max_memory_mb=0)
     with pytest.raises(ValueError, match="method must be one of"):
         dds.write_neighbors(view, embeddings="emb", method="lsh")
+
+
+def _planted(n=20000, dim=64, seed=0, planted=100):
+    """Sources of 5 close variants (Tiny-ImageNet-C's corruption variants) in
+    clusters of look-alike sources, plus ``planted`` near copies of a variant
+    of one source filed under another source."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(n // 200, dim))
+    src = rng.normal(size=(n // 5, dim)) * 0.35 + centres[rng.integers(0, len(centres), n // 5)]
+    groups = np.arange(n) // 5
+    X = src[groups] + 0.05 * rng.normal(size=(n, dim))
+    a = rng.choice(n, planted, replace=False)
+    b = (a + 35) % n  # 7 sources further on: another group
+    X[b] = X[a] + 1e-3 * rng.normal(size=(planted, dim))
+    return X.astype(np.float32), groups, a, b
+
+
+def test_approximate_close_pairs_recall_against_exact_and_planted_duplicates():
+    X, groups, a, b = _planted()
+    t = 0.05
+    ex_i, ex_j, ex_d, ex_same, _ = knn.close_pairs(X, t, groups=groups, method="exact")
+    info = {}
+    i, j, d, same, (si, sj, sd) = knn.close_pairs(X, t, groups=groups, method="approx",
+                                                   keep_same=20, info=info)
+    exact = set(zip(ex_i.tolist(), ex_j.tolist()))
+    found = set(zip(i.tolist(), j.tolist()))
+    assert len(exact) > 400  # planted copies plus look-alike sources: the check means something
+    recall = len(found & exact) / len(exact)
+    assert recall >= 0.95, recall
+    assert same >= 0.95 * ex_same and ex_same > 10000
+    # every pair reported is verified: within the threshold, other groups, sorted
+    assert (d <= t).all() and (np.diff(d) >= 0).all() and (groups[i] != groups[j]).all()
+    assert (sd <= t).all() and len(si) == 20 and (groups[si] == groups[sj]).all()
+    planted = {(min(x, y), max(x, y)) for x, y in zip(a.tolist(), b.tolist())}
+    assert planted <= found
+    assert info["method"] == "approx" and info["cap_reached"] is False
+    assert info["k"] == 32 and info["trees"] > 0 and info["candidates"] >= len(found)
+
+
+def test_approximate_close_pairs_widen_then_search_full_rows_exactly(caplog):
+    # every row has 4 other variants within the threshold: k=2 is full, so is
+    # max_k=4; those rows are searched exactly and nothing is lost at the cap
+    X, groups, _, _ = _planted(n=600, dim=16, seed=5, planted=10)
+    t = 0.05
+    ref = knn.close_pairs(X, t, groups=groups, method="exact", keep_same=5)
+    info = {}
+    with caplog.at_level("WARNING", logger="datadiver_fo.internal.knn"):
+        got = knn.close_pairs(X, t, groups=groups, method="approx", k=2, max_k=4,
+                              keep_same=5, info=info)
+    assert info["cap_reached"] is True and info["rows_exact"] > 0 and info["rows_widened"] > 0
+    assert "searched them exactly" in caplog.text
+    assert set(zip(got[0].tolist(), got[1].tolist())) == set(zip(ref[0].tolist(), ref[1].tolist()))
+    assert got[3] == ref[3]
+    assert np.allclose(got[2], ref[2], atol=1e-5)
+    # "exact" is the blockwise search, identical whatever the memory bound
+    small = knn.close_pairs(X, t, groups=groups, method="exact", keep_same=5, max_memory_mb=0.05)
+    for r, s in zip(ref[:3], small[:3]):
+        assert np.array_equal(np.sort(r), np.sort(s))
+    # "auto" switches on size and says so
+    info = {}
+    knn.close_pairs(X, t, method="auto", exact_limit=1000, info=info)
+    assert info == {"method": "exact"}
+    knn.close_pairs(X, t, method="auto", exact_limit=100, info=info)
+    assert info["method"] == "approx"
+    with pytest.raises(ValueError, match="method must be one of"):
+        knn.close_pairs(X, t, method="lsh")

@@ -15,11 +15,15 @@ classified:
 Exact duplicates hash the decoded pixels (``method="pixels"``, catches the
 same picture stored twice even under two names / formats) or the file bytes
 (``method="bytes"``). Near duplicates are pairs whose embeddings are within a
-cosine distance ``threshold`` (scikit-learn radius neighbours). Leaks between
+cosine distance ``threshold``: exact blockwise search up to 50,000 samples,
+above it candidates from an approximate (Annoy) index checked with their exact
+distance (:func:`datadiver_fo.internal.knn.close_pairs`). True duplicates are
+grouped into ``clusters`` (connected components of the pairs). Leaks between
 splits use fiftyone-brain's ``compute_leaky_splits`` on the samples tagged
 ``train`` or ``val``, when both tags are present.
 """
 import hashlib
+import logging
 
 import numpy as np
 from PIL import Image
@@ -37,6 +41,8 @@ CONTENT_HASH = "content_hash"  # str, hash of pixels or bytes
 DUPLICATE_GROUP = "duplicate_group"  # int, component of true duplicates; None if unique
 DUPLICATE_OF = "duplicate_of"  # str, id of the first sample of its group; None otherwise
 LEAK_TAG = "leak"
+
+logger = logging.getLogger(__name__)
 
 _METHODS = ("pixels", "bytes")
 
@@ -102,12 +108,17 @@ def find_exact_duplicates(samples, method="pixels", progress=None):
     return hashes, groups
 
 
-def find_near_duplicates(samples, embeddings, threshold=0.1, max_memory_mb=256):
+def find_near_duplicates(samples, embeddings, threshold=0.1, max_memory_mb=256,
+                         near_method="auto"):
     """Finds pairs of samples whose embeddings are close.
 
-    Exact search over the upper triangle of the similarity matrix in blocks
-    sized to ``max_memory_mb`` (O(N^2 D) time; memory: one block plus the
-    pairs found).
+    Up to 50,000 samples (``near_method="auto"``), exact search over the
+    upper triangle of the similarity matrix in blocks sized to
+    ``max_memory_mb`` (O(N^2 D) time; memory: one block plus the pairs
+    found). Above, candidates from an approximate (Annoy) index, each checked
+    with its exact distance (see :func:`datadiver_fo.internal.knn.close_pairs`:
+    it can miss a pair, recall >= 0.95 against exact search is tested, it
+    never reports a pair beyond ``threshold``). Which search ran is logged.
 
     Args:
         samples: a FiftyOne dataset or view
@@ -116,6 +127,8 @@ def find_near_duplicates(samples, embeddings, threshold=0.1, max_memory_mb=256):
         threshold (0.1): maximum cosine distance (``1 - cos``, in ``[0, 2]``)
             for a pair to count
         max_memory_mb (256): bound on each similarity block
+        near_method ("auto"): ``"exact"``, ``"approx"`` or ``"auto"`` (exact
+            up to 50,000 samples)
 
     Returns:
         a list of ``(id_a, id_b, distance)`` with ``id_a`` before ``id_b`` in
@@ -123,11 +136,16 @@ def find_near_duplicates(samples, embeddings, threshold=0.1, max_memory_mb=256):
     """
     if not 0 <= threshold <= 2:
         raise ValueError(f"threshold is a cosine distance in [0, 2]; got {threshold}")
+    if near_method not in ("auto", "exact", "approx"):
+        raise ValueError(f"near_method must be 'auto', 'exact' or 'approx', got {near_method!r}")
     X = embeddings_matrix(samples, embeddings, dtype=np.float32)
     ids = samples.values("id")
     if len(ids) < 2:
         return []
-    i, j, d, _, _ = knn.close_pairs(X, threshold, max_memory_mb=max_memory_mb)
+    info = {}
+    i, j, d, _, _ = knn.close_pairs(X, threshold, max_memory_mb=max_memory_mb,
+                                    method=near_method, info=info)
+    logger.info("near duplicates: %s", info)
     return [(ids[a], ids[b], float(x)) for a, b, x in zip(i.tolist(), j.tolist(), d.tolist())]
 
 
@@ -253,6 +271,7 @@ def find_duplicates(
     progress=None,
     max_memory_mb=256,
     max_same_source=1000,
+    near_method="auto",
 ):
     """Finds exact and near duplicates and train/val leaks; writes fields.
 
@@ -282,9 +301,16 @@ def find_duplicates(
             or a progress callback function that receives a
             ``fiftyone.core.utils.ProgressBar`` (see ``fo.report_progress``)
         max_memory_mb (256): bound on each block of the near-duplicate
-            search (exact, blockwise; its peak memory does not grow as N^2)
+            search (its peak memory does not grow as N^2)
         max_same_source (1000): same-source pairs listed (closest first);
-            all are counted in ``num_same_source``
+            all found are counted in ``num_same_source``
+        near_method ("auto"): the near-duplicate search: ``"exact"``
+            (blockwise, O(N^2 D) time), ``"approx"`` (Annoy candidates, each
+            verified with its exact distance; it may miss a pair, recall >=
+            0.95 against exact search is tested, and rows with more close
+            neighbours than the index was asked for are searched exactly) or
+            ``"auto"`` (exact up to 50,000 samples); what ran is in the
+            report's ``near_search``
 
     Writes ``content_hash`` (when ``exact``), ``duplicate_group`` (int id of a
     connected group of true duplicates, else ``None``) and ``duplicate_of``
@@ -298,8 +324,16 @@ def find_duplicates(
         distance}`` with ``kind`` ``"exact"`` or ``"near"``; ``same_source``
         holds the closest ``max_same_source``), ``num_duplicate_pairs``,
         ``num_same_source``, ``clusters`` (lists of ids of true duplicates
-        connected by the pairs, largest first), ``threshold`` (the
-        distance used), ``calibration`` (``None`` unless
+        connected by the pairs, largest first), ``source_clusters`` (the
+        same, one level up: lists of ``source_id`` values -- the sample id
+        for a sample without one -- whose pictures are true duplicates of
+        each other under some corruption, largest first: the list to review
+        on Tiny-ImageNet-C, where one pair of look-alike pictures shows up
+        once per corruption setting), ``threshold`` (the
+        distance used), ``near_search`` (``None`` without embeddings, else
+        ``method`` ``"exact"`` or ``"approx"`` and, for ``"approx"``, the
+        index parameters, ``rows_widened``, ``rows_exact`` and
+        ``cap_reached``, see :func:`datadiver_fo.internal.knn.close_pairs`), ``calibration`` (``None`` unless
         ``threshold="auto"``), ``num_groups``,
         ``cross_split_pairs`` (the pairs above whose samples are one in
         ``train`` and one in ``val``), ``leaks`` (ids: the brain's leaky
@@ -316,6 +350,8 @@ def find_duplicates(
         raise ValueError(f"threshold must be a cosine distance in [0, 2] or 'auto', got {threshold!r}")
     if threshold == "auto" and embeddings is None:
         raise ValueError("threshold='auto' is calibrated on embeddings: pass embeddings=")
+    if near_method not in ("auto", "exact", "approx"):
+        raise ValueError(f"near_method must be 'auto', 'exact' or 'approx', got {near_method!r}")
     ids = samples.values("id")
     has_source = samples.get_field(dds.SOURCE_ID) is not None
     sources = samples.values(dds.SOURCE_ID) if has_source else [None] * len(ids)
@@ -331,6 +367,7 @@ def find_duplicates(
     calibration = None
     num_same_near = 0
     same_near = []
+    near_search = None
     with Progress(progress, total, "duplicates") as prog:
         if exact:
             hashes, exact_groups = find_exact_duplicates(samples, method, progress=prog.span(n_ids))
@@ -347,9 +384,10 @@ def find_duplicates(
                 calibration = calibrate_threshold(X, codes)
                 threshold = calibration["threshold"]
             if n_ids >= 2:
+                near_search = {}
                 i, j, d, num_same_near, (si, sj, sd) = knn.close_pairs(
                     X, threshold, groups=codes, max_memory_mb=max_memory_mb,
-                    keep_same=max_same_source)
+                    keep_same=max_same_source, method=near_method, info=near_search)
                 del X
                 for a, b, x in zip(i.tolist(), j.tolist(), d.tolist()):
                     pairs.setdefault((ids[a], ids[b]), ("near", x))
@@ -385,6 +423,13 @@ def find_duplicates(
             dup_of[s] = None if s == members[0] else members[0]
     clusters = sorted((sorted(m, key=order.get) for m in comps.values()),
                       key=lambda m: (-len(m), order[m[0]]))
+    suf = _UnionFind()  # the same components over source pictures
+    for r in dups:
+        suf.union(src[r["a"]] or r["a"], src[r["b"]] or r["b"])
+    scomps = {}
+    for s_ in suf.parent:
+        scomps.setdefault(suf.find(s_), []).append(s_)
+    source_clusters = sorted((sorted(m) for m in scomps.values()), key=lambda m: (-len(m), m[0]))
     _ensure_field(samples, DUPLICATE_GROUP, fof.IntField)
     _ensure_field(samples, DUPLICATE_OF, fof.StringField)
     samples.set_values(DUPLICATE_GROUP, {s: group_of.get(s) for s in ids}, key_field="id")
@@ -441,12 +486,14 @@ def find_duplicates(
             "num_duplicate_pairs": len(dups),
             "num_same_source_pairs": num_same,
             "num_clusters": len(comps),
+            "num_source_clusters": len(source_clusters),
             "num_leaks": None if leak_ids is None else len(leak_ids),
             "num_cross_split_pairs": len(cross),
         },
         embeddings=embeddings if isinstance(embeddings, str) else None,
         threshold=float(threshold),
         calibration=calibration,
+        near_search=near_search,
         exact=bool(exact),
         hash_method=method,
         leak_threshold=None if leak_threshold is None else float(leak_threshold),
@@ -459,8 +506,10 @@ def find_duplicates(
         "num_duplicate_pairs": len(dups),
         "num_same_source": num_same,
         "clusters": clusters,
+        "source_clusters": source_clusters,
         "threshold": float(threshold) if embeddings is not None else None,
         "calibration": calibration,
+        "near_search": near_search,
         "num_groups": len(comps),
         "leaks": leak_ids,
         "cross_split_pairs": cross,

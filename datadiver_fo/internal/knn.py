@@ -8,11 +8,15 @@ bounded by a parameter rather than by N^2.
     trimap; C++, no JIT warm-up: O(N log N) time, O(N D) memory; recall@10
     against exact search is measured in tests/test_similarity.py); ``"auto"``
     is exact up to ``exact_limit`` rows, approximate above.
--   :func:`close_pairs`: every pair within a cosine distance, by the same
-    tiling over the upper triangle, optionally skipping pairs of one group
-    (variants of one source picture).
+-   :func:`close_pairs`: every pair within a cosine distance, optionally
+    counting pairs of one group apart (variants of one source picture):
+    ``"exact"`` by the same tiling over the upper triangle, ``"approx"`` by
+    Annoy candidates (per-row ``k`` widened while the ``k``-th neighbour is
+    still within the threshold, exact search for rows full at the cap) each
+    verified with its exact distance; ``"auto"`` as above.
 -   :func:`nearest_other_group`: each (sampled) row's distance to its nearest
-    row of another group, for calibrating a near-duplicate threshold.
+    row of another group, for calibrating a near-duplicate threshold (exact:
+    ``sample x N``, linear in N).
 
 Distances are cosine (``1 - cos``) or euclidean, float32.
 """
@@ -22,6 +26,8 @@ from datadiver_fo.internal.progress import Progress
 
 _METHODS = ("auto", "exact", "approx")
 EXACT_LIMIT = 50_000  # "auto": exact search up to this many rows
+_TREES = 10  # close_pairs "approx": Annoy trees, and nodes searched per neighbour asked
+_SEARCH_MULT = 1  # annoy's own default search_k: trees * k
 _BYTES_PER_CELL = 12  # a float32 block and the temporaries of top-k selection
 
 
@@ -121,20 +127,11 @@ def _approx(X, k, metric, seed, trees=25, workers=2):
     """Approximate kNN with an Annoy forest of random-projection trees (C++,
     installed with trimap): build O(trees N log N), each query visits
     ``2 * trees * (k + 1)`` leaves. Memory: the vectors plus the trees, O(N)."""
-    try:
-        from annoy import AnnoyIndex
-    except ImportError as e:  # pragma: no cover - a dependency of trimap
-        raise ValueError("method='approx' needs annoy (pip install annoy); "
-                         "or use method='exact'") from e
     from concurrent.futures import ThreadPoolExecutor
 
     Y = np.ascontiguousarray(X, dtype=np.float32)
-    n, dim = Y.shape
-    index = AnnoyIndex(dim, "angular" if metric == "cosine" else "euclidean")
-    index.set_seed(int(seed))
-    for r in range(n):
-        index.add_item(r, Y[r])
-    index.build(trees, n_jobs=workers)
+    n = Y.shape[0]
+    index = _annoy_index(Y, metric, seed, trees, workers)
     search_k = 2 * trees * (k + 1)
     idx = np.zeros((n, k), dtype=np.int64)
     dist = np.full((n, k), np.inf, dtype=np.float32)
@@ -155,8 +152,23 @@ def _approx(X, k, metric, seed, trees=25, workers=2):
     return idx, dist
 
 
-def close_pairs(X, threshold, groups=None, max_memory_mb=256, keep_same=0, progress=False):
+def close_pairs(X, threshold, groups=None, max_memory_mb=256, keep_same=0, progress=False,
+                method="auto", exact_limit=EXACT_LIMIT, k=32, max_k=512, info=None, seed=0):
     """Every pair of rows within a cosine distance.
+
+    ``"exact"`` tiles the upper triangle of the distance matrix into blocks
+    sized to ``max_memory_mb`` (O(N^2 D) time). ``"approx"`` finds candidates
+    with an Annoy forest and verifies each one exactly (O(N log N) build,
+    about ``N k`` distance evaluations per round): every row first asks for
+    its ``k`` nearest rows; a row whose ``k``-th neighbour is still within
+    the threshold may have more, so it asks again for 4 times as many, up to
+    ``max_k``; rows still full at ``max_k`` are searched exactly against all
+    rows (counted in ``info["rows_exact"]`` with a logged warning), so no pair
+    is cut off at a cap. A pair is kept when either row finds the other, and
+    only when its exact distance is within the threshold: the approximate
+    search can miss a pair (recall against exact search is measured in
+    tests/test_knn.py), never add a false one. Memory: the vectors twice
+    (a normalised copy and the index) plus the pairs found; no N^2 term.
 
     Args:
         X: an ``N x D`` array
@@ -164,61 +176,208 @@ def close_pairs(X, threshold, groups=None, max_memory_mb=256, keep_same=0, progr
         groups (None): an int array of ``N`` group codes; pairs within one
             group are counted apart and only the ``keep_same`` closest are
             returned (``None``: no groups)
-        max_memory_mb (256): bound on each similarity block
+        max_memory_mb (256): bound on each similarity block (exact search,
+            exact fallback rows and the verification of candidates)
         keep_same (0): how many same-group pairs to return (closest first)
+        progress (False): a progress argument (see
+            :mod:`datadiver_fo.internal.progress`)
+        method ("auto"): ``"exact"``, ``"approx"`` or ``"auto"`` (exact up
+            to ``exact_limit`` rows, approximate above)
+        exact_limit (50000): see ``method``
+        k (32): neighbours asked per row in the first approximate round
+        max_k (512): most neighbours asked per row before that row is
+            searched exactly
+        info (None): a dict to fill with what ran: ``method`` and, for
+            ``"approx"``, ``trees``, ``k``, ``max_k``, ``rows_widened`` (rows
+            that asked again), ``rows_exact`` (rows full at ``max_k``,
+            searched exactly), ``cap_reached`` and ``candidates``
+        seed (0): random state of the approximate index
 
     Returns:
         a tuple ``(i, j, d, same_count, same)``: int64 arrays ``i < j`` of the
         other-group pairs, their float32 distances, sorted by distance; the
-        number of same-group pairs within the threshold; and ``same``, a
-        tuple ``(i, j, d)`` of the closest ``keep_same`` of them
+        number of same-group pairs within the threshold (found ones, for
+        ``"approx"``); and ``same``, a tuple ``(i, j, d)`` of the closest
+        ``keep_same`` of them
     """
+    if method not in _METHODS:
+        raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
     n = X.shape[0]
+    if method == "auto":
+        method = "exact" if n <= exact_limit else "approx"
+    info = {} if info is None else info
+    info.clear()
+    info["method"] = method
     Y, _ = _prepare(X, "cosine")
-    rows, cols = block_shape(n, max_memory_mb)
-    out_i, out_j, out_d = [], [], []
-    same_i = np.zeros(0, dtype=np.int64)
-    same_j = np.zeros(0, dtype=np.int64)
-    same_d = np.zeros(0, dtype=np.float32)
-    same = 0
-    with Progress(progress, n, desc="close pairs") as prog:
-        for r0 in range(0, n, rows):
-            r1 = min(n, r0 + rows)
-            for c0 in range(r0, n, cols):  # upper triangle only
-                c1 = min(n, c0 + cols)
-                d = _block_dist(Y, None, r0, r1, c0, c1, "cosine")
-                ii, jj = np.nonzero(d <= threshold)
-                dd = np.maximum(d[ii, jj], 0.0)
-                ii = ii + r0
-                jj = jj + c0
-                up = jj > ii
-                ii, jj, dd = ii[up], jj[up], dd[up]
-                if groups is not None and len(ii):
-                    sg = groups[ii] == groups[jj]
-                    same += int(sg.sum())
-                    if keep_same and sg.any():
-                        same_i = np.concatenate([same_i, ii[sg]])
-                        same_j = np.concatenate([same_j, jj[sg]])
-                        same_d = np.concatenate([same_d, dd[sg]])
-                        if len(same_d) > keep_same:  # keep the closest only: bounded
-                            top = np.argpartition(same_d, keep_same - 1)[:keep_same]
-                            same_i, same_j, same_d = same_i[top], same_j[top], same_d[top]
-                    ii, jj, dd = ii[~sg], jj[~sg], dd[~sg]
-                if len(ii):
-                    out_i.append(ii)
-                    out_j.append(jj)
-                    out_d.append(dd)
-            prog.update(r1 - r0)
-    so = np.argsort(same_d, kind="stable")
-    same_out = (same_i[so].astype(np.int64), same_j[so].astype(np.int64),
-                same_d[so].astype(np.float32))
-    if not out_i:
-        e = np.zeros(0, dtype=np.int64)
-        return e, e.copy(), np.zeros(0, dtype=np.float32), same, same_out
-    i, j, d = np.concatenate(out_i), np.concatenate(out_j), np.concatenate(out_d)
-    order = np.argsort(d, kind="stable")
-    return (i[order].astype(np.int64), j[order].astype(np.int64), d[order].astype(np.float32),
-            same, same_out)
+    acc = _PairAccumulator(groups, keep_same)
+    if method == "approx" and n >= 2:
+        _approx_pairs(Y, threshold, acc, max_memory_mb, progress, info,
+                      int(max(1, min(k, n - 1))), int(max(k, max_k)), seed)
+    else:
+        rows, cols = block_shape(n, max_memory_mb)
+        with Progress(progress, n, desc="close pairs") as prog:
+            for r0 in range(0, n, rows):
+                r1 = min(n, r0 + rows)
+                for c0 in range(r0, n, cols):  # upper triangle only
+                    c1 = min(n, c0 + cols)
+                    d = _block_dist(Y, None, r0, r1, c0, c1, "cosine")
+                    ii, jj = np.nonzero(d <= threshold)
+                    dd = np.maximum(d[ii, jj], 0.0)
+                    ii = ii + r0
+                    jj = jj + c0
+                    up = jj > ii
+                    acc.add(ii[up], jj[up], dd[up])
+                prog.update(r1 - r0)
+    return acc.result()
+
+
+class _PairAccumulator:
+    """Collects pairs ``i < j`` found within the threshold: other-group pairs
+    all kept, same-group pairs counted and only the closest ``keep_same``
+    kept (bounded memory)."""
+
+    def __init__(self, groups, keep_same):
+        self.groups, self.keep_same = groups, keep_same
+        self.out_i, self.out_j, self.out_d = [], [], []
+        self.same_i = np.zeros(0, dtype=np.int64)
+        self.same_j = np.zeros(0, dtype=np.int64)
+        self.same_d = np.zeros(0, dtype=np.float32)
+        self.same = 0
+
+    def add(self, ii, jj, dd):
+        if self.groups is not None and len(ii):
+            sg = self.groups[ii] == self.groups[jj]
+            self.same += int(sg.sum())
+            if self.keep_same and sg.any():
+                self.same_i = np.concatenate([self.same_i, ii[sg]])
+                self.same_j = np.concatenate([self.same_j, jj[sg]])
+                self.same_d = np.concatenate([self.same_d, dd[sg]])
+                if len(self.same_d) > self.keep_same:  # keep the closest only: bounded
+                    top = np.argpartition(self.same_d, self.keep_same - 1)[:self.keep_same]
+                    self.same_i, self.same_j, self.same_d = (
+                        self.same_i[top], self.same_j[top], self.same_d[top])
+            ii, jj, dd = ii[~sg], jj[~sg], dd[~sg]
+        if len(ii):
+            self.out_i.append(ii)
+            self.out_j.append(jj)
+            self.out_d.append(dd)
+
+    def result(self):
+        so = np.argsort(self.same_d, kind="stable")
+        same_out = (self.same_i[so].astype(np.int64), self.same_j[so].astype(np.int64),
+                    self.same_d[so].astype(np.float32))
+        if not self.out_i:
+            e = np.zeros(0, dtype=np.int64)
+            return e, e.copy(), np.zeros(0, dtype=np.float32), self.same, same_out
+        i, j, d = np.concatenate(self.out_i), np.concatenate(self.out_j), np.concatenate(self.out_d)
+        order = np.argsort(d, kind="stable")
+        return (i[order].astype(np.int64), j[order].astype(np.int64),
+                d[order].astype(np.float32), self.same, same_out)
+
+
+def _annoy_index(Y, metric, seed, trees, workers):
+    try:
+        from annoy import AnnoyIndex
+    except ImportError as e:  # pragma: no cover - a dependency of trimap
+        raise ValueError("method='approx' needs annoy (pip install annoy); "
+                         "or use method='exact'") from e
+    index = AnnoyIndex(Y.shape[1], "angular" if metric == "cosine" else "euclidean")
+    index.set_seed(int(seed))
+    for r in range(Y.shape[0]):
+        index.add_item(r, Y[r])
+    index.build(trees, n_jobs=workers)
+    return index
+
+
+def _approx_pairs(Y, threshold, acc, max_memory_mb, progress, info, k, max_k, seed,
+                  workers=2):
+    import logging
+    from concurrent.futures import ThreadPoolExecutor
+
+    n = Y.shape[0]
+    # annoy's angular distance on unit vectors is sqrt(2 (1 - cos)); a little
+    # slack so float32 rounding never drops a candidate (each is verified)
+    radius = float(np.sqrt(2.0 * max(threshold, 0.0))) * 1.001 + 1e-4
+    trees, mult = _TREES, _SEARCH_MULT
+    index = _annoy_index(Y, "cosine", seed, trees, workers)
+    cand = []  # int64 keys i * n + j, i < j
+    step = 2048
+
+    def query(rows, kk):
+        search_k = mult * trees * (kk + 1)
+        keys, full = [], []
+        for r in rows.tolist():
+            nb, dd = index.get_nns_by_item(r, kk + 1, search_k=search_k, include_distances=True)
+            nb = np.asarray(nb, dtype=np.int64)
+            dd = np.asarray(dd, dtype=np.float32)
+            other = nb != r
+            nb, dd = nb[other][:kk], dd[other][:kk]
+            if len(nb) == kk and dd[-1] <= radius:
+                full.append(r)  # the k-th is still close: there may be more
+            close = nb[dd <= radius]
+            if len(close):
+                lo, hi = np.minimum(close, r), np.maximum(close, r)
+                keys.append(lo * n + hi)
+        return (np.concatenate(keys) if keys else np.zeros(0, np.int64),
+                np.asarray(full, dtype=np.int64))
+
+    pending = np.arange(n)
+    kk, widened, rounds = k, 0, 0
+    with Progress(progress, n, desc="close pairs (approximate)") as prog, \
+            ThreadPoolExecutor(max_workers=workers) as pool:
+        while len(pending):
+            chunks = [pending[s:s + step] for s in range(0, len(pending), step)]
+            full = []
+            for (keys, f), rows in zip(pool.map(lambda c: query(c, kk), chunks), chunks):
+                cand.append(keys)
+                full.append(f)
+                if rounds == 0:
+                    prog.update(len(rows))
+            pending = np.concatenate(full) if full else np.zeros(0, np.int64)
+            rounds += 1
+            if not len(pending) or kk >= max_k or kk >= n - 1:
+                break
+            widened += len(pending) if rounds == 1 else 0
+            kk = min(max_k, n - 1, kk * 4)
+    index.unload()
+    rows_exact = pending if kk >= max_k and kk < n - 1 else np.zeros(0, np.int64)
+    if len(rows_exact):
+        logging.getLogger(__name__).warning(
+            "close pairs: %d rows still had %d neighbours within %.4g after widening; "
+            "searched them exactly against all %d rows (slower, nothing missed)",
+            len(rows_exact), max_k, threshold, n)
+        cand.append(_exact_rows_pairs(Y, rows_exact, threshold, max_memory_mb))
+    keys = np.unique(np.concatenate(cand)) if cand else np.zeros(0, np.int64)
+    # verify every candidate with the exact distance, in bounded chunks
+    chunk = max(1024, int(max_memory_mb * 2**20 / (8 * Y.shape[1] + 64)))
+    for s in range(0, len(keys), chunk):
+        kk_ = keys[s:s + chunk]
+        ii, jj = kk_ // n, kk_ % n
+        d = 1.0 - np.einsum("ij,ij->i", Y[ii], Y[jj])
+        keep = d <= threshold
+        acc.add(ii[keep], jj[keep], np.maximum(d[keep], 0.0).astype(np.float32))
+    info.update({"trees": trees, "search_k": f"{mult} * trees * (k + 1)", "k": k, "max_k": max_k,
+                 "rows_widened": int(widened), "rows_exact": int(len(rows_exact)),
+                 "cap_reached": bool(len(rows_exact)), "candidates": int(len(keys))})
+
+
+def _exact_rows_pairs(Y, rows, threshold, max_memory_mb):
+    """Keys ``i * n + j`` (``i < j``) of every pair within the threshold that
+    involves one of ``rows``, by exact blockwise search."""
+    n = Y.shape[0]
+    r_blk, cols = block_shape(n, max_memory_mb)
+    keys = []
+    for r0 in range(0, len(rows), r_blk):
+        ri = rows[r0:r0 + r_blk]
+        for c0 in range(0, n, cols):
+            c1 = min(n, c0 + cols)
+            d = 1.0 - Y[ri] @ Y[c0:c1].T
+            a, b = np.nonzero(d <= threshold)
+            a, b = ri[a], b + c0
+            ok = a != b
+            a, b = a[ok], b[ok]
+            keys.append(np.minimum(a, b) * n + np.maximum(a, b))
+    return np.concatenate(keys) if keys else np.zeros(0, np.int64)
 
 
 def nearest_other_group(X, groups, sample=5000, max_memory_mb=256, seed=0):

@@ -130,6 +130,7 @@ class FindDuplicates(foo.Operator):
             "num_duplicate_pairs": len(res["duplicates"]),
             "num_same_source_pairs": res["num_same_source"],
             "num_clusters": len(res["clusters"]),
+            "num_source_clusters": len(res["source_clusters"]),
             "threshold": res["threshold"],
             "num_leaks": -1 if res["leaks"] is None else len(res["leaks"]),
             "views": res["views"],
@@ -141,6 +142,7 @@ class FindDuplicates(foo.Operator):
         outputs.int("num_duplicate_pairs", label="True duplicate pairs")
         outputs.int("num_same_source_pairs", label="Pairs of variants of one source")
         outputs.int("num_clusters", label="Clusters of true duplicates")
+        outputs.int("num_source_clusters", label="Clusters of source pictures (all corruptions)")
         outputs.float("threshold", label="Near-duplicate distance used")
         outputs.int("num_leaks", label="Leaking samples (-1: no train/val split)")
         outputs.list("views", types.String(), label="Saved views")
