@@ -331,6 +331,77 @@ def ours_end_to_end_db(paths, ids, coll, field, model, batch_size, workers, budg
     return done, sec, busy.mean, first
 
 
+def _writer_process(uri, db, coll_name, field, queue):
+    """A writer in its own process (its own GIL): encodes and bulk-writes what
+    the main process puts on ``queue`` until it gets ``None``."""
+    import datetime
+
+    import pymongo
+    from bson import Binary
+    from pymongo import UpdateOne
+
+    from datadiver_fo.internal.vector_codec import encode_rows
+
+    coll = pymongo.MongoClient(uri)[db][coll_name]
+    while True:
+        item = queue.get()
+        if item is None:
+            return
+        wids, X = item
+        now = datetime.datetime.utcnow()
+        coll.bulk_write([UpdateOne({"_id": o}, {"$set": {field: Binary(b), "last_modified_at": now}})
+                         for o, b in zip(wids, encode_rows(X))], ordered=False)
+
+
+def ours_end_to_end_db_procs(paths, ids, coll, field, model, batch_size, workers, budget_s, procs,
+                             write_every=8):
+    """As :func:`ours_end_to_end_db` but the writes run in ``procs`` writer
+    processes fed through a bounded queue (an experiment: is the GIL of the
+    feeding process the limit?)."""
+    import multiprocessing as mp
+
+    from datadiver_fo.internal.batches import iter_batches
+    from datadiver_fo.internal.images import decode_image
+
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue(maxsize=2 * procs)
+    host, port = coll.database.client.address
+    writers = [ctx.Process(target=_writer_process, args=(f"mongodb://{host}:{port}", coll.database.name,
+                                                        coll.name, field, queue)) for _ in range(procs)]
+    for w in writers:
+        w.start()
+    decode_one = functools.partial(decode_image, size=model.image_size, preprocess=model.preprocess,
+                                   resize=not model.resizes)
+    pending_ids, pending_vecs, done, first = [], [], 0, None
+    with GpuBusy() as busy:
+        t0 = time.perf_counter()
+        batches = iter_batches(paths, batch_size, decode_one, model.image_size, workers,
+                               processes=True, pin=model.device.startswith("cuda"))
+        try:
+            for bi, (start, (ok, batch, _errors)) in enumerate(batches):
+                vecs = model.embed_batch(batch)
+                if first is None:
+                    first = (ids[start + ok[0]], vecs[0].copy())
+                pending_ids.extend(ids[start + i] for i in ok)
+                pending_vecs.append(vecs)
+                done += len(ok)
+                if (bi + 1) % write_every == 0:
+                    queue.put((pending_ids, np.concatenate(pending_vecs)))
+                    pending_ids, pending_vecs = [], []
+                if time.perf_counter() - t0 > budget_s:
+                    break
+        finally:
+            batches.close()
+            if pending_ids:
+                queue.put((pending_ids, np.concatenate(pending_vecs)))
+            for _ in writers:
+                queue.put(None)
+            for w in writers:
+                w.join()
+        sec = time.perf_counter() - t0
+    return done, sec, busy.mean, first
+
+
 def fiftyone_style_db(paths, ids, coll, field, net, size, device, batch_size, budget_s):
     """FiftyOne's path (emulated) with its writes: per-vector serialisation in
     the loop, bulk writes of ~``batch_size`` x 8 updates on a background thread."""
@@ -450,6 +521,18 @@ def db_rows(args, res, row, paths, spec, size, device, workers, tmp):
                     images=n, seconds=round(sec, 2), images_per_s=round(n / sec, 1),
                     gpu_busy_pct=None if busy is None else round(busy, 1), all_stored=all_stored,
                     read_back_equal=same)
+        for procs in args.writer_processes:
+            bs = args.batch_sizes[1] if len(args.batch_sizes) > 1 else args.batch_sizes[0]
+            field = f"emb_procs_{procs}"
+            n, sec, busy, first = ours_end_to_end_db_procs(paths, ids, coll, field, model, bs, workers,
+                                                           args.budget, procs)
+            all_stored, same = _check_db(coll, field, n, first)
+            row(stage="end to end with MongoDB writes",
+                path=f"experiment: writes in {procs} writer process(es)", model=args.arch,
+                precision=model.precision, batch=bs, workers=workers, images=n,
+                seconds=round(sec, 2), images_per_s=round(n / sec, 1),
+                gpu_busy_pct=None if busy is None else round(busy, 1), all_stored=all_stored,
+                read_back_equal=same)
         if args.skip_fiftyone_db:
             return
         net = model.module.float().to(memory_format=torch.contiguous_format).eval()
@@ -487,6 +570,8 @@ def main():
     ap.add_argument("--db-only", action="store_true", help="only the database rows")
     ap.add_argument("--writes-in-flight", type=int, nargs="+", default=[1],
                     help="database writes allowed in flight at once (DB rows)")
+    ap.add_argument("--writer-processes", type=int, nargs="*", default=[],
+                    help="DB rows: also run the writes in this many writer processes (experiment)")
     ap.add_argument("--skip-fiftyone-db", action="store_true",
                     help="leave out FiftyOne's path in the database rows")
     args = ap.parse_args()
