@@ -452,13 +452,24 @@ def test_sample_viewer_one_click_from_the_grid(app, app_dataset):
     page = app.page
     page.get_by_role("button", name="Reset view").click()
     app.expect(app.counts).to_contain_text(re.compile(rf"\b{len(app_dataset)}\b"), timeout=30000)
-    thumb = page.locator("[data-cy='looker']").first
-    if not thumb.count():
-        thumb = page.locator("canvas").first
-    thumb.hover()
-    box = thumb.bounding_box()
-    page.mouse.click(box["x"] + 12, box["y"] + 12)  # the selection checkbox, top left
-    app.expect(_panel_scroller(page).get_by_text("Selected sample", exact=False)).to_have_count(1, timeout=30000)
+    selected = _panel_scroller(page).get_by_text("Selected sample", exact=False)
+    # the grid can re-render right after "Reset view" and swallow the first
+    # click on the checkbox (seen once on a loaded machine): hover and click
+    # again, up to three times, while the panel shows no selection yet
+    for attempt in range(3):
+        thumb = page.locator("[data-cy='looker']").first
+        if not thumb.count():
+            thumb = page.locator("canvas").first
+        thumb.hover()
+        page.wait_for_timeout(300)  # the checkbox appears on hover
+        box = thumb.bounding_box()
+        page.mouse.click(box["x"] + 12, box["y"] + 12)  # the selection checkbox, top left
+        try:
+            app.expect(selected).to_have_count(1, timeout=15000)
+            break
+        except AssertionError:
+            if attempt == 2:
+                raise
     app.expect(_panel_scroller(page).get_by_text("WordNet:", exact=False).first).to_be_visible()
     text = _panel_scroller(page).get_by_text("variants", exact=False).first.inner_text()
     n = int(re.search(r"(\d+) variants", text).group(1))
