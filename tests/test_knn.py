@@ -79,6 +79,24 @@ def test_close_pairs_equal_brute_force_with_groups():
     assert np.allclose(np.sort(sd), np.maximum(same_d, 0), atol=1e-5)
 
 
+def test_unit_rows_in_place_gives_the_same_pairs_without_a_copy():
+    X = _clustered(400, 16, seed=4, spread=0.05) * 7.0
+    X[5] = 0.0  # an all-zero row stays zero
+    want = knn.close_pairs(X, 0.01, method="exact")
+    Y = X.astype(np.float32)
+    assert knn.unit_rows(Y) is Y  # in place
+    assert np.allclose(np.linalg.norm(np.delete(Y, 5, axis=0), axis=1), 1.0, atol=1e-6)
+    assert not Y[5].any()
+    for method in ("exact", "approx"):
+        got = knn.close_pairs(Y, 0.01, method=method, normalized=True)
+        assert set(zip(got[0].tolist(), got[1].tolist())) == set(zip(want[0].tolist(), want[1].tolist()))
+    before = X.copy()
+    knn.close_pairs(X, 0.01, method="exact")
+    assert np.array_equal(X, before)
+    with pytest.raises(ValueError, match="writable C-contiguous float32"):
+        knn.unit_rows(X.astype(np.float64))
+
+
 def test_write_neighbors_records_method_and_checks_memory_bound(fresh_dataset):
     view = fresh_dataset.match_tags("tiny-imagenet-c").sort_by("filepath").limit(120)
     X = _clustered(120, 8, seed=4)

@@ -138,18 +138,28 @@ def find_near_duplicates(samples, embeddings, threshold=0.1, max_memory_mb=256,
         raise ValueError(f"threshold is a cosine distance in [0, 2]; got {threshold}")
     if near_method not in ("auto", "exact", "approx"):
         raise ValueError(f"near_method must be 'auto', 'exact' or 'approx', got {near_method!r}")
-    X = embeddings_matrix(samples, embeddings, dtype=np.float32)
+    X = _unit_embeddings(samples, embeddings)
     ids = samples.values("id")
     if len(ids) < 2:
         return []
     info = {}
     i, j, d, _, _ = knn.close_pairs(X, threshold, max_memory_mb=max_memory_mb,
-                                    method=near_method, info=info)
+                                    method=near_method, info=info, normalized=True)
     logger.info("near duplicates: %s", info)
     return [(ids[a], ids[b], float(x)) for a, b, x in zip(i.tolist(), j.tolist(), d.tolist())]
 
 
-def calibrate_threshold(X, groups, sample=5000, cap=0.1, seed=0):
+def _unit_embeddings(samples, embeddings):
+    """The embeddings as float32 rows of unit norm: a field read from the
+    database is normalised in place (one N x D array in memory, not two); a
+    caller's array is copied first, never changed."""
+    X = embeddings_matrix(samples, embeddings, dtype=np.float32)
+    if not isinstance(embeddings, str) or not X.flags.writeable or not X.flags.c_contiguous:
+        X = np.array(X, dtype=np.float32, order="C")
+    return knn.unit_rows(X)
+
+
+def calibrate_threshold(X, groups, sample=5000, cap=0.1, seed=0, normalized=False):
     """A near-duplicate threshold derived from the embeddings themselves.
 
     Rule: for a random sample of samples, take the cosine distance to the
@@ -168,13 +178,16 @@ def calibrate_threshold(X, groups, sample=5000, cap=0.1, seed=0):
         sample (5000): samples measured (cost ``sample x N``)
         cap (0.1): the largest threshold returned
         seed (0): the sample's random seed
+        normalized (False): the rows of ``X`` already have unit norm (see
+            :func:`datadiver_fo.internal.knn.unit_rows`; no copy is made)
 
     Returns:
         a dict: ``threshold``, ``rule`` (the rule in words), ``between_median``
         and ``within_median`` (median nearest distances to another / the same
         group; ``None`` when undefined), ``sample``
     """
-    between, within = knn.nearest_other_group(X, groups, sample=sample, seed=seed)
+    between, within = knn.nearest_other_group(X, groups, sample=sample, seed=seed,
+                                              normalized=normalized)
     b = between[np.isfinite(between)]
     w = within[np.isfinite(within)]
     if not len(b):
@@ -378,16 +391,17 @@ def find_duplicates(
                     for b in g[i + 1 :]:
                         pairs[(a, b)] = ("exact", 0.0)
         if embeddings is not None:
-            X = embeddings_matrix(samples, embeddings, dtype=np.float32)
+            X = _unit_embeddings(samples, embeddings)
             codes = group_codes(sources, n_ids)
             if threshold == "auto":
-                calibration = calibrate_threshold(X, codes)
+                calibration = calibrate_threshold(X, codes, normalized=True)
                 threshold = calibration["threshold"]
             if n_ids >= 2:
                 near_search = {}
                 i, j, d, num_same_near, (si, sj, sd) = knn.close_pairs(
                     X, threshold, groups=codes, max_memory_mb=max_memory_mb,
-                    keep_same=max_same_source, method=near_method, info=near_search)
+                    keep_same=max_same_source, method=near_method, info=near_search,
+                    normalized=True)
                 del X
                 for a, b, x in zip(i.tolist(), j.tolist(), d.tolist()):
                     pairs.setdefault((ids[a], ids[b]), ("near", x))

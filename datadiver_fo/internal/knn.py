@@ -31,10 +31,25 @@ _SEARCH_MULT = 1  # annoy's own default search_k: trees * k
 _BYTES_PER_CELL = 12  # a float32 block and the temporaries of top-k selection
 
 
-def _prepare(X, metric):
-    X = np.ascontiguousarray(X, dtype=np.float32)
+def unit_rows(X, chunk=65536):
+    """Scales the rows of the float32 array ``X`` to unit L2 norm **in place**
+    (all-zero rows stay zero), a chunk at a time, so no second ``N x D`` array
+    is made; returns ``X``. For arrays the caller owns (e.g. just read from
+    the database), then passed with ``normalized=True``."""
+    if X.dtype != np.float32 or not X.flags.c_contiguous or not X.flags.writeable:
+        raise ValueError("unit_rows needs a writable C-contiguous float32 array")
+    for s in range(0, X.shape[0], chunk):
+        blk = X[s:s + chunk]
+        blk /= np.maximum(np.sqrt(np.einsum("ij,ij->i", blk, blk)), 1e-12)[:, None]
+    return X
+
+
+def _prepare(X, metric, normalized=False):
     if metric == "cosine":
-        return X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12), None
+        if normalized:
+            return np.ascontiguousarray(X, dtype=np.float32), None
+        return unit_rows(np.array(X, dtype=np.float32, order="C")), None  # one copy
+    X = np.ascontiguousarray(X, dtype=np.float32)
     return X, (X.astype(np.float64) ** 2).sum(1).astype(np.float32)
 
 
@@ -153,7 +168,8 @@ def _approx(X, k, metric, seed, trees=25, workers=2):
 
 
 def close_pairs(X, threshold, groups=None, max_memory_mb=256, keep_same=0, progress=False,
-                method="auto", exact_limit=EXACT_LIMIT, k=32, max_k=512, info=None, seed=0):
+                method="auto", exact_limit=EXACT_LIMIT, k=32, max_k=512, info=None, seed=0,
+                normalized=False):
     """Every pair of rows within a cosine distance.
 
     ``"exact"`` tiles the upper triangle of the distance matrix into blocks
@@ -167,8 +183,9 @@ def close_pairs(X, threshold, groups=None, max_memory_mb=256, keep_same=0, progr
     is cut off at a cap. A pair is kept when either row finds the other, and
     only when its exact distance is within the threshold: the approximate
     search can miss a pair (recall against exact search is measured in
-    tests/test_knn.py), never add a false one. Memory: the vectors twice
-    (a normalised copy and the index) plus the pairs found; no N^2 term.
+    tests/test_knn.py), never add a false one. Memory: the vectors, a
+    normalised copy (none with ``normalized=True``), the index and the
+    candidate pairs; no N^2 term.
 
     Args:
         X: an ``N x D`` array
@@ -192,6 +209,8 @@ def close_pairs(X, threshold, groups=None, max_memory_mb=256, keep_same=0, progr
             that asked again), ``rows_exact`` (rows full at ``max_k``,
             searched exactly), ``cap_reached`` and ``candidates``
         seed (0): random state of the approximate index
+        normalized (False): the rows of ``X`` (float32, C order) already have
+            unit norm (see :func:`unit_rows`): used as they are, no copy
 
     Returns:
         a tuple ``(i, j, d, same_count, same)``: int64 arrays ``i < j`` of the
@@ -208,7 +227,7 @@ def close_pairs(X, threshold, groups=None, max_memory_mb=256, keep_same=0, progr
     info = {} if info is None else info
     info.clear()
     info["method"] = method
-    Y, _ = _prepare(X, "cosine")
+    Y, _ = _prepare(X, "cosine", normalized)
     acc = _PairAccumulator(groups, keep_same)
     if method == "approx" and n >= 2:
         _approx_pairs(Y, threshold, acc, max_memory_mb, progress, info,
@@ -380,7 +399,7 @@ def _exact_rows_pairs(Y, rows, threshold, max_memory_mb):
     return np.concatenate(keys) if keys else np.zeros(0, np.int64)
 
 
-def nearest_other_group(X, groups, sample=5000, max_memory_mb=256, seed=0):
+def nearest_other_group(X, groups, sample=5000, max_memory_mb=256, seed=0, normalized=False):
     """Cosine distance from (a random sample of) rows to their nearest row of
     another group, and to their nearest row of their own group.
 
@@ -389,13 +408,14 @@ def nearest_other_group(X, groups, sample=5000, max_memory_mb=256, seed=0):
         groups: an int array of ``N`` group codes
         sample (5000): rows to measure (all when fewer); the cost is
             ``sample x N``, linear in N
+        normalized (False): as in :func:`close_pairs`
 
     Returns:
         a tuple ``(between, within)`` of float32 arrays over the sampled rows;
         ``within`` is ``inf`` for a row alone in its group
     """
     n = X.shape[0]
-    Y, _ = _prepare(X, "cosine")
+    Y, _ = _prepare(X, "cosine", normalized)
     rng = np.random.default_rng(seed)
     rows_idx = np.sort(rng.choice(n, min(sample, n), replace=False))
     rows, cols = block_shape(n, max_memory_mb)
@@ -415,4 +435,5 @@ def nearest_other_group(X, groups, sample=5000, max_memory_mb=256, seed=0):
     return np.maximum(between, 0.0), np.maximum(within, 0.0)
 
 
-__all__ = ["topk_neighbors", "close_pairs", "nearest_other_group", "block_shape", "EXACT_LIMIT"]
+__all__ = ["topk_neighbors", "close_pairs", "nearest_other_group", "unit_rows", "block_shape",
+           "EXACT_LIMIT"]
