@@ -104,6 +104,45 @@ def test_score_distributions(fresh_dataset):
         dds.score_distributions(ds, bins=0)
 
 
+def test_histograms_equal_numpy_on_bin_edges_ints_and_views(fresh_dataset):
+    """Values exactly on the edges of 3, 7 and 20 bins (where float rounding
+    of (v - lo) / step can land a value in the neighbouring bin), negative
+    values, an int field and a filtered view: every count equals
+    numpy.histogram's, whose bins are the same linspace edges."""
+    ds = fresh_dataset
+    ids = ds.values("id")
+    n = len(ids)
+    edgy = [round(-0.3 + 1.7 * (k % 21) / 20, 12) for k in range(n)]  # lands on 20-bin edges
+    ds.set_values("edgy", edgy)
+    ds.set_values("count_field", [int(k * 7 % 13) - 4 for k in range(n)])
+    ds.set_values("part", [None if k % 5 == 0 else k / 10 for k in range(n)])
+    view = ds.match(F("count_field") != 3)
+    for samples in (ds, view):
+        for bins in (3, 7, 20):
+            got = dds.score_distributions(samples, fields=["edgy", "count_field", "part"], bins=bins)
+            for field in ("edgy", "count_field", "part"):
+                vals = np.array([v for v in samples.values(field) if v is not None], dtype=float)
+                want, edges = np.histogram(vals, bins=bins, range=(vals.min(), vals.max()))
+                h = got[field]
+                assert h["counts"] == want.tolist(), (field, bins)
+                assert np.allclose(h["edges"], edges)
+                assert h["count"] == len(vals) and h["missing"] == len(samples) - len(vals)
+                assert h["mean"] == pytest.approx(vals.mean())
+                assert (h["min"], h["max"]) == (vals.min(), vals.max())
+    # the heatmap and class table of the view: a count of its raw values
+    m = dds.corruption_severity_matrix(view)
+    pairs = list(zip(view.values(sch.CORRUPTION), view.values(sch.SEVERITY)))
+    for c, row in zip(m["corruptions"], m["counts"]):
+        for sev, cell in zip(m["severities"], row):
+            if cell is not None:
+                assert cell == pairs.count((c, sev))
+    assert m["total"] == len(view)
+    t = dds.class_table(view)
+    labels = view.values(sch.GROUND_TRUTH + ".label")
+    assert {r["class"]: r["count"] for r in t["rows"] if r["count"]} == \
+        {c: labels.count(c) for c in set(labels) if c is not None}
+
+
 def test_summaries_are_cached_until_any_write(fresh_dataset, run_concurrently):
     """An unchanged dataset answers from the cache; every kind of write, from
     this process or another one, makes the next call recompute."""

@@ -13,11 +13,12 @@ functions a notebook can call too.
 -   :func:`cell_view` / :func:`class_view` / :func:`range_view`: the view a
     click on a heatmap cell, a class row or a histogram bar selects.
 
-Every count is a server-side aggregation (one ``CountValues`` over a
-concatenated key), so the cost does not grow with a Python loop over samples.
-Each summary is one batched ``aggregate`` call over the collection projected
-to the fields it reads (``score_distributions``: two, bounds then
-histograms), plus one over the whole dataset for the row and column names.
+Every count is a server-side aggregation, so the cost does not grow with a
+Python loop over samples: each summary is one bare ``$group`` pass over the
+view (:func:`datadiver_fo.internal.store.group_rows`;
+``score_distributions``: one for the bounds, then one histogram per field,
+two at a time), plus the row and column names of the whole dataset, read
+from the indexes the loader creates.
 
 **Cache.** The results of :func:`corruption_severity_matrix`,
 :func:`class_table` and :func:`score_distributions` (and the dataset-wide
@@ -38,6 +39,8 @@ import collections
 import copy
 import math
 import threading
+
+import numpy as np
 
 import fiftyone as fo
 import fiftyone.core.fields as fof
@@ -192,25 +195,22 @@ def corruption_severity_matrix(samples):
 
 
 def _matrix(samples):
-    import fiftyone.core.aggregations as foa
-
     names = _dataset_distinct(samples, [sch.CORRUPTION, sch.SEVERITY])
     corruptions = _sort_corruptions(names[sch.CORRUPTION])
     severities = sorted(names[sch.SEVERITY])
 
-    key = F(sch.CORRUPTION).concat(_SEP, F(sch.SEVERITY).to_string())
-    # one pass: the cell counts and the total together
-    raw, total = samples.select_fields([sch.CORRUPTION, sch.SEVERITY]).aggregate(
-        [foa.CountValues(key), foa.Count()]
-    )
-    by_cell = {}
-    unassigned = 0
-    for k, n in raw.items():
-        if k is None:
+    # one pass: the cell counts; their sum is the total
+    rows = store.group_rows(samples, {"_id": {"c": "$" + sch.CORRUPTION, "s": "$" + sch.SEVERITY},
+                                      "n": {"$sum": 1}})
+    by_cell = collections.Counter()
+    total = unassigned = 0
+    for r in rows:
+        c, sev, n = r["_id"].get("c"), r["_id"].get("s"), int(r["n"])
+        total += n
+        if c is None or sev is None:
             unassigned += n
             continue
-        c, s = k.split(_SEP)
-        by_cell[(c, int(s))] = n
+        by_cell[(c, int(sev))] += n
 
     counts, empty = [], []
     for c in corruptions:
@@ -290,29 +290,21 @@ def class_table(samples, label_field=sch.GROUND_TRUTH, by=sch.CORRUPTION):
 
 
 def _class_table(samples, label_field, by):
-    import fiftyone.core.aggregations as foa
-
     names = _class_names(samples, label_field)
-    label = F(label_field + ".label")
-    projected = samples.select_fields([label_field] + ([by] if by else []))
-
-    columns = []
+    columns = _sort_corruptions(_dataset_distinct(samples, [by])[by]) if by else []
+    # one pass: counts per (class, column); a class's total sums its row,
+    # samples without a label are the class None
+    key = {"l": "$" + label_field + ".label"}
     if by:
-        columns = _sort_corruptions(_dataset_distinct(samples, [by])[by])
-        # one pass; count_values on a concat is None when either part is missing
-        raw, totals = projected.aggregate(
-            [foa.CountValues(label.concat(_SEP, F(by))), foa.CountValues(label_field + ".label")]
-        )
-    else:
-        raw = {}
-        totals = projected.count_values(label_field + ".label")
-
+        key["c"] = "$" + by
+    totals = collections.Counter()
     cells = {}
-    for k, n in raw.items():
-        if k is None:
-            continue
-        cls, col = k.split(_SEP, 1)
-        cells.setdefault(cls, {})[col] = n
+    for r in store.group_rows(samples, {"_id": key, "n": {"$sum": 1}}):
+        cls, col, n = r["_id"].get("l"), r["_id"].get("c"), int(r["n"])
+        totals[cls] += n
+        if cls is not None and col is not None:
+            row = cells.setdefault(cls, collections.Counter())
+            row[col] += n
 
     known = set(names)
     rows, empty_classes = [], []
@@ -414,33 +406,32 @@ def score_distributions(samples, fields=None, bins=20):
 
 
 def _score_distributions(samples, fields, bins):
-    import fiftyone.core.aggregations as foa
+    from concurrent.futures import ThreadPoolExecutor
 
-    # Two database round trips for all fields together (bounds, counts and
-    # means in one $facet; then the histograms), nothing pulled into Python.
-    # Projecting to the score fields first keeps large fields (embeddings) out
-    # of the $facet, which would otherwise carry whole documents.
-    samples = samples.select_fields(fields) if fields else samples
-    stats = samples.aggregate(
-        [foa.Count()]
-        + [a for f in fields for a in (foa.Bounds(f), foa.Count(f), foa.Mean(f))]
-    )
-    total = stats[0]
-    per = {f: stats[1 + 3 * i: 4 + 3 * i] for i, f in enumerate(fields)}
+    # One pass for the bounds and sums of every field, then one histogram
+    # pass per field, two at a time (the server has a core per pass). Each
+    # pass is a bare $group (see store.group_rows): FiftyOne's $facet and
+    # $bucket ran 3-15x slower at 950k samples.
+    stats = {"_id": None, "n": {"$sum": 1}}
+    for i, f in enumerate(fields):
+        stats.update({f"lo{i}": {"$min": "$" + f}, f"hi{i}": {"$max": "$" + f},
+                      f"s{i}": {"$sum": "$" + f}})
+    rows = store.group_rows(samples, stats) if fields else []
+    st = rows[0] if rows else {}
+    total = int(st.get("n", 0))
     ranges = {}
-    for field in fields:
-        (lo, hi), _, _ = per[field]
-        if lo is None or hi is None or (isinstance(lo, float) and math.isnan(lo)):
+    for i, field in enumerate(fields):
+        lo, hi = st.get(f"lo{i}"), st.get(f"hi{i}")
+        if lo is None or hi is None or not (math.isfinite(lo) and math.isfinite(hi)):
             continue
-        ranges[field] = (lo, hi if hi != lo else lo + 1.0)  # one value: one non-empty bin
-    hists = samples.aggregate(
-        [foa.HistogramValues(f, bins=bins, range=list(ranges[f])) for f in ranges]
-    ) if ranges else []
-    hist_of = dict(zip(ranges, hists))
+        ranges[field] = (float(lo), float(hi) if hi != lo else float(lo) + 1.0)  # one value: one bin
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        hist_of = dict(zip(ranges, pool.map(
+            lambda f: _histogram(samples, f, ranges[f][0], ranges[f][1], bins), ranges)))
 
     out = {}
-    for field in fields:
-        (lo, hi), count, mean = per[field]
+    for i, field in enumerate(fields):
         if field not in ranges:
             out[field] = {
                 "counts": [0] * bins,
@@ -452,22 +443,48 @@ def _score_distributions(samples, fields, bins):
                 "mean": None,
             }
             continue
-        counts, edges, _ = hist_of[field]
-        # HistogramValues' last bin is right-open: put the max back in it
-        n_in = int(sum(counts))
-        if n_in < count:
-            counts = list(counts)
-            counts[-1] += count - n_in
+        lo, hi = ranges[field]
+        counts, count = hist_of[field]
         out[field] = {
-            "counts": [int(c) for c in counts],
-            "edges": [float(e) for e in edges],
-            "count": int(count),
-            "missing": int(total - count),
-            "min": float(lo),
-            "max": float(hi),
-            "mean": float(mean),
+            "counts": counts,
+            "edges": [float(e) for e in np.linspace(lo, hi, bins + 1)],
+            "count": count,
+            "missing": total - count,
+            "min": lo,
+            "max": float(st[f"hi{i}"]),
+            "mean": float(st[f"s{i}"]) / count if count else None,
         }
     return out
+
+
+def _histogram(samples, field, lo, hi, bins):
+    """``(counts, number of values)`` of ``field`` in ``bins`` equal bins of
+    ``[lo, hi]`` in one $group: the bins of ``np.linspace(lo, hi, bins + 1)``
+    edges, left-closed, the last one closed (its maximum included), as
+    FiftyOne's ``HistogramValues`` plus the max. The bin is
+    ``floor((v - lo) / step)`` moved by one where float rounding put ``v``
+    across the edge ``k * step + lo`` (the edges' own arithmetic)."""
+    step = (hi - lo) / bins
+    v = "$" + field
+
+    def edge(k):
+        return {"$add": [{"$multiply": [k, step]}, lo]}
+
+    k0 = {"$floor": {"$divide": [{"$subtract": [v, lo]}, step]}}
+    fixed = {"$let": {"vars": {"k": k0}, "in": {"$add": [
+        "$$k",
+        {"$cond": [{"$gte": [v, edge({"$add": ["$$k", 1]})]}, 1, 0]},
+        {"$cond": [{"$lt": [v, edge("$$k")]}, -1, 0]},
+    ]}}}
+    key = {"$cond": [{"$isNumber": v}, {"$min": [bins - 1, {"$max": [0, fixed]}]}, None]}
+    counts = [0] * bins
+    count = 0
+    for r in store.group_rows(samples, {"_id": key, "n": {"$sum": 1}}):
+        if r["_id"] is None:
+            continue
+        counts[int(r["_id"])] += int(r["n"])
+        count += int(r["n"])
+    return counts, count
 
 
 def cell_view(samples, corruption, severity=None):

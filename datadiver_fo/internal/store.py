@@ -898,6 +898,28 @@ def view_key(samples):
     return (dataset_id(root), text)
 
 
+def group_rows(samples, group):
+    """The documents of one ``$group`` stage run on ``samples`` (after its
+    view stages), as a list.
+
+    A bare ``$group`` on the collection runs in MongoDB's slot-based engine;
+    FiftyOne's batched ``aggregate()`` wraps its aggregations in a
+    ``$facet``, which does not. Measured on 950k documents with an 850-d
+    vector each (2 cores): a count per (corruption, severity) 0.6-0.8 s
+    against 4-5 s, a 20-bin histogram 0.9-1.2 s against 13-15 s with
+    ``$bucket``.
+
+    Args:
+        samples: a FiftyOne dataset or view
+        group: the ``$group`` stage's document (``{"_id": ..., name:
+            accumulator, ...}``), with database field paths
+
+    Returns:
+        a list of dicts, one per group, in no particular order
+    """
+    return list(_internal(samples, "_aggregate")(pipeline=[{"$group": group}]))
+
+
 def indexed_distinct(dataset, field):
     """The distinct values of ``field`` over every sample of ``dataset`` (its
     root dataset), read from the field's index (MongoDB's distinct scan:
@@ -1002,5 +1024,5 @@ __all__ = [
     "bulk_write", "object_id_factory", "new_object_ids", "SampleDocs", "insert_sample_docs",
     "read_vectors", "vector_values", "write_vectors", "VECTOR_ZLIB_LEVEL",
     "classification_values", "set_sample_fields",
-    "view_key", "change_marker", "indexed_distinct",
+    "view_key", "change_marker", "indexed_distinct", "group_rows",
 ]
