@@ -135,32 +135,48 @@ def _sync(device):
         torch.cuda.synchronize()
 
 
-def ours_end_to_end(paths, model, batch_size, workers, processes, budget_s):
-    """``compute_embeddings``' loop without the database: decode (worker
-    processes, pinned memory) -> ``embed_batch`` -> float32 numpy vectors.
-    Returns ``(images, seconds, gpu_busy)``; stops after ``budget_s``."""
+def _embed_loop(paths, ids, model, batch_size, workers, processes, budget_s, sink=None,
+                write_every=8):
+    """``compute_embeddings``' loop: decode (worker processes with pinned
+    memory, or threads) -> ``embed_batch`` -> float32 numpy vectors handed to
+    ``sink`` (``add`` / ``flush`` every ``write_every`` batches / ``close``:
+    a :class:`~datadiver_fo.internal.batches.WriteBehind`, a
+    :class:`_ProcessWriters`, or None: no database). Stops after
+    ``budget_s``. Returns ``(images, seconds, gpu_busy, first)``, ``first``
+    the id and vector of the first image (checked in the database)."""
     from datadiver_fo.internal.batches import iter_batches
     from datadiver_fo.internal.images import decode_image
 
     decode_one = functools.partial(decode_image, size=model.image_size, preprocess=model.preprocess,
                                    resize=not model.resizes)
-    done = 0
-    kept = []
+    done, first = 0, None
     with GpuBusy() as busy:
         t0 = time.perf_counter()
         batches = iter_batches(paths, batch_size, decode_one, model.image_size, workers,
                                processes=processes, pin=model.device.startswith("cuda"))
         try:
-            for _, (ok, batch, _errors) in batches:
+            for bi, (start, (ok, batch, _errors)) in enumerate(batches):
                 vecs = model.embed_batch(batch)
-                kept.append(vecs[:1])  # what the writer would receive
+                if first is None:
+                    first = (ids[start + ok[0]] if ids else None, vecs[0].copy())
+                if sink is not None:
+                    sink.add([ids[start + i] for i in ok], vecs)
+                    if (bi + 1) % write_every == 0:
+                        sink.flush()
                 done += len(ok)
                 if time.perf_counter() - t0 > budget_s:
                     break
         finally:
             batches.close()
+            if sink is not None:
+                sink.close()
         sec = time.perf_counter() - t0
-    return done, sec, busy.mean
+    return done, sec, busy.mean, first
+
+
+def ours_end_to_end(paths, model, batch_size, workers, processes, budget_s):
+    """The loop without the database: ``(images, seconds, gpu_busy)``."""
+    return _embed_loop(paths, None, model, batch_size, workers, processes, budget_s)[:3]
 
 
 class _FiftyOneStyleDataset:
@@ -271,135 +287,84 @@ def _fiftyone_serialize(vec):
         return zlib.compress(f.getvalue())
 
 
-def ours_end_to_end_db(paths, ids, coll, field, model, batch_size, workers, budget_s, write_every=8,
-                       in_flight=1):
-    """``compute_embeddings``' loop with its database writer (see the module
-    docstring). Returns ``(images, seconds, gpu_busy, first_id, first_vec)``."""
+def _bulk_write(coll, field, wids, X):
+    """store.write_vectors' fast path: the stored bytes of each row and one
+    unordered bulk write."""
     import datetime
-    from concurrent.futures import ThreadPoolExecutor
 
     from bson import Binary
     from pymongo import UpdateOne
 
-    from datadiver_fo.internal.batches import iter_batches
-    from datadiver_fo.internal.images import decode_image
     from datadiver_fo.internal.vector_codec import encode_rows
 
-    decode_one = functools.partial(decode_image, size=model.image_size, preprocess=model.preprocess,
-                                   resize=not model.resizes)
-    pending_ids, pending_vecs, writes = [], [], []
-    first = None
+    now = datetime.datetime.utcnow()
+    coll.bulk_write([UpdateOne({"_id": o}, {"$set": {field: Binary(b), "last_modified_at": now}})
+                     for o, b in zip(wids, encode_rows(np.asarray(X)))], ordered=False)
 
-    def write(wids, wvecs):  # store.write_vectors' fast path
-        now = datetime.datetime.utcnow()
-        ops = [UpdateOne({"_id": o}, {"$set": {field: Binary(b), "last_modified_at": now}})
-               for o, b in zip(wids, encode_rows(np.asarray(wvecs)))]
-        coll.bulk_write(ops, ordered=False)
 
-    def flush(writer, wait=False):
-        nonlocal pending_ids, pending_vecs
-        if pending_ids:
-            while len(writes) >= in_flight:
-                writes.pop(0).result()
-            writes.append(writer.submit(write, pending_ids, pending_vecs))
-            pending_ids, pending_vecs = [], []
-        if wait:
-            while writes:
-                writes.pop(0).result()
+def ours_end_to_end_db(paths, ids, coll, field, model, batch_size, workers, budget_s, write_every=8,
+                       in_flight=1):
+    """``compute_embeddings``' loop with its database writer (the same
+    ``WriteBehind``). Returns ``(images, seconds, gpu_busy, first)``."""
+    from datadiver_fo.internal.batches import WriteBehind
 
-    done = 0
-    with GpuBusy() as busy, ThreadPoolExecutor(max_workers=in_flight) as writer:
-        t0 = time.perf_counter()
-        batches = iter_batches(paths, batch_size, decode_one, model.image_size, workers,
-                               processes=True, pin=model.device.startswith("cuda"))
-        try:
-            for bi, (start, (ok, batch, _errors)) in enumerate(batches):
-                vecs = model.embed_batch(batch)
-                if first is None:
-                    first = (ids[start + ok[0]], vecs[0].copy())
-                pending_ids.extend(ids[start + i] for i in ok)
-                pending_vecs.extend(vecs)
-                done += len(ok)
-                if (bi + 1) % write_every == 0:
-                    flush(writer)
-                if time.perf_counter() - t0 > budget_s:
-                    break
-        finally:
-            batches.close()
-            flush(writer, wait=True)
-        sec = time.perf_counter() - t0
-    return done, sec, busy.mean, first
+    sink = WriteBehind(functools.partial(_bulk_write, coll, field), in_flight)
+    return _embed_loop(paths, ids, model, batch_size, workers, True, budget_s, sink, write_every)
 
 
 def _writer_process(uri, db, coll_name, field, queue):
-    """A writer in its own process (its own GIL): encodes and bulk-writes what
-    the main process puts on ``queue`` until it gets ``None``."""
-    import datetime
-
+    """A writer in its own process (its own GIL): bulk-writes what the main
+    process puts on ``queue`` until it gets ``None``."""
     import pymongo
-    from bson import Binary
-    from pymongo import UpdateOne
-
-    from datadiver_fo.internal.vector_codec import encode_rows
 
     coll = pymongo.MongoClient(uri)[db][coll_name]
     while True:
         item = queue.get()
         if item is None:
             return
-        wids, X = item
-        now = datetime.datetime.utcnow()
-        coll.bulk_write([UpdateOne({"_id": o}, {"$set": {field: Binary(b), "last_modified_at": now}})
-                         for o, b in zip(wids, encode_rows(X))], ordered=False)
+        _bulk_write(coll, field, *item)
+
+
+class _ProcessWriters:
+    """A sink for :func:`_embed_loop` whose writes run in ``procs`` writer
+    processes fed through a bounded queue (an experiment: is the GIL of the
+    feeding process the limit?)."""
+
+    def __init__(self, coll, field, procs):
+        import multiprocessing as mp
+
+        ctx = mp.get_context("spawn")
+        self.queue = ctx.Queue(maxsize=2 * procs)
+        host, port = coll.database.client.address
+        self.writers = [ctx.Process(target=_writer_process,
+                                    args=(f"mongodb://{host}:{port}", coll.database.name, coll.name,
+                                          field, self.queue)) for _ in range(procs)]
+        for w in self.writers:
+            w.start()
+        self.ids, self.vecs = [], []
+
+    def add(self, ids, vecs):
+        self.ids.extend(ids)
+        self.vecs.append(vecs)
+
+    def flush(self):
+        if self.ids:
+            self.queue.put((self.ids, np.concatenate(self.vecs)))
+            self.ids, self.vecs = [], []
+
+    def close(self):
+        self.flush()
+        for _ in self.writers:
+            self.queue.put(None)
+        for w in self.writers:
+            w.join()
 
 
 def ours_end_to_end_db_procs(paths, ids, coll, field, model, batch_size, workers, budget_s, procs,
                              write_every=8):
-    """As :func:`ours_end_to_end_db` but the writes run in ``procs`` writer
-    processes fed through a bounded queue (an experiment: is the GIL of the
-    feeding process the limit?)."""
-    import multiprocessing as mp
-
-    from datadiver_fo.internal.batches import iter_batches
-    from datadiver_fo.internal.images import decode_image
-
-    ctx = mp.get_context("spawn")
-    queue = ctx.Queue(maxsize=2 * procs)
-    host, port = coll.database.client.address
-    writers = [ctx.Process(target=_writer_process, args=(f"mongodb://{host}:{port}", coll.database.name,
-                                                        coll.name, field, queue)) for _ in range(procs)]
-    for w in writers:
-        w.start()
-    decode_one = functools.partial(decode_image, size=model.image_size, preprocess=model.preprocess,
-                                   resize=not model.resizes)
-    pending_ids, pending_vecs, done, first = [], [], 0, None
-    with GpuBusy() as busy:
-        t0 = time.perf_counter()
-        batches = iter_batches(paths, batch_size, decode_one, model.image_size, workers,
-                               processes=True, pin=model.device.startswith("cuda"))
-        try:
-            for bi, (start, (ok, batch, _errors)) in enumerate(batches):
-                vecs = model.embed_batch(batch)
-                if first is None:
-                    first = (ids[start + ok[0]], vecs[0].copy())
-                pending_ids.extend(ids[start + i] for i in ok)
-                pending_vecs.append(vecs)
-                done += len(ok)
-                if (bi + 1) % write_every == 0:
-                    queue.put((pending_ids, np.concatenate(pending_vecs)))
-                    pending_ids, pending_vecs = [], []
-                if time.perf_counter() - t0 > budget_s:
-                    break
-        finally:
-            batches.close()
-            if pending_ids:
-                queue.put((pending_ids, np.concatenate(pending_vecs)))
-            for _ in writers:
-                queue.put(None)
-            for w in writers:
-                w.join()
-        sec = time.perf_counter() - t0
-    return done, sec, busy.mean, first
+    """As :func:`ours_end_to_end_db` with the writes in ``procs`` writer processes."""
+    return _embed_loop(paths, ids, model, batch_size, workers, True, budget_s,
+                       _ProcessWriters(coll, field, procs), write_every)
 
 
 def fiftyone_style_db(paths, ids, coll, field, net, size, device, batch_size, budget_s):

@@ -35,7 +35,6 @@ import hashlib
 import logging
 import os
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -52,7 +51,7 @@ from datadiver_fo.enrich.models import (  # noqa: F401  (re-exported: the public
     unregister_model,
 )
 from datadiver_fo.enrich.models import resolve_auto, resolve_device, resolve_spec
-from datadiver_fo.internal.batches import iter_batches
+from datadiver_fo.internal.batches import WriteBehind, iter_batches
 from datadiver_fo.internal.images import decode_image
 from datadiver_fo.internal.progress import Progress
 from datadiver_fo.internal.vectors import read_embeddings
@@ -375,30 +374,13 @@ def compute_embeddings(
     failed = []
     embedded = 0
     dim = None
-    pending_ids, pending_vecs = [], []
-    writes = []  # futures of bulk writes running on the writer thread
     vanished = []  # ids deleted from the dataset before their vector was written
 
-    def write(wids, wvecs):
-        vanished.extend(store.write_vectors(dataset, field, wids, np.concatenate(wvecs)))
+    def write(wids, X):
+        vanished.extend(store.write_vectors(dataset, field, wids, X))
 
     # two writes in flight feed MongoDB from two threads when a GPU outruns one
     in_flight = 2 if use_procs else 1
-
-    def flush(wait=False):
-        """Hands the pending vectors to a writer thread (one bulk write)
-        so the write overlaps the next forward passes; at most ``in_flight``
-        writes run at once, and a failed write re-raises here. ``wait=True``
-        returns once everything is written."""
-        nonlocal pending_ids, pending_vecs
-        if pending_ids:
-            while len(writes) >= in_flight:
-                writes.pop(0).result()
-            writes.append(writer.submit(write, pending_ids, pending_vecs))
-            pending_ids, pending_vecs = [], []
-        if wait:
-            while writes:
-                writes.pop(0).result()
 
     size = emb_model.image_size
     pre = emb_model.preprocess
@@ -421,25 +403,24 @@ def compute_embeddings(
                     f"{len(ok)} images"
                 )
             dim = vecs.shape[1]
-            pending_ids.extend(bids[i] for i in ok)
-            pending_vecs.append(np.asarray(vecs))
+            writer.add([bids[i] for i in ok], vecs)
             embedded += len(ok)
         return len(bids)
 
+    # the writer's exit writes what is left and waits, also after an error:
+    # whatever was computed is kept, so a re-run resumes after it
     with Progress(progress, len(ids), desc="embeddings") as prog, \
-            ThreadPoolExecutor(max_workers=in_flight) as writer:
+            WriteBehind(write, in_flight) as writer:
         batches = iter_batches(paths, batch_size, decode_one, size, workers, processes=use_procs,
                                pin=device.startswith("cuda"), prefetch=prefetch)
         try:
             for bi, (start, decoded) in enumerate(batches):
                 n = process(start, decoded)
                 if (bi + 1) % write_every == 0:
-                    flush()
+                    writer.flush()  # one bulk write, behind the next batches
                 prog.update(n)
         finally:
             batches.close()  # stops the decoders (threads or worker processes)
-            # whatever was computed before an error is kept: a re-run resumes after it
-            flush(wait=True)
 
     seconds = time.perf_counter() - t0
     if vanished:  # deleted while embedding: reported, not counted as embedded

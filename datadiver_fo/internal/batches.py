@@ -117,4 +117,57 @@ def iter_batches(paths, batch_size, decode_one, size, workers, processes=False, 
         batches.close()
 
 
-__all__ = ["collate", "thread_batches", "BatchFiles", "loader_batches", "iter_batches"]
+class WriteBehind:
+    """Bulk writes that run behind a loop, on writer threads.
+
+    ``add`` collects ids and their vectors; ``flush`` hands everything
+    collected so far to a writer thread as one ``write(ids, X)`` call (``X``
+    the rows stacked), so the write overlaps the loop's next batches. At most
+    ``in_flight`` writes run at once (``flush`` waits for the oldest first),
+    and a write that failed re-raises at the next ``flush`` or at ``close``.
+    ``close`` (also the end of a ``with`` block, even when the loop raised,
+    so what was computed is kept) writes the rest and waits for every write.
+
+    Args:
+        write: ``callable(ids, X)``, run on a writer thread
+        in_flight (1): writes running at once (two help when a GPU outruns
+            one bulk write)
+    """
+
+    def __init__(self, write, in_flight=1):
+        self._write = write
+        self._in_flight = max(1, int(in_flight))
+        self._pool = ThreadPoolExecutor(max_workers=self._in_flight)
+        self._running = []
+        self._ids, self._vecs = [], []
+
+    def add(self, ids, vecs):
+        """Collects ``ids`` (a list) and their rows ``vecs`` (a 2-D array)."""
+        self._ids.extend(ids)
+        self._vecs.append(np.asarray(vecs))
+
+    def flush(self):
+        """Starts one write of everything collected (none if nothing was)."""
+        if self._ids:
+            while len(self._running) >= self._in_flight:
+                self._running.pop(0).result()
+            self._running.append(self._pool.submit(self._write, self._ids, np.concatenate(self._vecs)))
+            self._ids, self._vecs = [], []
+
+    def close(self):
+        """Writes the rest and waits for every write (re-raising a failure)."""
+        try:
+            self.flush()
+            while self._running:
+                self._running.pop(0).result()
+        finally:
+            self._pool.shutdown(wait=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+__all__ = ["collate", "thread_batches", "BatchFiles", "loader_batches", "iter_batches", "WriteBehind"]
