@@ -234,6 +234,16 @@ def between(field, lo=None, hi=None, lo_incl=True, hi_incl=True):
 
 
 # score ranges on the three seeded score fields (used by the blind sets too)
+def gt(lo):
+    """Strictly above ``lo`` (keyword arguments of :func:`ood` / :func:`lq` / :func:`uniq`)."""
+    return {"lo": lo, "lo_incl": False}
+
+
+def lt(hi):
+    """Strictly below ``hi``."""
+    return {"hi": hi, "hi_incl": False}
+
+
 def ood(lo=None, hi=None, lo_incl=True, hi_incl=True):
     return between("ood_score", lo, hi, lo_incl, hi_incl)
 
@@ -603,3 +613,85 @@ def check(view, records, expectation):
         pred = expectation[1]
         return all(pred(records[i]) for i in view.values("id"))
     return True
+
+
+# what every held-out set module re-exports (``from prompt_heldout_set import *``)
+__all__ = [
+    "ALL",
+    "AMPHIBIAN",
+    "AND",
+    "ANIMALS",
+    "APE",
+    "ARACHNID",
+    "AUTOS",
+    "BALL",
+    "BEAR",
+    "BEETLE",
+    "BIRDS",
+    "BLUR",
+    "BOTTLE",
+    "BUS",
+    "CATS",
+    "CITRUS",
+    "CLEAN",
+    "CORRUPTED",
+    "DESSERT",
+    "DIGITAL",
+    "DOGS",
+    "DOMESTIC_CAT",
+    "FELINE",
+    "FOODS",
+    "FORMS",
+    "FROZEN_DESSERT",
+    "FRUIT",
+    "FRUITS",
+    "HEAVY",
+    "INSECTS",
+    "INVERTEBRATE",
+    "ISSUE",
+    "LABELED",
+    "LIGHT",
+    "MAMMAL",
+    "MODERATE",
+    "NOISE",
+    "NOT",
+    "NO_ISSUE",
+    "OR",
+    "PRIMATE",
+    "PUBLIC_TRANSPORT",
+    "RAILWAY_CAR",
+    "REPTILE",
+    "REPTILES",
+    "RETRIEVER",
+    "SEABIRD",
+    "SNAKE",
+    "SPIDER",
+    "TERRIER",
+    "TRAIN",
+    "TRAIN_SPLIT",
+    "UNLABELED",
+    "VAL_SPLIT",
+    "VAN",
+    "VEGETABLE",
+    "VEHICLES",
+    "WATERFOWL",
+    "WEATHER",
+    "between",
+    "build_heldout_dataset",
+    "check",
+    "cls",
+    "corr",
+    "expected",
+    "fam",
+    "gt",
+    "group",
+    "lq",
+    "lt",
+    "not_class",
+    "ood",
+    "sample_records",
+    "sev",
+    "synsets_with_lemma",
+    "top",
+    "uniq",
+]

@@ -110,54 +110,7 @@ output. The readings this set relies on, in the same spirit:
     severity) and a severity that does not exist (8).
 """
 import prompt_heldout_set as ph
-from prompt_heldout_set import (  # noqa: F401 - re-exported for the benchmark and tests
-    ALL,
-    AND,
-    ANIMALS,
-    AUTOS,
-    BIRDS,
-    BLUR,
-    CATS,
-    CLEAN,
-    CORRUPTED,
-    DIGITAL,
-    DOGS,
-    FOODS,
-    FORMS,
-    FRUITS,
-    HEAVY,
-    INSECTS,
-    ISSUE,
-    LABELED,
-    LIGHT,
-    MODERATE,
-    NO_ISSUE,
-    NOISE,
-    NOT,
-    OR,
-    REPTILES,
-    TRAIN_SPLIT,
-    UNLABELED,
-    VAL_SPLIT,
-    VEHICLES,
-    WEATHER,
-    between,
-    build_heldout_dataset,
-    check,
-    cls,
-    corr,
-    expected,
-    fam,
-    group,
-    lq,
-    not_class,
-    ood,
-    sample_records,
-    sev,
-    synsets_with_lemma,
-    top,
-    uniq,
-)
+from prompt_heldout_set import *  # noqa: F401,F403 - the shared vocabulary, re-exported (its __all__)
 
 # --------------------------------------------------------------------------
 # WordNet groups this set needs beyond prompt_heldout_set's (read from the file)
@@ -165,21 +118,6 @@ from prompt_heldout_set import (  # noqa: F401 - re-exported for the benchmark a
 
 _one = ph._one
 
-AMPHIBIAN = ph.AMPHIBIAN
-SNAKE = ph.SNAKE
-CITRUS = ph.CITRUS
-PUBLIC_TRANSPORT = ph.PUBLIC_TRANSPORT
-TERRIER = ph.TERRIER
-MAMMAL = ph.MAMMAL
-PRIMATE = ph.PRIMATE
-VAN = ph.VAN
-APE = ph.APE
-BEETLE = ph.BEETLE
-SEABIRD = ph.SEABIRD
-BOTTLE = ph.BOTTLE
-BALL = ph.BALL
-DESSERT = ph.DESSERT
-FROZEN_DESSERT = ph.FROZEN_DESSERT
 PENGUIN = _one("penguin", "penguin")
 BUTTERFLY = _one("butterfly", "butterfly")
 MONKEY = _one("monkey", "monkey")
@@ -237,15 +175,6 @@ BLUR_FAMILY = fam("blur")
 NOISE_FAMILY = fam("noise")
 FOG, SNOW, FROST = corr("fog"), corr("snow"), corr("frost")
 
-
-def gt(lo):
-    """Strictly above ``lo``."""
-    return {"lo": lo, "lo_incl": False}
-
-
-def lt(hi):
-    """Strictly below ``hi``."""
-    return {"hi": hi, "hi_incl": False}
 
 
 # --------------------------------------------------------------------------

@@ -109,54 +109,7 @@ on, in the same spirit:
     "people", "yellow", "beagles" beside the dog classes, "from 2019").
 """
 import prompt_heldout_set as ph
-from prompt_heldout_set import (  # noqa: F401 - re-exported for the benchmark and tests
-    lq,
-    ood,
-    uniq,
-    ALL,
-    AND,
-    ANIMALS,
-    AUTOS,
-    BIRDS,
-    BLUR,
-    CATS,
-    CLEAN,
-    CORRUPTED,
-    DIGITAL,
-    DOGS,
-    FOODS,
-    FORMS,
-    FRUITS,
-    HEAVY,
-    INSECTS,
-    ISSUE,
-    LABELED,
-    LIGHT,
-    MODERATE,
-    NO_ISSUE,
-    NOISE,
-    NOT,
-    OR,
-    REPTILES,
-    TRAIN_SPLIT,
-    UNLABELED,
-    VAL_SPLIT,
-    VEHICLES,
-    WEATHER,
-    between,
-    build_heldout_dataset,
-    check,
-    cls,
-    corr,
-    expected,
-    fam,
-    group,
-    not_class,
-    sample_records,
-    sev,
-    synsets_with_lemma,
-    top,
-)
+from prompt_heldout_set import *  # noqa: F401,F403 - the shared vocabulary, re-exported (its __all__)
 
 # --------------------------------------------------------------------------
 # WordNet groups this set needs beyond prompt_heldout_set's (read from the file)
@@ -168,29 +121,16 @@ CANINE = _one("canid", "canine")
 DOMESTIC_ANIMAL = _one("domestic animal", "domestic animal")
 SHEPHERD_DOG = _one("sheepdog", "shepherd dog")
 TOY_DOG = _one("toy dog", "toy dog")
-RETRIEVER = ph.RETRIEVER
-TERRIER = ph.TERRIER
-BUS = ph.BUS
 SELF_PROPELLED = _one("self-propelled vehicle", "self-propelled vehicle")
 WADING_BIRD = _one("wader", "wading bird")
-SEABIRD = ph.SEABIRD
 COELENTERATE = _one("cnidarian", "coelenterate")
 VERTEBRATE = _one("vertebrate", "vertebrate")
-CITRUS = ph.CITRUS
 CONDIMENT = _one("condiment", "condiment")
 SPECTACLES = _one("specs", "spectacles")
 NECKTIE = _one("necktie", "necktie")
-APE = ph.APE
 MONKEY = _one("monkey", "monkey")
-PRIMATE = ph.PRIMATE
-AMPHIBIAN = ph.AMPHIBIAN
 BAG = _one("bag", "bag")
-MAMMAL = ph.MAMMAL
-FRUIT = ph.FRUIT
-VEGETABLE = ph.VEGETABLE
 PENGUIN = _one("penguin", "penguin")
-BEAR = ph.BEAR
-SPIDER = ph.SPIDER
 
 # every lemma we lean on names one synset only in the file
 for _w in ("canine", "canid", "domestic animal", "sheepdog", "toy dog", "coach", "motorcar",
@@ -220,15 +160,6 @@ EXTRA = fam("extra")
 NOISE_FAMILY = fam("noise")
 FOG, SNOW, FROST = corr("fog"), corr("snow"), corr("frost")
 
-
-def gt(lo):
-    """Strictly above ``lo``."""
-    return {"lo": lo, "lo_incl": False}
-
-
-def lt(hi):
-    """Strictly below ``hi``."""
-    return {"hi": hi, "hi_incl": False}
 
 
 # --------------------------------------------------------------------------
