@@ -300,21 +300,51 @@ class torch_threads(object):
         return False
 
 
-def _fit_predict_torch(Xtr, ytr, Xte_list, K, hidden=0, steps=150,
+def _chunk_rows(d):
+    """Rows gathered at once: about 16 MB of float64 temporaries whatever the width."""
+    return max(256, (16 << 20) // (8 * max(d, 1)))
+
+
+def _column_stats(X, rows):
+    """Mean and standard deviation of the columns of ``X[rows]`` (float32),
+    accumulated in float64 a chunk of rows at a time (two passes), so a
+    fold's rows are never copied whole."""
+    d = X.shape[1]
+    step = _chunk_rows(d)
+    total = np.zeros(d, np.float64)
+    for s in range(0, len(rows), step):
+        total += X[rows[s:s + step]].sum(0, dtype=np.float64)
+    mu = total / max(len(rows), 1)
+    sq = np.zeros(d, np.float64)
+    for s in range(0, len(rows), step):
+        dev = X[rows[s:s + step]] - mu
+        sq += np.einsum("ij,ij->j", dev, dev)
+    return mu.astype(np.float32), np.sqrt(sq / max(len(rows), 1)).astype(np.float32)
+
+
+def _fit_predict_torch(X, tr, ytr, te_list, K, hidden=0, steps=150,
                        batch_size=1024, lr=0.02, weight_decay=0.5, seed=51):
     """Softmax regression (hidden=0) or a one-hidden-layer MLP trained with
-    AdamW on standardised features; returns probabilities for each test set."""
+    AdamW on standardised features; returns probabilities for each test set.
+
+    ``X`` is every sample's embedding; ``tr`` and each of ``te_list`` are
+    row indices into it. Rows are gathered and standardised per minibatch
+    (``steps x batch_size`` rows are ever seen) and per chunk of a test set,
+    so memory is ``X`` plus a chunk, not a standardised copy of each fold
+    (at 950k x 850-d a fold's copies peaked at about 11 GB)."""
     import torch
     import torch.nn.functional as F
 
     torch.manual_seed(seed)
-    Xtr = np.asarray(Xtr, dtype=np.float32)
-    mu = Xtr.mean(0)
-    sd = Xtr.std(0) + 1e-6
+    mu, sd = _column_stats(X, tr)
+    sd = sd + 1e-6
     sd = np.maximum(sd, sd.mean() * 1e-2).astype(np.float32)
-    Xt = torch.from_numpy((Xtr - mu) / sd)
+
+    def standardised(rows):
+        return torch.from_numpy((X[rows] - mu) / sd)
+
     yt = torch.from_numpy(ytr.astype(np.int64))
-    d = Xt.shape[1]
+    d = X.shape[1]
     if hidden:
         model = torch.nn.Sequential(
             torch.nn.Linear(d, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, K)
@@ -326,34 +356,35 @@ def _fit_predict_torch(Xtr, ytr, Xte_list, K, hidden=0, steps=150,
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay,
                             foreach=True)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(steps, 1))
-    n = len(Xt)
+    n = len(tr)
     bs = min(batch_size, n)
     g = torch.Generator().manual_seed(seed)
     perm = torch.randperm(n, generator=g)
     pos = 0
+    whole = standardised(tr) if bs == n else None
     for _ in range(steps):
         if bs == n:
-            xb, yb = Xt, yt
+            xb, yb = whole, yt
         else:
             if pos + bs > n:
                 perm = torch.randperm(n, generator=g)
                 pos = 0
             b = perm[pos:pos + bs]
             pos += bs
-            xb, yb = Xt[b], yt[b]
+            xb, yb = standardised(tr[b.numpy()]), yt[b]
         loss = F.cross_entropy(model(xb), yb)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
         sched.step()
     outs = []
+    step = _chunk_rows(d)
     with torch.no_grad():
-        for Xte in Xte_list:
-            if len(Xte) == 0:
-                outs.append(np.zeros((0, K), np.float32))
-                continue
-            xt = torch.from_numpy((np.asarray(Xte, dtype=np.float32) - mu) / sd)
-            outs.append(torch.softmax(model(xt), dim=1).numpy())
+        for te in te_list:
+            P = np.zeros((len(te), K), np.float32)
+            for s in range(0, len(te), step):
+                P[s:s + step] = torch.softmax(model(standardised(te[s:s + step])), dim=1).numpy()
+            outs.append(P)
     return outs
 
 
@@ -380,27 +411,29 @@ def _fit_predict_knn(Xtr, ytr, Xte_list, K, k=10, temperature=0.05, smoothing=0.
     return outs
 
 
-def _fit_predict(member, Xtr, ytr, Xte_list, K, seed):
+def _fit_predict(member, X, tr, ytr, te_list, K, seed):
+    """Fits ``member`` on rows ``tr`` of ``X`` (labels ``ytr``) and returns
+    the probabilities of each row index array of ``te_list``."""
     # Probe training is hundreds of small steps: with two threads each step
     # waits on an OpenMP barrier, and on a busy 2-core machine a descheduled
     # thread makes a 10 ms step cost 100 ms (measured). One thread is always
     # at least as fast here; the kNN member's big matrix products decide.
-    work = 0 if member.classifier != "knn" else len(Xtr) * Xtr.shape[1] * 2048
+    work = 0 if member.classifier != "knn" else len(tr) * X.shape[1] * 2048
     with torch_threads(work):
-        return _fit_predict_inner(member, Xtr, ytr, Xte_list, K, seed)
+        return _fit_predict_inner(member, X, tr, ytr, te_list, K, seed)
 
 
-def _fit_predict_inner(member, Xtr, ytr, Xte_list, K, seed):
+def _fit_predict_inner(member, X, tr, ytr, te_list, K, seed):
     p = dict(member.params)
-    if member.classifier == "knn":
-        return _fit_predict_knn(Xtr, ytr, Xte_list, K, **p)
+    if member.classifier == "knn":  # its reference set is the training rows themselves
+        return _fit_predict_knn(X[tr], ytr, [X[te] for te in te_list], K, **p)
     if member.classifier == "mlp":
         p.setdefault("hidden", 256)
         p.setdefault("lr", 0.005)
         p.setdefault("weight_decay", 1.0)
     else:
         p.setdefault("hidden", 0)
-    return _fit_predict_torch(Xtr, ytr, Xte_list, K, seed=seed, **p)
+    return _fit_predict_torch(X, tr, ytr, te_list, K, seed=seed, **p)
 
 
 # --------------------------------------------------------------------------- #
@@ -716,21 +749,24 @@ def compute_predictions(
             X = emb_cache[m.embeddings]
             P = np.zeros((n, K), np.float32)
             for f in range(num_folds):
-                tr = lab & (folds != f)
-                te = folds == f
-                if not te.any():
+                tr = np.flatnonzero(lab & (folds != f))
+                te = np.flatnonzero(folds == f)
+                if not len(te):
                     prog.update(1)
                     continue
-                (P[te],) = _fit_predict(m, X[tr], labels[tr], [X[te]], K, seed + f)
+                (P[te],) = _fit_predict(m, X, tr, labels[tr], [te], K, seed + f)
                 prog.update(1, "%s fold %d/%d" % (m.name, f + 1, num_folds))
-            rest = folds < 0
-            if rest.any():
-                (P[rest],) = _fit_predict(m, X[lab], labels[lab], [X[rest]], K, seed)
+            rest = np.flatnonzero(folds < 0)
+            if len(rest):
+                tr = np.flatnonzero(lab)
+                (P[rest],) = _fit_predict(m, X, tr, labels[tr], [rest], K, seed)
             prog.update(1)
             member_probs.append(P)
         emb_cache.clear()
+        X = None  # noqa: F841 - the embeddings (3.2 GB at 950k x 850-d) are freed before the writes
 
-        MP = np.stack(member_probs).astype(np.float32)
+        MP = np.stack(member_probs).astype(np.float32, copy=False)
+        member_probs.clear()  # MP holds them: no second copy
         probs = MP.mean(0)
         probs /= probs.sum(1, keepdims=True)
         # one bulk update writes the ensemble and every member field
