@@ -114,16 +114,23 @@ def knn_distances(embeddings, k=10, groups=None, dims=None, reference=None,
     n = len(X)
     if k < 1:
         raise ValueError("k must be >= 1, got %r" % k)
-    X = l2_normalize(X)
     if dims and dims < X.shape[1]:
-        # principal axes from the covariance of a 10k subsample (D x D eigh:
-        # cheaper than an SVD of the 10k x D block)
+        # principal axes from the covariance of a 10k subsample of the
+        # normalised rows (D x D eigh: cheaper than an SVD of the 10k x D
+        # block); rows are then normalised and projected a chunk at a time,
+        # never as a second N x D array (3.2 GB each at 950k x 850-d)
         rng = np.random.default_rng(seed)
-        sub = X[rng.choice(n, min(n, 10000), replace=False)].astype(np.float64)
+        sub = l2_normalize(X[rng.choice(n, min(n, 10000), replace=False)]).astype(np.float64)
         mu = sub.mean(0)
         _, vecs = np.linalg.eigh(np.cov(sub - mu, rowvar=False))
         V = vecs[:, ::-1][:, :dims].astype(np.float32)
-        X = np.ascontiguousarray((X - mu.astype(np.float32)) @ V, dtype=np.float32)
+        mu = mu.astype(np.float32)
+        P = np.empty((n, dims), dtype=np.float32)
+        for s in range(0, n, 16384):
+            P[s:s + 16384] = (l2_normalize(X[s:s + 16384]) - mu) @ V
+        X = P
+    else:
+        X = l2_normalize(X)
     codes = group_codes(groups, n) if groups is not None else np.arange(n)
     ref = np.arange(n)
     if isinstance(reference, (int, np.integer)) and not isinstance(reference, bool):
