@@ -78,3 +78,27 @@ def test_operator_computes_a_map(embedded, run_operator):
                                "brain_key": "op_map", "view_target": "CURRENT_VIEW"})
     assert res.error is None, res.error
     assert "op_map" in ds.list_brain_runs()
+
+
+def test_points_stay_with_their_samples_in_a_sorted_view_with_missing_vectors(fresh_dataset):
+    """The map is stored over the view's samples that have a vector, in the
+    view's order (a $match, no ordered select of every id): each point
+    belongs to its own sample, and samples without a vector are left out."""
+    from fiftyone import ViewField as F
+
+    ds = fresh_dataset
+    ids = ds.values("id")
+    rng = np.random.default_rng(0)
+    rank = {sid: float(k) for k, sid in enumerate(ids)}
+    X = rng.normal(scale=0.01, size=(len(ids), 8)).astype(np.float32)
+    X[:, 0] = [rank[s] for s in ids]  # the first principal axis is the rank
+    ds.set_values("emb", [None if k % 7 == 3 else X[k] for k in range(len(ids))])
+    view = ds.sort_by("filepath", reverse=True).match(F("severity") != 2)
+    res = ddp.compute_projection(view, embeddings="emb", method="pca", num_dims=1,
+                                 max_fit_samples=None, brain_key="sorted_pca")
+    stored = ds.load_brain_results("sorted_pca")
+    want = [s for s, v in zip(*view.values(["id", "emb"])) if v is not None]
+    assert list(stored.sample_ids) == want
+    pts = np.asarray(res.points)[:, 0]
+    corr = np.corrcoef(pts, [rank[s] for s in want])[0, 1]
+    assert abs(corr) > 0.999

@@ -51,6 +51,21 @@ def test_cosine_and_euclidean_order_differently(constructed):
         dds.sort_by_similarity(view, ids["q"])
 
 
+def test_sorting_more_than_max_sorted_says_to_pass_k(constructed, monkeypatch):
+    """An ordered selection of every id fails in MongoDB near 900k ids: past
+    MAX_SORTED (lowered here to 3 for five samples) the call says to pass k;
+    with k it runs. A vector query ranks the view's samples that are in the
+    index, read without selecting the index's ids."""
+    ds, view, ids, _ = constructed
+    dds.compute_similarity(view, embeddings="emb", metric="cosine")
+    monkeypatch.setattr(dds, "MAX_SORTED", 3)
+    with pytest.raises(ValueError, match=r"Sorting 5 samples by similarity .* pass k"):
+        dds.sort_by_similarity(view, ids["q"])
+    assert dds.sort_by_similarity(view, ids["q"], k=2).values("id") == [ids["q"], ids["a"]]
+    top = dds.sort_by_similarity(ds, np.array([1.0, 0.0]), k=3)  # the dataset: only indexed samples
+    assert top.values("id")[:2] == [ids["q"], ids["a"]] and len(top) == 3
+
+
 def test_write_neighbors_matches_brute_force_and_is_idempotent(constructed):
     ds, view, ids, vecs = constructed
     res = dds.write_neighbors(view, embeddings="emb", k=2, metric="euclidean")

@@ -37,6 +37,7 @@ from fiftyone import ViewField as F
 
 from datadiver_fo.internal import schema as sch
 from datadiver_fo.internal import store
+from datadiver_fo.internal.vectors import read_embeddings
 _SEP = "\u241f"  # separator for composite aggregation keys; never in names
 
 
@@ -246,8 +247,7 @@ def neighbors(samples, sample, k=10, brain_key=None, embeddings_field=None, dist
     query = s[field]
     if query is None:
         raise ValueError(f"Sample '{s.id}' has no '{field}' embedding")
-    ids, vecs = samples.exists(field).values(["id", field])
-    mat = np.asarray(vecs, dtype=np.float32)
+    ids, mat = read_embeddings(samples, field, missing="drop")  # one fast read, no list of arrays
     q = np.asarray(query, dtype=np.float32)
     sims = mat @ q / (np.linalg.norm(mat, axis=1) * np.linalg.norm(q) + 1e-12)
     order = [i for i in np.argsort(-sims) if ids[i] != s.id][:k]

@@ -165,7 +165,10 @@ def compute_projection(samples, embeddings=EMBEDDINGS, method="umap", num_dims=2
     dataset = samples._dataset
     if brain_key in dataset.list_brain_runs():
         dataset.delete_brain_run(brain_key)
-    view = dataset.select(ids, ordered=True)
+    # the samples that have a vector, in the order they were read: a $match,
+    # not an ordered select of every id (at ~900k ids that command passes
+    # MongoDB's 16 MB limit, and $indexOfArray makes it O(N^2) before that)
+    view = samples.exists(embeddings)
     subsample = max_fit_samples is not None and n > max_fit_samples
     info = get_embeddings_info(samples, embeddings) or {}
     extras = dict(

@@ -205,6 +205,9 @@ def _parse_query(samples, index, query, device="auto"):
     return "text", vec / (np.linalg.norm(vec) + 1e-12)
 
 
+MAX_SORTED = 100_000  # most samples one sort_by_similarity returns in order
+
+
 def sort_by_similarity(samples, query, k=None, brain_key=None, dist_field=None, reverse=False,
                        device="auto"):
     """Sorts ``samples`` by similarity to a query.
@@ -216,6 +219,8 @@ def sort_by_similarity(samples, query, k=None, brain_key=None, dist_field=None, 
             whose embeddings came from a model with a text tower, e.g.
             ``open_clip:...``)
         k (None): return only the ``k`` closest; ``None`` sorts everything
+            (up to :data:`MAX_SORTED` samples: the result is an ordered
+            selection of ids, which MongoDB cannot run for ~900k ids)
         brain_key (None): the similarity index; ``None`` picks
             ``datadiver_sim_embeddings_cosine`` or the only index present
         dist_field (None): a float field to store each returned sample's
@@ -231,6 +236,13 @@ def sort_by_similarity(samples, query, k=None, brain_key=None, dist_field=None, 
     if dist_field is not None and (not isinstance(dist_field, str) or not dist_field.isidentifier()):
         raise ValueError(f"dist_field must be a valid field name, got {dist_field!r}")
     index = resolve_index(samples, brain_key)
+    wanted = k if k is not None else samples.count()
+    if wanted > MAX_SORTED:
+        raise ValueError(
+            f"Sorting {wanted:,} samples by similarity would return an ordered selection of "
+            f"{wanted:,} ids, more than MongoDB runs well (at most {MAX_SORTED:,}: the command "
+            "passes 16 MB near 900k ids and its ordering is quadratic); pass k (the closest k), "
+            "or use write_neighbors for every sample's neighbours")
     kind, value = _parse_query(samples, index, query, device)
     if kind != "ids":
         first = samples._dataset.exists(index.config.embeddings_field).first()
@@ -252,7 +264,11 @@ def sort_by_similarity(samples, query, k=None, brain_key=None, dist_field=None, 
 
 def _sort_by_vector(samples, index, vec, k, reverse, dist_field):
     field = index.config.embeddings_field
-    ids, X = get_embeddings(samples.select(index.sample_ids), field, missing="drop")
+    ids, X = get_embeddings(samples, field, missing="drop")
+    members = set(index.sample_ids)  # the view's samples that are in the index
+    inside = [i for i, sid in enumerate(ids) if sid in members]
+    if len(inside) < len(ids):
+        ids, X = [ids[i] for i in inside], X[inside]
     if not ids:
         raise ValueError("No sample of the view is in the index")
     q = np.asarray(vec, dtype=np.float32).reshape(-1, X.shape[1]).mean(axis=0)
