@@ -118,3 +118,32 @@ def test_sort_operator_with_selected_samples(constructed, run_operator):
                                "dist_field": "sim_d"})
     assert res.error is None, res.error
     assert res.result["count"] == 2
+
+
+def test_sklearn_index_queries_rank_exactly_like_numpy(fresh_dataset):
+    """Queries on a sklearn index over a field are ranked from the field
+    itself (no index loaded): id lists (mean vector), vectors, both
+    metrics, reverse, k and dist_field agree with a numpy brute force."""
+    ds = fresh_dataset
+    ids = ds.values("id")
+    X = np.random.default_rng(5).normal(size=(len(ids), 6)).astype(np.float32)
+    ds.add_sample_field("e6", fof.VectorField)
+    ds.set_values("e6", list(X))
+    view = ds.skip(3)
+    vids = view.values("id")
+    V = X[3:]
+    for metric in ("cosine", "euclidean"):
+        key = dds.compute_similarity(ds, embeddings="e6", metric=metric, brain_key=f"e6_{metric}").key
+        for query, q in ((ids[:2], X[:2].mean(0)), (X[7] * 2.0, X[7] * 2.0)):
+            if metric == "cosine":
+                d = 1 - V @ q / (np.linalg.norm(V, axis=1) * np.linalg.norm(q))
+            else:
+                d = np.linalg.norm(V - q, axis=1)
+            for reverse in (False, True):
+                got = dds.sort_by_similarity(view, query, k=5, brain_key=key, reverse=reverse,
+                                             dist_field="dd")
+                order = np.argsort(-d if reverse else d, kind="stable")[:5]
+                assert got.values("id") == [vids[i] for i in order]
+                assert np.allclose(got.values("dd"), d[order], atol=1e-5)
+        with pytest.raises(ValueError, match="query vector has 3 dims, the index has 6"):
+            dds.sort_by_similarity(view, np.ones(3), brain_key=key)

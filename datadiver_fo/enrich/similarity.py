@@ -25,6 +25,8 @@
 """
 import re
 
+from types import SimpleNamespace
+
 import numpy as np
 
 from datadiver_fo.internal import knn
@@ -133,6 +135,11 @@ def resolve_index(samples, brain_key):
         ValueError: no such index, no index at all, or several and
             ``brain_key`` None (the message lists them)
     """
+    return samples._dataset.load_brain_results(_resolve_key(samples, brain_key))
+
+
+def _resolve_key(samples, brain_key):
+    """The brain key :func:`resolve_index` loads (see there), without loading it."""
     dataset = samples._dataset
     if brain_key is None:
         keys = _similarity_keys(samples)
@@ -147,7 +154,7 @@ def resolve_index(samples, brain_key):
             raise ValueError(f"Several similarity indexes exist ({keys}); pass brain_key=")
     if brain_key not in dataset.list_brain_runs():
         raise ValueError(f"No similarity index with brain key '{brain_key}'")
-    return dataset.load_brain_results(brain_key)
+    return brain_key
 
 
 def query_vector(samples, query, brain_key=None, device="auto"):
@@ -230,12 +237,17 @@ def sort_by_similarity(samples, query, k=None, brain_key=None, dist_field=None, 
 
     Returns:
         a :class:`fiftyone.core.view.DatasetView`, closest first
+
+    A ``"sklearn"`` index over an embeddings field is not loaded: the ranking
+    is exact, from one read of the field (memory: the vectors once; loading
+    fiftyone-brain's index holds them through ``values()``, 13 GB at 950k x
+    850-d). Other backends answer through their own index.
     """
     if k is not None and (not isinstance(k, int) or k < 1):
         raise ValueError(f"k must be a positive integer or None, got {k!r}")
     if dist_field is not None and (not isinstance(dist_field, str) or not dist_field.isidentifier()):
         raise ValueError(f"dist_field must be a valid field name, got {dist_field!r}")
-    index = resolve_index(samples, brain_key)
+    key = _resolve_key(samples, brain_key)
     wanted = k if k is not None else samples.count()
     if wanted > MAX_SORTED:
         raise ValueError(
@@ -243,17 +255,22 @@ def sort_by_similarity(samples, query, k=None, brain_key=None, dist_field=None, 
             f"{wanted:,} ids, more than MongoDB runs well (at most {MAX_SORTED:,}: the command "
             "passes 16 MB near 900k ids and its ordering is quadratic); pass k (the closest k), "
             "or use write_neighbors for every sample's neighbours")
+    config = samples._dataset.get_brain_info(key).config
+    if config.method == "sklearn" and getattr(config, "embeddings_field", None):
+        # fiftyone-brain's sklearn index holds every vector of the field in
+        # memory, loaded through values() (13 GB peak at 950k x 850-d), and
+        # mean-centres them once its neighbour graph is built. The same
+        # exact ranking from the field itself: one streamed read, no index
+        # to load, raw vectors for every kind of query.
+        kind, value = _parse_query(samples, SimpleNamespace(key=key, config=config), query, device)
+        return _sort_exact(samples, config, kind, value, k, reverse, dist_field)
+    index = samples._dataset.load_brain_results(key)
     kind, value = _parse_query(samples, index, query, device)
     if kind != "ids":
         first = samples._dataset.exists(index.config.embeddings_field).first()
         dim = len(first[index.config.embeddings_field])
         if value.shape[-1] != dim:
             raise ValueError(f"query vector has {value.shape[-1]} dims, the index has {dim}")
-    if kind != "ids" and index.config.method == "sklearn":
-        # fiftyone-brain's sklearn index mean-centres its stored embeddings in
-        # place once its neighbour graph is built, so raw query vectors (text)
-        # would be compared with centred ones: rank exactly here instead.
-        return _sort_by_vector(samples, index, value, k, reverse, dist_field)
     # results objects are cached on the dataset: restrict to this view, then restore
     index.use_view(samples)
     try:
@@ -262,24 +279,38 @@ def sort_by_similarity(samples, query, k=None, brain_key=None, dist_field=None, 
         index.clear_view()
 
 
-def _sort_by_vector(samples, index, vec, k, reverse, dist_field):
-    field = index.config.embeddings_field
+def _sort_exact(samples, config, kind, value, k, reverse, dist_field):
+    """Exact ranking of ``samples``' vectors in ``config.embeddings_field``
+    (the samples an index over that field holds) by distance to the query:
+    the mean of the query samples' vectors for ``kind == "ids"``, else the
+    vector ``value``. Distances come from one matrix-vector product: no
+    normalised or centred copy of the vectors."""
+    field = config.embeddings_field
     ids, X = get_embeddings(samples, field, missing="drop")
-    members = set(index.sample_ids)  # the view's samples that are in the index
-    inside = [i for i, sid in enumerate(ids) if sid in members]
-    if len(inside) < len(ids):
-        ids, X = [ids[i] for i in inside], X[inside]
     if not ids:
         raise ValueError("No sample of the view is in the index")
-    q = np.asarray(vec, dtype=np.float32).reshape(-1, X.shape[1]).mean(axis=0)
-    if index.config.metric == "cosine":
-        Xn = X / (np.linalg.norm(X, axis=1, keepdims=True) + 1e-12)
-        d = 1.0 - Xn @ (q / (np.linalg.norm(q) + 1e-12))
+    if kind == "ids":
+        _, Q = get_embeddings(samples._dataset.select(value), field, missing="drop")
+        if not len(Q):
+            raise ValueError(f"The query samples have no '{field}' vector")
+        q = Q.mean(axis=0)
     else:
-        d = np.linalg.norm(X - q[None], axis=1)
-    order = np.argsort(-d if reverse else d, kind="stable")
-    if k is not None:
-        order = order[:k]
+        q = np.asarray(value, dtype=np.float32).reshape(-1, np.asarray(value).shape[-1]).mean(axis=0)
+        if q.shape[0] != X.shape[1]:
+            raise ValueError(f"query vector has {q.shape[0]} dims, the index has {X.shape[1]}")
+    q = q.astype(np.float32)
+    dots = X @ q
+    sq = np.einsum("ij,ij->i", X, X)
+    if config.metric == "cosine":
+        d = 1.0 - dots / (np.sqrt(sq) * np.linalg.norm(q) + 1e-12)
+    else:
+        d = np.sqrt(np.maximum(sq - 2.0 * dots + float(q @ q), 0.0))
+    key = -d if reverse else d
+    if k is not None and k < len(d):
+        top = np.argpartition(key, k - 1)[:k]
+        order = top[np.lexsort((top, key[top]))]  # by distance, ties in view order
+    else:
+        order = np.argsort(key, kind="stable")
     sel = [ids[i] for i in order]
     view = samples.select(sel, ordered=True)
     if dist_field is not None:
