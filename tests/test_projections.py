@@ -102,3 +102,18 @@ def test_points_stay_with_their_samples_in_a_sorted_view_with_missing_vectors(fr
     pts = np.asarray(res.points)[:, 0]
     corr = np.corrcoef(pts, [rank[s] for s in want])[0, 1]
     assert abs(corr) > 0.999
+
+
+def test_unfitted_rows_placed_in_chunks_match_one_pass(embedded, monkeypatch):
+    """Rows outside the fitted subset are placed a chunk at a time; with
+    PCA (a linear transform) and the kNN placement of t-SNE the points are
+    the same as placing them all at once."""
+    ds, view = embedded
+    for method, kw in (("pca", {}), ("tsne", {"max_iter": 250})):
+        whole = ddp.compute_projection(view, method=method, max_fit_samples=30, brain_key="one", **kw)
+        monkeypatch.setattr(ddp, "_PLACE_CHUNK", 7)
+        parts = ddp.compute_projection(view, method=method, max_fit_samples=30, brain_key="parts", **kw)
+        monkeypatch.setattr(ddp, "_PLACE_CHUNK", 65536)
+        assert view.count() - 30 > 7 * 3  # several chunks
+        assert np.allclose(whole.points, parts.points, atol=1e-5)
+        ds.delete_brain_runs()
