@@ -49,9 +49,6 @@ from fiftyone import ViewField as F
 from datadiver_fo.internal import schema as sch
 from datadiver_fo.internal import store
 
-# Separator for composite aggregation keys: a control character never found in
-# class names or corruption folder names.
-_SEP = "\u241f"
 
 # Score fields shown first when present, in this order; any other numeric
 # top-level field (quality measures etc.) follows, alphabetically.
