@@ -118,6 +118,29 @@ def test_brain_fields_run_and_saved_view(noisy):
     assert len(ds.list_saved_views()) == 2
 
 
+def test_brain_scores_equal_fiftyone_brains_own(noisy):
+    """mistakenness and hardness are computed as arrays (the brain's own
+    functions save each sample in a loop: over 15 minutes each at 950k),
+    with the same values and brain runs as fob.compute_mistakenness /
+    compute_hardness give on the same predictions."""
+    import fiftyone.brain as fob
+
+    ds, *_ = noisy
+    ddl.find_label_issues(ds)
+    checked = ds.exists("ground_truth.label").exists("predictions")
+    ours_m, ours_h = checked.values(["mistakenness", "hardness"])
+    assert {"mistakenness", "hardness"} <= set(ds.list_brain_runs())
+    assert ds.get_brain_info("mistakenness").config.pred_field == "predictions"
+    assert ds.get_brain_info("hardness").config.label_field == "predictions"
+    fob.compute_mistakenness(checked, "predictions", "ground_truth", mistakenness_field="m_brain")
+    fob.compute_hardness(checked, "predictions", hardness_field="h_brain")
+    brain_m, brain_h = checked.values(["m_brain", "h_brain"])
+    assert len(ours_m) == len(checked) > 50
+    assert np.allclose(ours_m, brain_m, rtol=0, atol=1e-12)
+    assert np.allclose(ours_h, brain_h, rtol=1e-6, atol=1e-7)
+    assert len(set(np.round(ours_m, 6))) > 2  # the comparison means something
+
+
 def test_bad_inputs(noisy):
     ds, *_ = noisy
     with pytest.raises(ValueError, match="quality_method"):

@@ -518,7 +518,8 @@ def read_vectors(samples, field, ids=True):
 
     Args:
         samples: a FiftyOne dataset or view
-        field: the name of a top-level vector field
+        field: the name of a vector field: top-level, or embedded in a
+            label (``"predictions.logits"``)
         ids (True): also read the sample ids
 
     Returns:
@@ -586,7 +587,9 @@ def _stream_vectors(samples, field, want_ids, batch=4096):
     950k x 850-d). None when a row is not a ``.npy`` buffer with the first
     row's header (the caller reads through ``values()``)."""
     fdef = samples.get_field(field)
-    db_field = getattr(fdef, "db_field", None) or field
+    # an embedded path (e.g. "predictions.logits") is its own database path
+    db_field = field if "." in field else (getattr(fdef, "db_field", None) or field)
+    parts = db_field.split(".")
     capacity = max(1, samples.count())
     cursor = samples._aggregate(pipeline=[{"$project": {db_field: True}}])
     sids = [] if want_ids else None
@@ -624,7 +627,9 @@ def _stream_vectors(samples, field, want_ids, batch=4096):
         for doc in cursor:
             if want_ids:
                 sids.append(str(doc["_id"]))
-            v = doc.get(db_field)
+            v = doc
+            for part in parts:
+                v = v.get(part) if isinstance(v, dict) else None
             if v is None:
                 present.append(0)
                 continue
