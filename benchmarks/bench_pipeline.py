@@ -132,15 +132,16 @@ def _stage(name, tree, tmp):
         return f"then one query: {time.perf_counter() - t:.1f} s, {len(top)} results"
     if name == "scores":
         times = {}
-        t = time.perf_counter()
-        ddf.compute_predictions(ds, members=["embeddings", ("embeddings", "mlp")], member_fields=False)
-        times["predictions"] = time.perf_counter() - t
-        t = time.perf_counter()
-        ddf.compute_ood(ds, knn_embeddings="embeddings")
-        times["ood"] = time.perf_counter() - t
-        t = time.perf_counter()
-        ddf.find_label_issues(ds)
-        times["label issues"] = time.perf_counter() - t
+        for step, fn in (
+                ("predictions", lambda: ddf.compute_predictions(
+                    ds, members=["embeddings", ("embeddings", "mlp")], member_fields=False)),
+                ("ood", lambda: ddf.compute_ood(ds, knn_embeddings="embeddings")),
+                ("label issues", lambda: ddf.find_label_issues(ds))):
+            t = time.perf_counter()
+            fn()
+            times[step] = time.perf_counter() - t
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(f"{step}: {times[step]:.0f} s, peak so far {peak:.0f} MB", file=sys.stderr, flush=True)
         return ", ".join(f"{k} {v:.0f} s" for k, v in times.items())
     if name == "quality":
         ddf.compute_quality(ds)
@@ -228,8 +229,11 @@ def main():
         for stage in args.stages:
             load0 = os.getloadavg()[0]
             t = time.perf_counter()
-            p = subprocess.run([sys.executable, __file__, "--dir", args.dir, "--stage", stage],
-                               env=env, capture_output=True, text=True)
+            log = os.path.join(args.dir, f"{stage}.log")  # the stage's own output, kept
+            with open(log, "w") as err:
+                p = subprocess.run([sys.executable, __file__, "--dir", args.dir, "--stage", stage],
+                                   env=env, stdout=subprocess.PIPE, stderr=err, text=True)
+            p.stderr = open(log).read()
             row = {"n": args.n, "stage": stage, "when": time.strftime("%Y-%m-%d %H:%M"),
                    "loadavg": max(load0, os.getloadavg()[0])}
             if p.returncode == 0:
