@@ -9,6 +9,7 @@ import fiftyone as fo
 
 from datadiver_fo.enrich import predictions as ddp
 from datadiver_fo.internal import runs as ddr
+from datadiver_fo.internal import store
 def make_dataset(name, X, labels, groups=None, field="emb", filepaths=None):
     """A real FiftyOne dataset with one sample per row of X."""
     ds = fo.Dataset(name)
@@ -317,7 +318,7 @@ def test_fast_vector_read_and_bulk_writes(cleanup, unique_name):
     assert ds.first()["predictions"].logits is None
     assert ds.first()[rep.member_fields[0]].logits.shape == (3,)
     ids = ds.values("id")
-    ddp.write_fields(ds, ids, {"a": [float(i) for i in range(len(ids))],
+    store.write_fields(ds, ids, {"a": [float(i) for i in range(len(ids))],
                                "b": ["x"] * len(ids)},
                      types={"b": fo.StringField})
     assert ds.values("a") == [float(i) for i in range(len(ids))]

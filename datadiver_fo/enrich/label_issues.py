@@ -91,7 +91,7 @@ def _brain_scores(checked, pred_field, label_field, mistakenness, hardness):
         method.register_run(checked, key, cleanup=False)
         method.register_samples(checked)
         methods.append((key, method))
-    ddp.write_fields(checked, ids, values, types={f: fo.FloatField for f in values})
+    store.write_fields(checked, ids, values, types={f: fo.FloatField for f in values})
     for key, method in methods:
         method.save_run_results(checked, key, None)
     return list(values)
@@ -356,7 +356,7 @@ def find_label_issues(
                        suggested_field: sugg_vals})
         types.update({issue_field: fo.BooleanField, quality_field: fo.FloatField,
                       suggested_field: "classification"})
-        ddp.write_fields(samples, data["ids"], values, types=types)
+        store.write_fields(samples, data["ids"], values, types=types)
         del values
         prog.update(1, "written")
 

@@ -29,6 +29,7 @@ from datadiver_fo.enrich import predictions as ddp
 from datadiver_fo.internal import runs as ddr
 from datadiver_fo.internal import schema as dds
 from datadiver_fo.internal.report import Report
+from datadiver_fo.internal import store
 from datadiver_fo.internal.progress import Progress
 from datadiver_fo.internal.vectors import group_codes, l2_normalize, read_embeddings
 
@@ -359,7 +360,7 @@ def compute_ood(
         else:
             prog.update(n)
         # one bulk update for every field instead of one pass per field
-        ddp.write_fields(samples, data["ids"], out, types=types)
+        store.write_fields(samples, data["ids"], out, types=types)
         del out
         prog.update(1, "written")
 

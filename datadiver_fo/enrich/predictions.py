@@ -31,7 +31,6 @@ import time
 
 import numpy as np
 
-import fiftyone as fo
 import eta.core.serial as etas
 
 from datadiver_fo.internal import runs as ddr
@@ -777,7 +776,7 @@ def compute_predictions(
                 fname = "%s_%s" % (pred_field, m.name)
                 out[fname] = store.classification_values(P, classes, member_logits, eps=_EPS)
                 mfields.append(fname)
-        write_fields(samples, ids, out, types={f: "classification" for f in out})
+        store.write_fields(samples, ids, out, types={f: "classification" for f in out})
         del out
         prog.update(1, "writing")
 
@@ -833,43 +832,8 @@ def _read_embeddings(samples, field):
     return read_embeddings(samples, field, dtype=np.float32, missing="raise", finite=True)[1]
 
 
-def write_fields(samples, ids, values, types=None):
-    """Writes several top-level fields of ``samples`` in one bulk update (one
-    ``$set`` per sample instead of one ``set_values`` pass per field; see
-    :func:`datadiver_fo.internal.store.set_sample_fields`).
-
-    Args:
-        samples: the FiftyOne dataset or view owning the samples
-        ids: sample ids (strings or ObjectIds), one per value row
-        values: dict field name -> list of values (float, bool, str, None, or
-            what :func:`datadiver_fo.internal.store.classification_values`
-            returned)
-        types (None): dict field name -> ``fo.Field`` class (or
-            ``"classification"``) used to declare missing fields
-
-    Returns:
-        None
-    """
-    ds = samples._dataset
-    types = types or {}
-    for f in values:
-        fd = ds.get_field(f)
-        if fd is not None and types.get(f) == "classification" and not (
-                isinstance(fd, fo.EmbeddedDocumentField)
-                and issubclass(fd.document_type, fo.Classification)):
-            raise ValueError("Field %r exists and is not a Classification field" % f)
-        if fd is None:
-            ft = types.get(f, fo.FloatField)
-            if ft == "classification":
-                ds.add_sample_field(f, fo.EmbeddedDocumentField,
-                                    embedded_doc_type=fo.Classification)
-            else:
-                ds.add_sample_field(f, ft)
-    store.set_sample_fields(ds, ids, values)
-
-
 def _write_predictions(samples, field, P, classes, ids=None, logits=True):
     if ids is None:
         ids = samples.values("id")
-    write_fields(samples, ids, {field: store.classification_values(P, classes, logits, eps=_EPS)},
+    store.write_fields(samples, ids, {field: store.classification_values(P, classes, logits, eps=_EPS)},
                  types={field: "classification"})

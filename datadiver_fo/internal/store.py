@@ -819,6 +819,41 @@ def set_sample_fields(dataset, ids, values):
     bulk_write(dataset, ops, ids=oids)
 
 
+def write_fields(samples, ids, values, types=None):
+    """Writes several top-level fields of ``samples`` in one bulk update (one
+    ``$set`` per sample instead of one ``set_values`` pass per field; see
+    :func:`datadiver_fo.internal.store.set_sample_fields`).
+
+    Args:
+        samples: the FiftyOne dataset or view owning the samples
+        ids: sample ids (strings or ObjectIds), one per value row
+        values: dict field name -> list of values (float, bool, str, None, or
+            what :func:`classification_values`
+            returned)
+        types (None): dict field name -> ``fo.Field`` class (or
+            ``"classification"``) used to declare missing fields
+
+    Returns:
+        None
+    """
+    ds = samples._dataset
+    types = types or {}
+    for f in values:
+        fd = ds.get_field(f)
+        if fd is not None and types.get(f) == "classification" and not (
+                isinstance(fd, fo.EmbeddedDocumentField)
+                and issubclass(fd.document_type, fo.Classification)):
+            raise ValueError("Field %r exists and is not a Classification field" % f)
+        if fd is None:
+            ft = types.get(f, fo.FloatField)
+            if ft == "classification":
+                ds.add_sample_field(f, fo.EmbeddedDocumentField,
+                                    embedded_doc_type=fo.Classification)
+            else:
+                ds.add_sample_field(f, ft)
+    set_sample_fields(ds, ids, values)
+
+
 def _is_document(col):
     """Whether a column holds public-API values (FiftyOne labels, arrays)
     rather than stored ones: its first non-None value decides."""
@@ -1028,6 +1063,6 @@ __all__ = [
     "reload_saved_views", "mark_saved_view_loaded",
     "bulk_write", "object_id_factory", "new_object_ids", "SampleDocs", "insert_sample_docs",
     "read_vectors", "vector_values", "write_vectors", "VECTOR_ZLIB_LEVEL",
-    "classification_values", "set_sample_fields",
+    "classification_values", "set_sample_fields", "write_fields",
     "view_key", "change_marker", "indexed_distinct", "group_rows",
 ]
