@@ -379,3 +379,22 @@ def test_severity_word_table_is_the_documented_one():
     assert words["max severity"] == (5,) and words["light"] == words["mild"] == (1, 2)
     assert words["moderate"] == (3,) and words["heavy"] == words["severe"] == (4, 5)
     assert "mildest" in vs.__doc__ and "heavy, severe" in vs.__doc__
+
+
+def test_vocabulary_values_equal_fiftyones_distinct(fresh_dataset):
+    """The vocabulary's values (indexed fields from their index, the others
+    from one $addToSet pass, list fields unwound) equal FiftyOne's own
+    distinct() of each field, including a list field and a sample whose
+    hypernyms and tags are edited by hand."""
+    ds = fresh_dataset
+    s = ds.first()
+    s["hypernyms"] = ["a hand-made group"]
+    s.tags.append("hand-tag")
+    s.save()
+    voc = vs.Vocabulary(ds)
+    assert voc.groups == ds.distinct("hypernyms") and "a hand-made group" in voc.groups
+    assert voc.tags == ds.distinct("tags") and "hand-tag" in voc.tags
+    assert voc.wnids == ds.distinct("wnid") and voc.corruptions == ds.distinct("corruption")
+    assert voc.families == ds.distinct("corruption_family")
+    assert voc.severities == sorted(ds.distinct("severity"))
+    assert set(voc.classes) >= set(ds.distinct("ground_truth.label"))

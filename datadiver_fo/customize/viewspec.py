@@ -183,8 +183,6 @@ class Vocabulary:
     """
 
     def __init__(self, dataset):
-        import fiftyone as fo
-
         schema = dataset.get_field_schema(flat=True)
         self.fields = {}
         for path, field in schema.items():
@@ -196,22 +194,10 @@ class Vocabulary:
             if kind is not None:
                 self.fields[path] = kind
 
-        aggs, names = [], []
-
-        def _want(name, path):
-            if path in schema:
-                names.append(name)
-                aggs.append(fo.Distinct(path))
-
-        _want("labels", sch.GROUND_TRUTH + ".label")
-        _want("wnids", sch.WNID)
-        _want("groups", sch.HYPERNYMS)
-        _want("corruptions", sch.CORRUPTION)
-        _want("families", sch.CORRUPTION_FAMILY)
-        _want("severities", sch.SEVERITY)
-        names.append("tags")
-        aggs.append(fo.Distinct("tags"))
-        values = dict(zip(names, dataset.aggregate(aggs))) if aggs else {}
+        wanted = {"labels": sch.GROUND_TRUTH + ".label", "wnids": sch.WNID,
+                  "groups": sch.HYPERNYMS, "corruptions": sch.CORRUPTION,
+                  "families": sch.CORRUPTION_FAMILY, "severities": sch.SEVERITY, "tags": "tags"}
+        values = _distinct_values(dataset, {n: p for n, p in wanted.items() if p in schema})
 
         classes = list(dataset.default_classes or [])
         seen = set(classes)
@@ -279,6 +265,33 @@ class Vocabulary:
             "fields": self.fields,
             "similarity_keys": self.similarity_keys,
         }
+
+
+def _distinct_values(dataset, paths):
+    """``{name: sorted distinct values}`` of each ``{name: field path}``
+    over the whole dataset (list fields unwound, ``None`` left out, as
+    FiftyOne's ``distinct``): indexed fields from their index, the others in
+    one ``$group`` pass of ``$addToSet``s (a list field adds each distinct
+    list, a few hundred at most, unwound here). FiftyOne's batched
+    ``aggregate`` of ``Distinct`` ran one ``$facet`` over every document: 10 s
+    at 950k samples carrying an 850-d vector each."""
+    out, rest = {}, {}
+    for name, path in paths.items():
+        got = store.indexed_distinct(dataset, path)
+        if got is None:
+            rest[name] = path
+        else:
+            out[name] = got
+    if rest:
+        group = {"_id": None}
+        group.update({f"v{i}": {"$addToSet": "$" + path} for i, path in enumerate(rest.values())})
+        rows = store.group_rows(dataset, group)
+        for i, name in enumerate(rest):
+            found = set()
+            for v in (rows[0].get(f"v{i}", []) if rows else []):
+                found.update(v if isinstance(v, list) else [v])
+            out[name] = [v for v in found if v is not None]
+    return {name: sorted(vals, key=lambda v: (str(type(v)), v)) for name, vals in out.items()}
 
 
 def _field_kind(field):
