@@ -83,6 +83,17 @@ def test_write_neighbors_matches_brute_force_and_is_idempotent(constructed):
         dds.write_neighbors(view, embeddings="emb", k=0)
 
 
+def test_write_neighbors_declares_list_fields_and_refuses_another_type(constructed):
+    ds, view, ids, _ = constructed
+    dds.write_neighbors(view, embeddings="emb", k=2, field="nb")
+    assert isinstance(ds.get_field("nb"), fof.ListField) and isinstance(ds.get_field("nb").field, fof.StringField)
+    assert isinstance(ds.get_field("nb_dist").field, fof.FloatField)
+    assert len(view.first()["nb"]) == 2 and len(ds.exists("nb")) == 5
+    ds.add_sample_field("taken", fof.StringField)
+    with pytest.raises(ValueError, match="Field 'taken' exists and is not a list of StringFields"):
+        dds.write_neighbors(view, embeddings="emb", k=2, field="taken")
+
+
 def test_uniqueness_and_representativeness_reuse_the_index(fresh_dataset):
     view = fresh_dataset.match_tags("tiny-imagenet-c").match({"severity": 1})
     dde.compute_embeddings(view, model="weightless", batch_size=64)

@@ -29,6 +29,8 @@ from types import SimpleNamespace
 
 import numpy as np
 
+import fiftyone as fo
+
 from datadiver_fo.internal import knn
 from datadiver_fo.internal import runs as ddr
 from datadiver_fo.internal import store
@@ -384,14 +386,20 @@ def write_neighbors(samples, embeddings=EMBEDDINGS, k=10, field="neighbors", met
     ids_arr = np.asarray(ids)
     dist_field = field + "_dist"
     dataset = samples._dataset
-    step = 20_000  # written in slices: lists of Python strings for 20k rows at a time
+    for name, sub in ((field, fo.StringField), (dist_field, fo.FloatField)):
+        declared = dataset.get_field(name)
+        if declared is None:
+            dataset.add_sample_field(name, fo.ListField, subfield=sub)
+        elif not (isinstance(declared, fo.ListField) and isinstance(declared.field, sub)):
+            raise ValueError(f"Field '{name}' exists and is not a list of {sub.__name__}s; "
+                             "pass another field=")
+    # bulk updates by id, 20k rows at a time (the Python lists of a slice):
+    # an ordered select of each slice's ids cost O(slice^2) in MongoDB
+    step = 20_000
     for s in range(0, len(ids), step):
         e = min(s + step, len(ids))
-        nbr_ids = ids_arr[idx[s:e]].tolist()
-        nbr_dist = dist[s:e].astype(float).tolist()
-        view = dataset.select(ids[s:e], ordered=True)
-        view.set_values(field, nbr_ids)
-        view.set_values(dist_field, nbr_dist)
+        store.set_sample_fields(dataset, ids[s:e], {field: ids_arr[idx[s:e]].tolist(),
+                                                    dist_field: dist[s:e].astype(float).tolist()})
     key = ddr.run_key("neighbors", field)
     info = get_embeddings_info(samples, embeddings) or {}
     ddr.record_run(samples, key, "neighbors", embeddings=embeddings, k=int(idx.shape[1]),
