@@ -154,15 +154,21 @@ def robust_zscores(values, groups, min_group_size=5, fallback_groups=None):
             raise ValueError("fallback_groups must have one entry per value")
         levels.append(list(fallback_groups))
     levels.append([None] * n)
-    todo = np.isfinite(values)
+    finite = np.isfinite(values)
+    todo = finite.copy()
     for level in levels:
-        keys = np.array([repr(k) for k in level], dtype=object)
-        for key in np.unique(keys[todo]) if todo.any() else []:
-            members = (keys == key) & np.isfinite(values)
-            pending = members & todo
-            if not pending.any():
+        if not todo.any():
+            break
+        # rows grouped by one sort (a mask per group was O(groups x N): minutes
+        # for 3,800 class x corruption groups at 950k samples)
+        _, inv = np.unique(np.array([repr(k) for k in level], dtype=object), return_inverse=True)
+        rows = np.flatnonzero(finite)
+        rows = rows[np.argsort(inv[rows], kind="stable")]
+        for members in np.split(rows, np.flatnonzero(np.diff(inv[rows])) + 1):
+            pending = members[todo[members]]
+            if not len(pending):
                 continue
-            if members.sum() < min_group_size and level[0] is not None:
+            if len(members) < min_group_size and level[0] is not None:
                 continue
             x = values[members]
             med = np.median(x)
@@ -172,7 +178,7 @@ def robust_zscores(values, groups, min_group_size=5, fallback_groups=None):
             if mad <= 1e-12:
                 mad = 1.0
             out[pending] = (values[pending] - med) / mad
-            todo &= ~pending
+            todo[pending] = False
         if not todo.any():
             break
     return out
