@@ -822,13 +822,13 @@ def set_sample_fields(dataset, ids, values):
 def write_fields(samples, ids, values, types=None):
     """Writes several top-level fields of ``samples`` in one bulk update (one
     ``$set`` per sample instead of one ``set_values`` pass per field; see
-    :func:`datadiver_fo.internal.store.set_sample_fields`).
+    :func:`set_sample_fields`), declaring the fields that do not exist yet.
 
     Args:
         samples: the FiftyOne dataset or view owning the samples
         ids: sample ids (strings or ObjectIds), one per value row
-        values: dict field name -> list of values (float, bool, str, None, or
-            what :func:`classification_values`
+        values: dict field name -> list of values (float, int, bool, str,
+            None, lists of those, or what :func:`classification_values`
             returned)
         types (None): dict field name -> ``fo.Field`` class (or
             ``"classification"``) used to declare missing fields
