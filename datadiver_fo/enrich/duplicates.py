@@ -104,7 +104,7 @@ def find_exact_duplicates(samples, method="pixels", progress=None):
     ids, paths = samples.values(["id", "filepath"])
     hashes = []
     # decoding and hashing release the GIL: one thread per core, a batch of
-    # files at a time (one thread left the second core idle at 950k files)
+    # files at a time (a single thread kept one core busy at 950k files)
     workers = max(1, min(4, os.cpu_count() or 1))
     with Progress(progress, len(ids), desc="hashing") as prog, ThreadPoolExecutor(workers) as pool:
         for s in range(0, len(paths), 1024):

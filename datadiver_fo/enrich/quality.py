@@ -250,8 +250,9 @@ def compute_quality(
     n = len(ids)
     scores = {m: np.full(n, np.nan) for m in QUALITY_METRICS}
     failures = []
-    # PIL releases the GIL while it decodes: one thread per core (measured at
-    # 950k files: one thread left the second core idle)
+    # PIL releases the GIL while it decodes, so a second thread decodes while
+    # the first runs the Python around it (at 64 px that Python work is most
+    # of the cost: the 950k run kept about one core busy)
     workers = max(1, min(4, os.cpu_count() or 1))
     with Progress(progress, n, desc="quality") as prog, ThreadPoolExecutor(workers) as pool:
         for start in range(0, n, batch_size):
