@@ -158,3 +158,20 @@ def test_sklearn_index_queries_rank_exactly_like_numpy(fresh_dataset):
                 assert np.allclose(got.values("dd"), d[order], atol=1e-5)
         with pytest.raises(ValueError, match="query vector has 3 dims, the index has 6"):
             dds.sort_by_similarity(view, np.ones(3), brain_key=key)
+
+
+def test_top_k_ties_are_cut_in_view_order(fresh_dataset):
+    """Four samples at the same distance and k cutting through them: the
+    closer one first, then the tied ones in the view's order (a stable sort's
+    first k), with their distances written by id."""
+    ds = fresh_dataset
+    view = ds.sort_by("filepath").limit(6)
+    vids = view.values("id")
+    vecs = [[1.0, 0.0], [0.0, 1.0], [0.0, 1.0], [0.0, 1.0], [0.0, 1.0], [-1.0, 0.0]]
+    ds.add_sample_field("e2", fof.VectorField)
+    view.set_values("e2", [np.array(v, dtype=np.float32) for v in vecs])
+    key = dds.compute_similarity(view, embeddings="e2", brain_key="e2_cos").key
+    got = dds.sort_by_similarity(view, np.array([1.0, 0.2]), k=3, brain_key=key, dist_field="d2")
+    assert got.values("id") == [vids[0], vids[1], vids[2]]
+    d = got.values("d2")
+    assert d[1] == d[2] and d[0] < d[1]

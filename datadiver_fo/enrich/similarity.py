@@ -309,15 +309,19 @@ def _sort_exact(samples, config, kind, value, k, reverse, dist_field):
         d = np.sqrt(np.maximum(sq - 2.0 * dots + float(q @ q), 0.0))
     key = -d if reverse else d
     if k is not None and k < len(d):
-        top = np.argpartition(key, k - 1)[:k]
-        order = top[np.lexsort((top, key[top]))]  # by distance, ties in view order
+        # the first k of a stable sort: everything closer than the k-th
+        # distance, then the ties at it in view order
+        kth = np.partition(key, k - 1)[k - 1]
+        less = np.flatnonzero(key < kth)
+        top = np.concatenate([less, np.flatnonzero(key == kth)[:k - len(less)]])
+        order = top[np.lexsort((top, key[top]))]
     else:
         order = np.argsort(key, kind="stable")
     sel = [ids[i] for i in order]
-    view = samples.select(sel, ordered=True)
-    if dist_field is not None:
-        samples._dataset.select(sel, ordered=True).set_values(dist_field, [float(d[i]) for i in order])
-    return view
+    if dist_field is not None:  # by id in bulk: no ordered select to write through
+        store.write_fields(samples, sel, {dist_field: [float(d[i]) for i in order]},
+                           types={dist_field: fo.FloatField})
+    return samples.select(sel, ordered=True)
 
 
 # --------------------------------------------------------------------------- #
